@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Start a throw-away PostgreSQL 15 and Redis on loopback, run "$@" against
+# them with DATABASE_URL and REDIS_URL set, then stop both and delete their data.
+set -euo pipefail
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PGPORT=${PGPORT:-54329}
+REDISPORT=${REDISPORT:-63799}
+work=$(mktemp -d /tmp/cuocthi-services.XXXXXX)
+chmod 755 "$work"
+
+as_pg() {
+  # PostgreSQL refuses to run as root: use the "postgres" user when we are root.
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+cleanup() {
+  set +e
+  [ -f "$work/pg/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1
+  [ -f "$work/redis.pid" ] && kill "$(cat "$work/redis.pid")" 2>/dev/null
+  sleep 0.5
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ "$(id -u)" = 0 ]; then
+  id postgres >/dev/null 2>&1 || useradd --system --home "$work" postgres
+  chown postgres "$work"
+fi
+as_pg "$PGBIN/initdb" -D "$work/pg" -U cuocthi --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
+  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $work -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U cuocthi cuocthi
+
+redis-server --port "$REDISPORT" --bind 127.0.0.1 --save "" --appendonly no \
+  --daemonize yes --pidfile "$work/redis.pid" --dir "$work" --logfile "$work/redis.log"
+for _ in $(seq 50); do redis-cli -p "$REDISPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+export DATABASE_URL="postgres://cuocthi@127.0.0.1:$PGPORT/cuocthi"
+export REDIS_URL="redis://127.0.0.1:$REDISPORT/0"
+export PGBIN PGPORT REDISPORT CUOCTHI_SERVICES_DIR="$work"
+echo "services: PostgreSQL on 127.0.0.1:$PGPORT, Redis on 127.0.0.1:$REDISPORT"
+"$@"

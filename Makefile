@@ -1,0 +1,50 @@
+# CuộcThi — the targets the README names.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PYTEST := $(VENV)/bin/pytest
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run test test-services lint format bench messages clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: set up everything and serve on http://127.0.0.1:8000 (ASGI, websockets work)
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+
+## make test: the whole suite on the embedded default (SQLite, in-memory layer)
+test: install
+	$(PYTEST) -q
+
+## make test-services: the suite against a real PostgreSQL and Redis started on loopback
+test-services: install
+	bash .ci/services.sh $(PYTEST) -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## make bench: benchmarks against real PostgreSQL, Redis and an ASGI server
+bench: install
+	bash .ci/services.sh $(PY) bench/run.py
+
+messages: install
+	$(PY) manage.py makemessages -l en --no-location --ignore=.venv
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3* media

@@ -1,0 +1,82 @@
+"""allauth is customized here and in settings only.
+
+Phones are stored normalized (``0`` + 9 digits) on ``User.phone``; codes are
+sent through the pluggable SMS backend of ``accounts.sms``.
+"""
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.identity import normalize_phone
+from accounts.models import User
+from accounts.sms import sms_send
+
+
+class VietnamPhoneField(forms.CharField):
+    """A phone field that accepts every usual Vietnamese spelling and normalizes it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.pop("validators", None)
+        kwargs.setdefault("label", gettext_lazy("Số điện thoại"))
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "type": "tel",
+                    "autocomplete": "tel",
+                    "inputmode": "tel",
+                    "placeholder": "0905 123 456",
+                }
+            ),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        return normalize_phone(value) if value else value
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def phone_form_field(self, **kwargs: Any) -> forms.Field:
+        return VietnamPhoneField(**kwargs)
+
+    def clean_phone(self, phone: str) -> str:
+        return normalize_phone(phone)
+
+    def set_phone(self, user: User, phone: str, verified: bool) -> None:
+        user.phone = normalize_phone(phone)
+        user.phone_verified = verified
+        user.save(update_fields=["phone", "phone_verified"])
+
+    def get_phone(self, user: User) -> tuple[str, bool] | None:
+        return (user.phone, user.phone_verified) if user.phone else None
+
+    def set_phone_verified(self, user: User, phone: str) -> None:
+        user.phone_verified = True
+        user.save(update_fields=["phone_verified"])
+
+    def get_user_by_phone(self, phone: str) -> User | None:
+        try:
+            phone = normalize_phone(phone)
+        except ValidationError:
+            return None
+        return User.objects.filter(phone=phone).order_by("pk").first()
+
+    def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs: Any) -> None:
+        sms_send(phone=phone, text=_("Mã xác minh CuộcThi của bạn là %(code)s") % {"code": code})
+
+    def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
+        sms_send(phone=phone, text=_("Số điện thoại này chưa có tài khoản CuộcThi."))
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        sms_send(
+            phone=phone,
+            text=_(
+                "Số điện thoại này đã có tài khoản CuộcThi. Hãy đăng nhập hoặc lấy lại mật khẩu."
+            ),
+        )

@@ -1,0 +1,72 @@
+"""Normalization and validation of Vietnamese phone numbers and citizen ids.
+
+Used by the sign-up forms, the profile, and the paper-sheet importer, so that a
+person is the same person whichever way their number was written.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_SEPARATORS = re.compile(r"[\s.\-()/]")
+# Mobile numbers since the 2018 renumbering: 03x, 05x, 07x, 08x, 09x.
+_MOBILE = re.compile(r"^0[35789]\d{8}$")
+
+
+def normalize_phone(raw: str) -> str:
+    """Return the phone as ``0`` + 9 digits, or raise ``ValidationError``.
+
+    Accepts the usual spellings: ``0905 123 456``, ``0905.123.456``,
+    ``+84905123456``, ``84-905-123-456``, ``(+84) 905 123 456``.
+    """
+    value = _SEPARATORS.sub("", str(raw or "")).strip()
+    if value.startswith("+"):
+        value = value[1:]
+        if not value.startswith("84"):
+            raise ValidationError(_("Chỉ nhận số điện thoại Việt Nam (+84)."), code="phone_country")
+    if value.startswith("84") and len(value) == 11:
+        value = "0" + value[2:]
+    elif value.startswith("840") and len(value) == 12:
+        value = value[2:]
+    if not value.isdigit() or not _MOBILE.match(value):
+        raise ValidationError(
+            _("Số điện thoại không hợp lệ. Hãy nhập số di động 10 chữ số, ví dụ 0905 123 456."),
+            code="phone_invalid",
+        )
+    return value
+
+
+def validate_id_number(raw: str, *, birth_year: int | None = None) -> str:
+    """Return a CCCD (12 digits) or CMND (9 digits) without spaces, or raise.
+
+    For a CCCD the 4th digit encodes the century and the 5th-6th digits the
+    last two digits of the birth year; when ``birth_year`` is given they must
+    agree, which catches most typing slips.
+    """
+    value = re.sub(r"\s", "", str(raw or ""))
+    if not value.isdigit() or len(value) not in (9, 12):
+        raise ValidationError(
+            _("Số CCCD phải có 12 chữ số (hoặc CMND 9 chữ số)."), code="id_length"
+        )
+    if len(value) == 12:
+        province = int(value[:3])
+        century_digit = int(value[3])
+        if province < 1 or province > 96:
+            raise ValidationError(
+                _("Ba chữ số đầu của CCCD (mã tỉnh) không đúng."), code="id_province"
+            )
+        if century_digit > 3:
+            raise ValidationError(
+                _("Chữ số thứ tư của CCCD (mã thế kỷ và giới tính) không đúng."),
+                code="id_century",
+            )
+        if birth_year is not None:
+            century = 1900 if century_digit in (0, 1) else 2000
+            if century + int(value[4:6]) != birth_year:
+                raise ValidationError(
+                    _("Số CCCD không khớp với năm sinh %(year)s. Hãy kiểm tra lại."),
+                    code="id_birth_year",
+                    params={"year": birth_year},
+                )
+    return value

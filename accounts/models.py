@@ -1,0 +1,98 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A login. Residents sign in by phone (normalized ``0`` + 9 digits) or e-mail."""
+
+    phone = models.CharField(_("số điện thoại"), max_length=10, null=True, blank=True, unique=True)
+    phone_verified = models.BooleanField(_("đã xác minh số điện thoại"), default=False)
+
+    def __str__(self) -> str:
+        return self.phone or self.email or self.username
+
+
+class Unit(models.Model):
+    """An administrative unit (district, commune, ward, town) or an agency.
+
+    Organizers manage the list; participants choose their unit from it. The
+    headcount feeds participation rates for collective prizes.
+    """
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("Huyện")
+        COMMUNE = "commune", _("Xã")
+        WARD = "ward", _("Phường")
+        TOWN = "town", _("Thị trấn")
+        AGENCY = "agency", _("Cơ quan, đơn vị")
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("trực thuộc"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    headcount = models.PositiveIntegerField(
+        _("số người (để tính tỷ lệ tham gia)"), null=True, blank=True
+    )
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+
+    class Meta:
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profile(models.Model):
+    """What contests require of a participant, one per account."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "F", _("Nữ")
+        MALE = "M", _("Nam")
+        OTHER = "O", _("Khác")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    full_name = models.CharField(_("họ và tên"), max_length=120)
+    birth_year = models.PositiveSmallIntegerField(
+        _("năm sinh"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
+    )
+    id_number = models.CharField(_("số CCCD/CMND"), max_length=12, null=True, blank=True)
+    gender = models.CharField(_("giới tính"), max_length=1, choices=Gender.choices, blank=True)
+    address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("đơn vị / xã, phường"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="profiles",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ thí sinh")
+        verbose_name_plural = _("hồ sơ thí sinh")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=Q(id_number__isnull=False),
+                name="profile_id_number_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name

@@ -1,0 +1,48 @@
+"""Who may do what: participant (everyone), clerk and organizer (per contest), site admin.
+
+Site-wide groups give the right to open the organizer and clerk tools at all;
+the per-contest ``ContestMembership`` decides which contests. An organizer of
+one contest never sees another contest's personal data.
+"""
+
+from django.contrib.auth.models import Group
+
+ORGANIZERS_GROUP = "Ban Tổ chức"
+CLERKS_GROUP = "Nhập phiếu"
+
+
+def role_groups_ensure() -> tuple[Group, Group]:
+    """Create the two site-wide groups if missing; return (organizers, clerks)."""
+    organizers, _ = Group.objects.get_or_create(name=ORGANIZERS_GROUP)
+    clerks, _ = Group.objects.get_or_create(name=CLERKS_GROUP)
+    return organizers, clerks
+
+
+def _has_role(user, contest, role: str) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return contest.memberships.filter(user=user, role=role).exists()
+
+
+def user_is_organizer(*, user, contest) -> bool:
+    """Organizer of this contest, or a site admin."""
+    return bool(user.is_authenticated and user.is_superuser) or _has_role(
+        user, contest, "organizer"
+    )
+
+
+def user_is_clerk(*, user, contest) -> bool:
+    """May key in paper sheets for this contest (organizers may too)."""
+    return user_is_organizer(user=user, contest=contest) or _has_role(user, contest, "clerk")
+
+
+def user_can_view_personal_data(*, user, contest) -> bool:
+    """Phone, CCCD and address of this contest's participants: its organizers only."""
+    return user_is_organizer(user=user, contest=contest)
+
+
+def user_may_enter(*, user, contest) -> bool:
+    """Organizers and clerks of a contest may not take part in it."""
+    if not user.is_authenticated:
+        return False
+    return not contest.memberships.filter(user=user).exists()

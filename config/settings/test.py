@@ -1,0 +1,25 @@
+"""Test settings: the fast hasher, a throw-away MEDIA_ROOT, SMS kept in memory.
+
+Runs on SQLite by default; ``DATABASE_URL``/``REDIS_URL`` switch the suite to
+the real PostgreSQL and Redis (``make test-services``).
+"""
+
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="cuocthi-media-")
+SMS_BACKEND = "accounts.sms.LocmemBackend"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["NAME"] = env("SQLITE_PATH", default=":memory:")
+    DATABASES["default"]["TEST"] = {"NAME": env("SQLITE_TEST_PATH", default=None)}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

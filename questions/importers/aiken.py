@@ -1,0 +1,81 @@
+"""Moodle's Aiken format: the question, options ``A.`` or ``A)``, then ``ANSWER: X``."""
+
+import hashlib
+import re
+
+from questions.importers import register
+from questions.importers.base import Importer, ParsedQuestion, ParseResult, decode_text
+
+_OPTION = re.compile(r"^([A-F])[.)]\s+(.*)$")
+_ANSWER = re.compile(r"^ANSWER:\s*([A-Z])\s*$", re.I)
+
+
+@register
+class AikenImporter(Importer):
+    name = "aiken"
+    extensions = ("aiken",)
+
+    def parse(self, data: bytes) -> ParseResult:
+        result = ParseResult()
+        lines = decode_text(data).splitlines()
+        start, text_lines, options = 0, [], []
+        seen: dict[str, int] = {}
+        for number, raw in enumerate(lines + [""], start=1):
+            line = raw.strip()
+            if not line and not text_lines and not options:
+                continue
+            if not text_lines:
+                start = number
+                text_lines.append(line)
+                continue
+            option = _OPTION.match(line)
+            answer = _ANSWER.match(line)
+            if option and not answer:
+                expected = "ABCDEF"[len(options)] if len(options) < 6 else "?"
+                if option.group(1) != expected:
+                    result.error(
+                        number,
+                        f"line {number}: phương án {option.group(1)} không đúng thứ tự (chờ {expected})",
+                    )
+                options.append(option.group(2).strip())
+            elif answer:
+                letter = answer.group(1).upper()
+                text = " ".join(text_lines)
+                if len(options) < 2:
+                    result.error(start, f"line {start}: cần ít nhất hai phương án")
+                elif letter not in "ABCDEF"[: len(options)]:
+                    result.error(
+                        number, f"line {number}: đáp án {letter} không có trong các phương án"
+                    )
+                else:
+                    code = (
+                        "AIKEN-"
+                        + hashlib.sha1(repr((text, options)).encode()).hexdigest()[:10].upper()
+                    )
+                    if code in seen:
+                        result.skipped.append(
+                            f"line {start}: trùng hệt câu ở dòng {seen[code]}, bỏ qua"
+                        )
+                    else:
+                        seen[code] = start
+                        result.questions.append(
+                            ParsedQuestion(
+                                line=start,
+                                code=code,
+                                topic="Chung",
+                                kind="single",
+                                text=text,
+                                options=options,
+                                correct=letter,
+                            )
+                        )
+                text_lines, options = [], []
+            elif not line:
+                if text_lines:
+                    result.error(start, f"line {start}: câu hỏi thiếu dòng “ANSWER: …”")
+                text_lines, options = [], []
+            elif options:
+                result.error(number, f"line {number}: dòng không phải phương án (A. …) hay ANSWER:")
+            else:
+                text_lines.append(line)
+        return result

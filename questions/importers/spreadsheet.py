@@ -1,0 +1,157 @@
+"""The question-bank spreadsheet of CONTRACTS.md (xlsx or csv)."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from questions.importers import register
+from questions.importers.base import Importer, ParsedQuestion, ParseResult
+from questions.importers.tabular import cell_text, read_table
+from questions.models import LETTERS
+
+OPTION_COLUMNS = [f"option_{c}" for c in "abcdef"]
+REQUIRED = ("code", "topic", "text", "correct")
+DIFFICULTY = {
+    "easy": "easy",
+    "dễ": "easy",
+    "medium": "medium",
+    "trung bình": "medium",
+    "hard": "hard",
+    "khó": "hard",
+    "": "",
+}
+KINDS = {
+    "single": "single",
+    "multiple": "multiple",
+    "true_false": "true_false",
+    "truefalse": "true_false",
+}
+
+
+class SpreadsheetImporter(Importer):
+    """One question a row; header row required, column order free, names case-insensitive."""
+
+    kind = "csv"
+    line_word = "row"
+
+    def parse(self, data: bytes) -> ParseResult:
+        result = ParseResult()
+        headers, rows = read_table(data, self.kind)
+        missing = [c for c in REQUIRED if c not in headers]
+        if not any(c in headers for c in OPTION_COLUMNS[:2]) or "option_b" not in headers:
+            missing += [c for c in ("option_a", "option_b") if c not in headers]
+        for column in missing:
+            result.error(1, f"row 1: {column}: thiếu cột bắt buộc “{column}”")
+        if missing:
+            return result
+        seen: dict[str, int] = {}
+        for number, row in rows:
+            question = self._row(number, row, result, seen)
+            if question is not None:
+                result.questions.append(question)
+        return result
+
+    def _row(self, n: int, row: dict, result: ParseResult, seen: dict[str, int]):
+        ok = True
+
+        def bad(column: str, message: str) -> None:
+            nonlocal ok
+            ok = False
+            result.error(n, f"row {n}: {column}: {message}")
+
+        code = cell_text(row.get("code"))
+        if not code:
+            bad("code", "thiếu mã câu hỏi")
+        elif len(code) > 64:
+            bad("code", "mã câu hỏi dài quá 64 ký tự")
+        elif code in seen:
+            bad("code", f"mã {code} trùng với dòng {seen[code]}")
+        else:
+            seen[code] = n
+        topic = cell_text(row.get("topic"))
+        if not topic:
+            bad("topic", "thiếu chủ đề")
+        text = cell_text(row.get("text"))
+        if not text:
+            bad("text", "thiếu nội dung câu hỏi")
+        options = [cell_text(row.get(c)) for c in OPTION_COLUMNS]
+        while options and not options[-1]:
+            options.pop()
+        if "" in options:
+            gap = OPTION_COLUMNS[options.index("")]
+            bad(
+                gap,
+                "phương án bị bỏ trống giữa các phương án khác; hãy dồn các phương án lên liền nhau",
+            )
+        elif len(options) < 2:
+            bad("option_b", "cần ít nhất hai phương án trả lời (option_a, option_b)")
+        raw_correct = cell_text(row.get("correct")).upper()
+        letters = [x for x in re.split(r"[\s,;]+", raw_correct) if x]
+        if len(letters) == 1 and len(letters[0]) > 1 and letters[0].isalpha():
+            letters = list(letters[0])
+        correct = ""
+        if not letters:
+            bad("correct", "thiếu đáp án đúng (ví dụ B, hoặc A,C)")
+        else:
+            wrong = [x for x in letters if len(x) != 1 or x not in LETTERS[: len(options)]]
+            if wrong:
+                available = ", ".join(LETTERS[: len(options)]) or "—"
+                bad(
+                    "correct",
+                    f"đáp án {', '.join(wrong)} không có trong các phương án ({available})",
+                )
+            else:
+                correct = "".join(sorted(set(letters)))
+        points = Decimal(1)
+        raw_points = cell_text(row.get("points"))
+        if raw_points:
+            try:
+                points = Decimal(raw_points.replace(",", "."))
+            except InvalidOperation:
+                bad("points", f"điểm “{raw_points}” không phải là số")
+            else:
+                if points < 0:
+                    bad("points", "điểm không được âm")
+                elif points > 1000:
+                    bad("points", "điểm quá lớn (tối đa 1000)")
+        difficulty = DIFFICULTY.get(cell_text(row.get("difficulty")).lower())
+        if difficulty is None:
+            bad("difficulty", "độ khó phải là easy, medium hoặc hard (dễ, trung bình, khó)")
+        raw_kind = cell_text(row.get("kind")).lower()
+        kind = KINDS.get(raw_kind) if raw_kind else ("multiple" if len(correct) > 1 else "single")
+        if kind is None:
+            bad("kind", "loại phải là single, multiple hoặc true_false")
+        elif kind != "multiple" and len(correct) > 1:
+            bad("correct", "câu một đáp án chỉ được có một đáp án đúng")
+        if not ok:
+            return None
+        return ParsedQuestion(
+            line=n,
+            code=code,
+            topic=topic,
+            kind=kind,
+            text=text,
+            options=options,
+            correct=correct,
+            points=points,
+            difficulty=difficulty,
+            explanation=cell_text(row.get("explanation")),
+            source=cell_text(row.get("source")),
+        )
+
+
+@register
+class CsvImporter(SpreadsheetImporter):
+    """CSV in UTF-8, with or without BOM (Excel's “CSV UTF-8”); comma, semicolon or tab."""
+
+    name = "csv"
+    extensions = ("csv",)
+    kind = "csv"
+
+
+@register
+class XlsxImporter(SpreadsheetImporter):
+    """Excel workbook; the first sheet is read (openpyxl, read-only mode)."""
+
+    name = "xlsx"
+    extensions = ("xlsx",)
+    kind = "xlsx"

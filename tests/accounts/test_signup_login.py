@@ -1,0 +1,182 @@
+import pytest
+from django.urls import reverse
+
+from accounts import sms
+from accounts.captcha import SESSION_KEY
+from accounts.models import Profile, User
+from tests.factories import ProfileFactory, UnitFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def signup_data(**overrides):
+    data = {
+        "phone": "0912 345 678",
+        "password1": "Cải-cách-2022!",
+        "password2": "Cải-cách-2022!",
+        "full_name": "Trần Thị Bình",
+        "birth_year": "1990",
+        "id_number": "",
+        "gender": "F",
+        "address": "Thôn 3",
+        "unit": str(UnitFactory(code="xa-an-thanh").pk),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_signup_by_phone_creates_account_profile_and_sends_code(client):
+    response = client.post(reverse("account_signup"), signup_data())
+    assert response.status_code == 302
+    user = User.objects.get(phone="0912345678")
+    assert user.profile.full_name == "Trần Thị Bình"
+    assert user.profile.unit.code == "xa-an-thanh"
+    assert not user.phone_verified
+    assert len(sms.outbox) == 1 and sms.outbox[0]["phone"] == "0912345678"
+    code = sms.outbox[0]["text"].rsplit(" ", 1)[-1]
+    assert code.isalnum() and len(code) >= 6, sms.outbox[0]["text"]
+    verify = client.get(response["Location"])
+    assert verify.status_code == 200
+    response = client.post(response["Location"], {"code": code})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.phone_verified
+
+
+def test_second_account_for_the_same_phone_in_another_spelling_is_refused(client):
+    UserFactory(phone="0912345678")
+    response = client.post(reverse("account_signup"), signup_data(phone="+84 912 345 678"))
+    assert response.status_code == 200
+    assert User.objects.filter(phone="0912345678").count() == 1
+    assert "phone" in response.context["form"].errors
+
+
+def test_signup_with_bad_phone_shows_a_vietnamese_message(client):
+    response = client.post(reverse("account_signup"), signup_data(phone="12345"))
+    assert response.status_code == 200
+    assert "Số điện thoại không hợp lệ" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_signup_with_cccd_not_matching_birth_year_is_refused(client):
+    response = client.post(
+        reverse("account_signup"), signup_data(id_number="079085012345", birth_year="1990")
+    )
+    assert response.status_code == 200
+    assert "không khớp với năm sinh 1990" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_a_cccd_already_used_by_another_account_is_refused(client):
+    ProfileFactory(id_number="079090012345", birth_year=1990)
+    response = client.post(
+        reverse("account_signup"), signup_data(id_number="079090012345", birth_year="1990")
+    )
+    assert response.status_code == 200
+    assert "đã được dùng" in response.content.decode()
+    assert Profile.objects.count() == 1
+
+
+def test_signup_requires_a_real_name(client):
+    response = client.post(reverse("account_signup"), signup_data(full_name="A1"))
+    assert response.status_code == 200
+    assert not User.objects.exists()
+
+
+def test_captcha_is_demanded_once_the_threshold_is_passed(client, settings):
+    settings.CAPTCHA_SIGNUP_THRESHOLD = 2
+    page = client.get(reverse("account_signup"))
+    assert 'name="captcha"' not in page.content.decode()
+    client.post(reverse("account_signup"), signup_data(phone="12"))
+    client.post(reverse("account_signup"), signup_data(phone="34"))
+    page = client.get(reverse("account_signup"))
+    assert 'name="captcha"' in page.content.decode()
+    assert reverse("accounts:captcha") in page.content.decode()
+
+
+def test_wrong_captcha_is_refused_and_right_one_accepted(client, settings):
+    settings.CAPTCHA_SIGNUP_THRESHOLD = 0
+    image = client.get(reverse("accounts:captcha"))
+    assert image["Content-Type"] == "image/png" and image.content[:8] == b"\x89PNG\r\n\x1a\n"
+    response = client.post(reverse("account_signup"), signup_data(captcha="WRONG"))
+    assert response.status_code == 200
+    assert "Mã trong ảnh chưa đúng" in response.content.decode()
+    assert not User.objects.exists()
+    client.get(reverse("accounts:captcha"))
+    answer = client.session[SESSION_KEY]
+    response = client.post(reverse("account_signup"), signup_data(captcha=answer.lower()))
+    assert response.status_code == 302
+    assert User.objects.filter(phone="0912345678").exists()
+
+
+def test_a_captcha_answer_cannot_be_reused(client, settings):
+    settings.CAPTCHA_SIGNUP_THRESHOLD = 0
+    client.get(reverse("accounts:captcha"))
+    answer = client.session[SESSION_KEY]
+    client.post(reverse("account_signup"), signup_data(captcha=answer, phone="1"))
+    response = client.post(reverse("account_signup"), signup_data(captcha=answer))
+    assert "Mã trong ảnh chưa đúng" in response.content.decode()
+
+
+@pytest.mark.parametrize("login", ["0987654321", "0987 654 321", "+84987654321", "an@example.vn"])
+def test_login_by_phone_in_any_spelling_or_by_email(client, login):
+    UserFactory(phone="0987654321", email="an@example.vn")
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.get(phone="0987654321")
+    EmailAddress.objects.create(user=user, email="an@example.vn", verified=True, primary=True)
+    response = client.post(reverse("account_login"), {"login": login, "password": "mat-khau-9x!"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_repeated_failed_logins_are_rate_limited(client):
+    UserFactory(phone="0987654321")
+    statuses = [
+        client.post(
+            reverse("account_login"), {"login": "0987654321", "password": "sai"}
+        ).status_code
+        for _ in range(7)
+    ]
+    response = client.post(
+        reverse("account_login"), {"login": "0987654321", "password": "mat-khau-9x!"}
+    )
+    assert statuses[0] == 200
+    assert response.status_code in (200, 429)
+    assert "_auth_user_id" not in client.session
+
+
+def test_forgotten_password_by_phone_signs_in_with_an_sms_code(client):
+    user = UserFactory(phone="0987654321")
+    response = client.post(reverse("account_request_login_code"), {"phone": "0987 654 321"})
+    assert response.status_code == 302
+    assert sms.outbox and sms.outbox[-1]["phone"] == "0987654321"
+    code = sms.outbox[-1]["text"].rsplit(" ", 1)[-1]
+    response = client.post(response["Location"], {"code": code})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_a_wrong_sms_login_code_does_not_sign_in(client):
+    UserFactory(phone="0987654321")
+    response = client.post(reverse("account_request_login_code"), {"phone": "0987654321"})
+    client.post(response["Location"], {"code": "000000"})
+    assert "_auth_user_id" not in client.session
+
+
+def test_profile_page_saves_personal_data(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:profile"),
+        {
+            "full_name": "Lê   Văn   Cường",
+            "birth_year": "1970",
+            "id_number": "",
+            "gender": "M",
+            "address": "",
+            "unit": "",
+        },
+    )
+    assert response.status_code == 302
+    assert Profile.objects.get(user=user).full_name == "Lê Văn Cường"

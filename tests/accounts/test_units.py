@@ -1,0 +1,45 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+GOOD = """code,name,kind,parent,headcount
+dak-po,Huyện Đak Pơ,huyện,,
+an-thanh,Xã An Thành,xã,dak-po,5200
+tt-dak-po,Thị trấn Đak Pơ,thị trấn,dak-po,9800
+phong-noi-vu,Phòng Nội vụ,cơ quan,dak-po,12
+"""
+
+
+def test_units_import_from_csv_with_bom_and_rerun_changes_nothing(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_bytes(("\ufeff" + GOOD).encode())
+    call_command("import_units", str(path))
+    assert Unit.objects.count() == 4
+    assert Unit.objects.get(code="an-thanh").parent.code == "dak-po"
+    assert Unit.objects.get(code="phong-noi-vu").kind == "agency"
+    assert Unit.objects.get(code="an-thanh").headcount == 5200
+    call_command("import_units", str(path))
+    assert Unit.objects.count() == 4
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("code,name,kind\nxa-1,,xã\n", "row 2: name:"),
+        ("code,name,kind\nxa-1,Xã 1,tỉnh\n", "row 2: kind:"),
+        ("code,name,kind\nxa-1,Xã 1,xã\nxa-1,Xã Một,xã\n", "row 3: code:"),
+        ("code,name,kind,parent\nxa-1,Xã 1,xã,khong-co\n", "row 2: parent:"),
+        ("code,name,kind,headcount\nxa-1,Xã 1,xã,-4\n", "row 2: headcount:"),
+        ("code,name\nxa-1,Xã 1\n", "row 1: kind:"),
+    ],
+)
+def test_a_bad_unit_file_is_rejected_whole_with_row_messages(tmp_path, capsys, body, expected):
+    path = tmp_path / "units.csv"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_units", str(path))
+    assert expected in capsys.readouterr().err
+    assert not Unit.objects.exists()
