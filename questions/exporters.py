@@ -86,7 +86,7 @@ def export_gift(bank: Bank) -> bytes:
     out, topic = [], None
     for code, topic_name, text, *rest in _rows(bank):
         options = [o for o in rest[:6] if o]
-        correct, kind, explanation = rest[6].replace(",", ""), rest[12], rest[10]
+        correct, explanation, kind = rest[6].replace(",", ""), rest[9], rest[11]
         if topic_name != topic:
             topic = topic_name
             out.append(f"$CATEGORY: $course$/{topic}\n")

@@ -63,6 +63,8 @@ def questions_import(
 
 def _existing(bank: Bank, codes: list[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
+    if bank.pk is None:
+        return found
     for start in range(0, len(codes), _CHUNK):
         rows = Question.objects.filter(bank=bank, code__in=codes[start : start + _CHUNK]).values(
             "id",

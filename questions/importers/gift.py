@@ -37,7 +37,7 @@ _RESTORE = {
 }
 _TRUE_FALSE = {"T": "A", "TRUE": "A", "F": "B", "FALSE": "B"}
 TRUE_FALSE_OPTIONS = ["Đúng", "Sai"]
-_CATEGORY_PREFIX = re.compile(r"^\$(course|system|module|cat\d+)\$/|^top/")
+_CATEGORY_PREFIX = re.compile(r"^(\$(course|system|module|cat\d+)\$/)?(top/)?")
 
 
 def _protect(text: str) -> str:
