@@ -46,3 +46,10 @@ def user_may_enter(*, user, contest) -> bool:
     if not user.is_authenticated:
         return False
     return not contest.memberships.filter(user=user).exists()
+
+
+def user_is_bank_editor(user) -> bool:
+    """Organizers (the site-wide group) and site admins author question banks."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.groups.filter(name=ORGANIZERS_GROUP).exists()

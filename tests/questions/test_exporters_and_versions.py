@@ -17,21 +17,47 @@ pytestmark = pytest.mark.django_db
 
 def make_bank(slug="src") -> Bank:
     bank = Bank.objects.create(slug=slug, title=slug)
-    question_save(bank=bank, code="Q-1", topic_name="Cải cách thể chế", kind="single",
-                  text="Văn bản nào: “A”, {B} = C #1?", options=["Một; hai", "Hai, ba", "Ba\nbốn"],
-                  correct="B", points=Decimal("2.5"), difficulty="hard",
-                  explanation="Vì: điều 5.", source="Nghị quyết 76/NQ-CP")
-    question_save(bank=bank, code="Q-2", topic_name="Chính phủ số", kind="multiple",
-                  text="Chọn các nền tảng số quốc gia", options=["A", "B", "C", "D"], correct="AD")
-    question_save(bank=bank, code="Q:3", topic_name="Chính phủ số", kind="true_false",
-                  text="Dịch vụ công trực tuyến toàn trình là mức cao nhất.", options=["Đúng", "Sai"],
-                  correct="A")
+    question_save(
+        bank=bank,
+        code="Q-1",
+        topic_name="Cải cách thể chế",
+        kind="single",
+        text="Văn bản nào: “A”, {B} = C #1?",
+        options=["Một; hai", "Hai, ba", "Ba\nbốn"],
+        correct="B",
+        points=Decimal("2.5"),
+        difficulty="hard",
+        explanation="Vì: điều 5.",
+        source="Nghị quyết 76/NQ-CP",
+    )
+    question_save(
+        bank=bank,
+        code="Q-2",
+        topic_name="Chính phủ số",
+        kind="multiple",
+        text="Chọn các nền tảng số quốc gia",
+        options=["A", "B", "C", "D"],
+        correct="AD",
+    )
+    question_save(
+        bank=bank,
+        code="Q:3",
+        topic_name="Chính phủ số",
+        kind="true_false",
+        text="Dịch vụ công trực tuyến toàn trình là mức cao nhất.",
+        options=["Đúng", "Sai"],
+        correct="A",
+    )
     return bank
 
 
 def snapshot(bank: Bank, *, full: bool) -> list:
     rows = []
-    for q in Question.objects.filter(bank=bank).select_related("current_version", "topic").order_by("code"):
+    for q in (
+        Question.objects.filter(bank=bank)
+        .select_related("current_version", "topic")
+        .order_by("code")
+    ):
         v = q.current_version
         row = [q.code, q.topic.name, v.kind, v.text, v.options, v.correct]
         if full:
@@ -53,7 +79,9 @@ def test_export_then_import_into_an_empty_bank_gives_the_same_questions(tmp_path
     full = suffix != "gift"  # GIFT has no place for points, difficulty or source
     assert snapshot(copy, full=full) == snapshot(source, full=full)
     if suffix == "gift":
-        assert [v.current_version.explanation for v in copy.questions.order_by("code")][0] == "Vì: điều 5."
+        assert [v.current_version.explanation for v in copy.questions.order_by("code")][
+            0
+        ] == "Vì: điều 5."
 
 
 def test_csv_export_opens_as_utf8_in_excel(tmp_path):
@@ -67,13 +95,25 @@ def test_editing_a_question_makes_a_new_version_and_an_unchanged_save_does_not()
     bank = make_bank()
     question = Question.objects.get(code="Q-2")
     first = question.current_version
-    _, changed = question_save(bank=bank, code="Q-2", topic_name="Chính phủ số", kind="multiple",
-                               text="Chọn các nền tảng số quốc gia", options=["A", "B", "C", "D"],
-                               correct="AD")
+    _, changed = question_save(
+        bank=bank,
+        code="Q-2",
+        topic_name="Chính phủ số",
+        kind="multiple",
+        text="Chọn các nền tảng số quốc gia",
+        options=["A", "B", "C", "D"],
+        correct="AD",
+    )
     assert not changed and question.versions.count() == 1
-    _, changed = question_save(bank=bank, code="Q-2", topic_name="Chính phủ số", kind="multiple",
-                               text="Chọn các nền tảng số quốc gia", options=["A", "B", "C", "D"],
-                               correct="ABD")
+    _, changed = question_save(
+        bank=bank,
+        code="Q-2",
+        topic_name="Chính phủ số",
+        kind="multiple",
+        text="Chọn các nền tảng số quốc gia",
+        options=["A", "B", "C", "D"],
+        correct="ABD",
+    )
     question.refresh_from_db()
     assert changed and question.current_version.number == 2
     first.refresh_from_db()
@@ -130,11 +170,21 @@ def test_an_image_with_too_many_pixels_is_rejected():
 def test_a_picture_is_kept_when_the_question_is_reimported(tmp_path):
     bank = make_bank()
     picture = image_normalize(SimpleUploadedFile("p.png", image_bytes()))
-    question_save(bank=bank, code="Q-1", topic_name="Cải cách thể chế", kind="single",
-                  text="Có ảnh", options=["A", "B"], correct="A", image=picture)
+    question_save(
+        bank=bank,
+        code="Q-1",
+        topic_name="Cải cách thể chế",
+        kind="single",
+        text="Có ảnh",
+        options=["A", "B"],
+        correct="A",
+        image=picture,
+    )
     question = Question.objects.get(code="Q-1")
     assert question.current_version.image and question.current_version.number == 2
-    data = ("code,topic,text,option_a,option_b,correct\nQ-1,Cải cách thể chế,Có ảnh,A,B,A\n").encode()
+    data = (
+        "code,topic,text,option_a,option_b,correct\nQ-1,Cải cách thể chế,Có ảnh,A,B,A\n"
+    ).encode()
     report = questions_import(bank=bank, parsed=importer_for(format="csv").parse(data))
     assert report.unchanged == 1
     data = data.replace(b"A,B,A", b"A,B,B")

@@ -10,12 +10,48 @@ from questions.services import questions_import
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["code", "topic", "text", "option_a", "option_b", "option_c", "option_d", "correct",
-          "points", "difficulty", "explanation", "source"]
-ROW1 = ["CCHC-001", "Cải cách thủ tục hành chính", "Cơ chế một cửa là gì?", "Một", "Hai", "Ba",
-        "Bốn", "B", 1, "easy", "Giải thích.", "Nghị định 61/2018/NĐ-CP"]
-ROW2 = ["CCHC-002", "Chính phủ số", "Câu hỏi nhiều đáp án?", "A1", "B1", "C1", "", "A,C", 2,
-        "hard", "", ""]
+HEADER = [
+    "code",
+    "topic",
+    "text",
+    "option_a",
+    "option_b",
+    "option_c",
+    "option_d",
+    "correct",
+    "points",
+    "difficulty",
+    "explanation",
+    "source",
+]
+ROW1 = [
+    "CCHC-001",
+    "Cải cách thủ tục hành chính",
+    "Cơ chế một cửa là gì?",
+    "Một",
+    "Hai",
+    "Ba",
+    "Bốn",
+    "B",
+    1,
+    "easy",
+    "Giải thích.",
+    "Nghị định 61/2018/NĐ-CP",
+]
+ROW2 = [
+    "CCHC-002",
+    "Chính phủ số",
+    "Câu hỏi nhiều đáp án?",
+    "A1",
+    "B1",
+    "C1",
+    "",
+    "A,C",
+    2,
+    "hard",
+    "",
+    "",
+]
 
 
 def xlsx(*rows, header=HEADER) -> bytes:
@@ -53,7 +89,12 @@ def test_spreadsheet_import_creates_questions_topics_and_first_versions(kind):
     q1 = Question.objects.get(code="CCHC-001")
     v1 = q1.current_version
     assert q1.topic.name == "Cải cách thủ tục hành chính"
-    assert (v1.kind, v1.correct, v1.options, v1.number) == ("single", "B", ["Một", "Hai", "Ba", "Bốn"], 1)
+    assert (v1.kind, v1.correct, v1.options, v1.number) == (
+        "single",
+        "B",
+        ["Một", "Hai", "Ba", "Bốn"],
+        1,
+    )
     assert v1.source == "Nghị định 61/2018/NĐ-CP" and v1.difficulty == "easy"
     v2 = Question.objects.get(code="CCHC-002").current_version
     assert (v2.kind, v2.correct, v2.options, v2.points) == ("multiple", "AC", ["A1", "B1", "C1"], 2)
@@ -95,13 +136,19 @@ BAD_ROWS = [
     ("wrong correct letter", bad_row(7, "D"), "row 3: correct: đáp án D không có"),
     ("missing text", bad_row(2, ""), "row 3: text: thiếu nội dung câu hỏi"),
     ("duplicate code", bad_row(0, "CCHC-001"), "row 3: code: mã CCHC-001 trùng với dòng 2"),
-    ("fewer than two options", ["X-1", "T", "Câu?", "Một", "", "", "", "A", 1, "", "", ""],
-     "row 3: option_b: cần ít nhất hai phương án"),
+    (
+        "fewer than two options",
+        ["X-1", "T", "Câu?", "Một", "", "", "", "A", 1, "", "", ""],
+        "row 3: option_b: cần ít nhất hai phương án",
+    ),
     ("negative points", bad_row(8, -1), "row 3: points: điểm không được âm"),
     ("points not a number", bad_row(8, "hai"), "row 3: points: điểm “hai” không phải là số"),
     ("missing correct", bad_row(7, ""), "row 3: correct: thiếu đáp án đúng"),
-    ("gap in options", ["X-2", "T", "Câu?", "Một", "", "Ba", "Bốn", "A", 1, "", "", ""],
-     "row 3: option_b: phương án bị bỏ trống"),
+    (
+        "gap in options",
+        ["X-2", "T", "Câu?", "Một", "", "Ba", "Bốn", "A", 1, "", "", ""],
+        "row 3: option_b: phương án bị bỏ trống",
+    ),
     ("bad difficulty", bad_row(9, "siêu khó"), "row 3: difficulty:"),
     ("missing topic", bad_row(1, ""), "row 3: topic: thiếu chủ đề"),
 ]
@@ -109,7 +156,9 @@ BAD_ROWS = [
 
 @pytest.mark.parametrize(("case", "row", "message"), BAD_ROWS, ids=[c[0] for c in BAD_ROWS])
 @pytest.mark.parametrize("kind", ["xlsx", "csv"])
-def test_each_bad_row_is_reported_by_row_and_column_and_nothing_is_written(case, row, message, kind):
+def test_each_bad_row_is_reported_by_row_and_column_and_nothing_is_written(
+    case, row, message, kind
+):
     data = xlsx(ROW1, row) if kind == "xlsx" else csv_bytes(ROW1, row)
     report = run_import(data, f"b.{kind}")
     assert any(e.startswith(message) for e in report.errors), report.errors
@@ -132,7 +181,9 @@ def test_a_missing_required_column_is_reported_on_row_1():
 
 def test_column_order_and_case_are_free():
     header = ["Correct", "TEXT", "Option_B", "option_a", "Topic", "Code"]
-    report = run_import(csv_bytes(["B", "Câu hỏi?", "Hai", "Một", "Chủ đề", "Q-1"], header=header), "b.csv")
+    report = run_import(
+        csv_bytes(["B", "Câu hỏi?", "Hai", "Một", "Chủ đề", "Q-1"], header=header), "b.csv"
+    )
     version = Question.objects.get(code="Q-1").current_version
     assert report.created == 1 and version.options == ["Một", "Hai"] and version.correct == "B"
 
@@ -212,7 +263,11 @@ def test_moodle_xml_nested_categories_become_topics_and_the_essay_is_skipped(sha
     report = run_import(data, "x.xml", bank="moodle")
     assert report.errors == [] and report.created == 4
     assert set(Topic.objects.values_list("name", flat=True)) == {
-        "Iota", "Iota/Kappa", "Iota/Kappa/Lambda", "Iota/Mu"}
+        "Iota",
+        "Iota/Kappa",
+        "Iota/Kappa/Lambda",
+        "Iota/Mu",
+    }
     assert QuestionVersion.objects.filter(kind="true_false").count() == 4
     assert len(report.skipped) == 1 and "essay" in report.skipped[0]
     assert "Kappa Essay Question" in report.skipped[0]
@@ -247,7 +302,12 @@ def test_moodle_xml_multichoice_single_false_means_several_correct():
 </quiz>"""
     parsed = importer_for(format="moodlexml").parse(data)
     question = parsed.questions[0]
-    assert (question.text, question.kind, question.correct, question.points) == ("Chọn hai", "multiple", "AB", 2)
+    assert (question.text, question.kind, question.correct, question.points) == (
+        "Chọn hai",
+        "multiple",
+        "AB",
+        2,
+    )
     assert question.topic == "CCHC"
     assert parsed.skipped[0].endswith("shortanswer “SA”")
 

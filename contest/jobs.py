@@ -1,0 +1,37 @@
+"""Progress records for background jobs (imports, ranking, PDF batches).
+
+A view creates the job, enqueues a django-tasks task with the job's id, and
+sends the user to the job page, which polls ``job_json`` until it is done.
+"""
+
+from django.db import transaction
+
+from contest.models import BackgroundJob
+
+
+def job_create(*, kind: str, owner=None, total: int = 0) -> BackgroundJob:
+    return BackgroundJob.objects.create(kind=kind, owner=owner, total=total)
+
+
+def job_progress(*, job_id, done: int, total: int | None = None, message: str = "") -> None:
+    fields = {"done": done, "status": BackgroundJob.Status.RUNNING}
+    if total is not None:
+        fields["total"] = total
+    if message:
+        fields["message"] = message
+    BackgroundJob.objects.filter(pk=job_id).update(**fields)
+
+
+def job_finish(*, job_id, result: dict, message: str = "") -> None:
+    BackgroundJob.objects.filter(pk=job_id).update(
+        status=BackgroundJob.Status.DONE, result=result, message=message
+    )
+
+
+def job_fail(*, job_id, message: str) -> None:
+    # Outside any transaction the job was part of, so the failure is recorded
+    # even when the job's own work is rolled back.
+    with transaction.atomic():
+        BackgroundJob.objects.filter(pk=job_id).update(
+            status=BackgroundJob.Status.FAILED, message=message
+        )

@@ -1,0 +1,74 @@
+import difflib
+
+from django.db.models import Count, Q, QuerySet
+
+from questions.models import Bank, Question, QuestionVersion
+
+
+def banks_with_counts() -> QuerySet[Bank]:
+    return Bank.objects.annotate(
+        n_questions=Count("questions", filter=Q(questions__archived=False)),
+        n_topics=Count("topics", distinct=True),
+    )
+
+
+def questions_search(
+    *, bank: Bank, query: str = "", topic_id: int | None = None, archived: bool = False
+) -> QuerySet[Question]:
+    """Questions of ``bank`` matching ``query`` in code or current text."""
+    found = (
+        Question.objects.filter(bank=bank, archived=archived)
+        .select_related("topic", "current_version")
+        .order_by("code")
+    )
+    if query:
+        found = found.filter(Q(code__icontains=query) | Q(current_version__text__icontains=query))
+    if topic_id:
+        found = found.filter(topic_id=topic_id)
+    return found
+
+
+FIELDS = [
+    ("text", "Nội dung"),
+    ("options", "Phương án"),
+    ("correct", "Đáp án đúng"),
+    ("points", "Điểm"),
+    ("kind", "Loại"),
+    ("difficulty", "Độ khó"),
+    ("explanation", "Giải thích"),
+    ("source", "Căn cứ pháp lý"),
+    ("image", "Hình ảnh"),
+]
+
+
+def _as_text(version: QuestionVersion, field: str) -> str:
+    value = getattr(version, field)
+    if field == "options":
+        return "\n".join(f"{letter}. {option}" for letter, option in version.lettered_options)
+    if field == "image":
+        return value.name if value else ""
+    return str(value)
+
+
+def version_history(*, question: Question) -> list[dict]:
+    """Versions newest first, each with the changed fields as unified diffs against the previous."""
+    versions = list(question.versions.select_related("created_by").order_by("number"))
+    history, previous = [], None
+    for version in versions:
+        changes = []
+        for field, label in FIELDS:
+            new = _as_text(version, field)
+            old = _as_text(previous, field) if previous else ""
+            if previous is None or new != old:
+                diff = list(difflib.ndiff(old.splitlines(), new.splitlines())) if previous else []
+                changes.append(
+                    {
+                        "label": label,
+                        "old": old,
+                        "new": new,
+                        "diff": [line for line in diff if line[:1] in "+-"],
+                    }
+                )
+        history.append({"version": version, "changes": changes})
+        previous = version
+    return list(reversed(history))

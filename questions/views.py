@@ -1,0 +1,233 @@
+import uuid
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import user_is_bank_editor
+from contest.jobs import job_create
+from questions.exporters import export_bank
+from questions.forms import BankForm, ImportForm, QuestionForm
+from questions.importers import FileRejected, importer_for
+from questions.models import Bank, Question
+from questions.selectors import banks_with_counts, questions_search, version_history
+from questions.services import question_archive, question_save, questions_import
+from questions.tasks import questions_import_task
+
+
+def _editor(request) -> None:
+    if not user_is_bank_editor(request.user):
+        raise PermissionDenied(_("Chỉ Ban Tổ chức được quản lý ngân hàng câu hỏi."))
+
+
+@login_required
+def bank_list(request):
+    _editor(request)
+    form = BankForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        bank = form.save()
+        messages.success(request, _("Đã tạo ngân hàng câu hỏi."))
+        return redirect("questions:question_list", bank.slug)
+    return render(request, "questions/bank_list.html", {"banks": banks_with_counts(), "form": form})
+
+
+@login_required
+def question_list(request, slug: str):
+    _editor(request)
+    bank = get_object_or_404(Bank, slug=slug)
+    query = request.GET.get("q", "").strip()
+    topic = request.GET.get("topic", "")
+    archived = request.GET.get("archived") == "1"
+    found = questions_search(
+        bank=bank, query=query, topic_id=int(topic) if topic.isdigit() else None, archived=archived
+    )
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "questions/question_list.html",
+        {
+            "bank": bank,
+            "page": page,
+            "query": query,
+            "topic": topic,
+            "archived": archived,
+            "topics": bank.topics.all(),
+        },
+    )
+
+
+def _initial(question: Question) -> dict:
+    v = question.current_version
+    initial = {
+        "code": question.code,
+        "topic": question.topic.name,
+        "kind": v.kind,
+        "text": v.text,
+        "correct": list(v.correct),
+        "points": v.points,
+        "difficulty": v.difficulty,
+        "explanation": v.explanation,
+        "source": v.source,
+    }
+    for letter, option in zip("abcdef", v.options, strict=False):
+        initial[f"option_{letter}"] = option
+    return initial
+
+
+@login_required
+def question_edit(request, slug: str, code: str | None = None):
+    _editor(request)
+    bank = get_object_or_404(Bank, slug=slug)
+    question = get_object_or_404(Question, bank=bank, code=code) if code else None
+    form = QuestionForm(
+        request.POST or None,
+        request.FILES or None,
+        bank=bank,
+        editing=question is not None,
+        initial=_initial(question) if question else {"kind": "single", "points": 1},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved, changed = question_save(
+            bank=bank,
+            code=question.code if question else data["code"],
+            topic_name=data["topic"].strip(),
+            kind=data["kind"],
+            text=data["text"].strip(),
+            options=data["options"],
+            correct=data["correct_letters"],
+            points=data["points"],
+            difficulty=data["difficulty"],
+            explanation=data["explanation"].strip(),
+            source=data["source"].strip(),
+            image=data["image"],
+            remove_image=data["remove_image"],
+            user=request.user,
+        )
+        if changed:
+            messages.success(
+                request,
+                _("Đã lưu phiên bản %(n)s của câu %(code)s.")
+                % {"n": saved.current_version.number, "code": saved.code},
+            )
+        else:
+            messages.info(request, _("Không có thay đổi nào, không tạo phiên bản mới."))
+        return redirect("questions:question_list", bank.slug)
+    return render(
+        request,
+        "questions/question_edit.html",
+        {
+            "bank": bank,
+            "question": question,
+            "form": form,
+            "topics": bank.topics.values_list("name", flat=True),
+        },
+    )
+
+
+@login_required
+def question_history(request, slug: str, code: str):
+    _editor(request)
+    question = get_object_or_404(
+        Question.objects.select_related("bank"), bank__slug=slug, code=code
+    )
+    return render(
+        request,
+        "questions/question_history.html",
+        {
+            "bank": question.bank,
+            "question": question,
+            "history": version_history(question=question),
+        },
+    )
+
+
+@login_required
+@require_POST
+def question_archive_toggle(request, slug: str, code: str):
+    _editor(request)
+    question = get_object_or_404(Question, bank__slug=slug, code=code)
+    question_archive(question=question, archived=not question.archived)
+    messages.success(
+        request,
+        _("Đã lưu trữ câu %(code)s.") % {"code": code}
+        if question.archived
+        else _("Đã khôi phục câu %(code)s.") % {"code": code},
+    )
+    return redirect("questions:question_list", slug)
+
+
+@login_required
+def bank_export(request, slug: str, fmt: str):
+    _editor(request)
+    bank = get_object_or_404(Bank, slug=slug)
+    try:
+        data = export_bank(bank, f"x.{fmt}")
+    except ValueError as error:
+        raise PermissionDenied(str(error)) from error
+    types = {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "csv": "text/csv; charset=utf-8",
+        "gift": "text/plain; charset=utf-8",
+    }
+    response = HttpResponse(data, content_type=types.get(fmt, "application/octet-stream"))
+    response["Content-Disposition"] = f'attachment; filename="{bank.slug}.{fmt}"'
+    return response
+
+
+@login_required
+def bank_import(request, slug: str):
+    """Upload → preview (a dry run) → confirm, which runs the import in the background."""
+    _editor(request)
+    bank = get_object_or_404(Bank, slug=slug)
+    if request.method == "POST" and request.POST.get("confirm"):
+        token = request.POST.get("token", "")
+        pending = request.session.get("question_imports", {}).get(token)
+        if not pending:
+            messages.error(request, _("Phiên xem trước đã hết hạn. Hãy tải tệp lên lại."))
+            return redirect("questions:bank_import", slug)
+        job = job_create(kind="questions_import", owner=request.user, total=3)
+        questions_import_task.enqueue(
+            job_id=str(job.pk),
+            bank_id=bank.pk,
+            path=pending["path"],
+            format=pending["format"],
+            partial=bool(request.POST.get("partial")),
+            user_id=request.user.pk,
+        )
+        request.session["question_imports"].pop(token, None)
+        request.session.modified = True
+        return redirect("contest:job", job.pk)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = error = None
+    token = ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        fmt = form.cleaned_data["format"]
+        data = upload.read()
+        try:
+            parsed = importer_for(format=fmt or None, filename=upload.name).parse(data)
+        except FileRejected as rejected:
+            error = str(rejected)
+        else:
+            report = questions_import(bank=bank, parsed=parsed, dry_run=True)
+            token = uuid.uuid4().hex
+            suffix = Path(upload.name).suffix.lower()[:10]
+            path = default_storage.save(f"imports/{token}{suffix}", upload)
+            request.session.setdefault("question_imports", {})[token] = {
+                "path": path,
+                "format": fmt,
+            }
+            request.session.modified = True
+    return render(
+        request,
+        "questions/bank_import.html",
+        {"bank": bank, "form": form, "report": report, "error": error, "token": token},
+    )

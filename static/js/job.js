@@ -1,0 +1,18 @@
+// Polls a background job until it is done, then reloads to show its result.
+(function () {
+  var box = document.getElementById("job");
+  if (!box || box.dataset.status === "done" || box.dataset.status === "failed") return;
+  function poll() {
+    fetch(box.dataset.url, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (job) {
+        document.getElementById("job-progress").value = job.percent;
+        document.getElementById("job-percent").textContent = job.percent;
+        document.getElementById("job-message").textContent = job.message || job.status;
+        if (job.status === "done" || job.status === "failed") window.location.reload();
+        else setTimeout(poll, 1000);
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  setTimeout(poll, 500);
+})();
