@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 
 from questions.importers import ParsedQuestion, ParseResult
 from questions.models import Bank, Question, QuestionVersion, Topic, content_hash
@@ -157,17 +157,26 @@ def _write(bank: Bank, plan: list[tuple], user) -> None:
             version.image_thumb = old["current_version__image_thumb"]
         versions.append((version, q.topic))
     QuestionVersion.objects.bulk_create([v for v, _t in versions], batch_size=1000)
-    Question.objects.bulk_update(
-        [
-            Question(id=v.question_id, current_version_id=v.id, topic_id=topics[t])
-            for v, t in versions
-        ]
-        + [],
-        ["current_version", "topic"],
-        batch_size=1000,
+    # Point each touched question at its newest version and its topic: one
+    # UPDATE per chunk and per topic, not one per row.
+    touched = [v.question_id for v, _t in versions]
+    newest = Subquery(
+        QuestionVersion.objects.filter(question=OuterRef("pk")).order_by("-number").values("id")[:1]
     )
-    if retopic:
-        Question.objects.bulk_update(retopic, ["topic"], batch_size=1000)
+    for start in range(0, len(touched), _CHUNK):
+        Question.objects.filter(id__in=touched[start : start + _CHUNK]).update(
+            current_version=newest
+        )
+    by_topic: dict[int, list[int]] = {}
+    for v, topic_name in versions:
+        by_topic.setdefault(topics[topic_name], []).append(v.question_id)
+    for question in retopic:
+        by_topic.setdefault(question.topic_id, []).append(question.id)
+    for topic_id, ids in by_topic.items():
+        for start in range(0, len(ids), _CHUNK):
+            Question.objects.filter(id__in=ids[start : start + _CHUNK]).exclude(
+                topic_id=topic_id
+            ).update(topic_id=topic_id)
 
 
 @transaction.atomic

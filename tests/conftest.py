@@ -65,6 +65,7 @@ def phone_page(browser):
         is_mobile=True,
         has_touch=True,
     )
+    context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
     context.close()

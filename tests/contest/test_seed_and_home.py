@@ -1,0 +1,72 @@
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import Unit, User
+from accounts.roles import user_is_clerk, user_is_organizer
+from contest.models import Contest
+from questions.models import Question, QuestionVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_loads_everything_and_running_it_twice_changes_nothing():
+    call_command("seed_demo")
+    counts = (
+        Unit.objects.count(),
+        User.objects.count(),
+        Question.objects.count(),
+        QuestionVersion.objects.count(),
+        Contest.objects.count(),
+    )
+    call_command("seed_demo")
+    assert counts == (
+        Unit.objects.count(),
+        User.objects.count(),
+        Question.objects.count(),
+        QuestionVersion.objects.count(),
+        Contest.objects.count(),
+    )
+    assert Question.objects.count() >= 60
+    topics = set(Question.objects.values_list("topic__name", flat=True))
+    assert len(topics) == 6
+    assert all(
+        v.source for v in QuestionVersion.objects.all()
+    )  # every question has its legal basis
+    live = Contest.objects.get(slug="cchc-2022")
+    assert live.is_open() and live.max_attempts == 3 and live.attempt_time_limit_minutes == 30
+    assert sum(d["count"] for d in live.questions_spec["draw"]) == 20
+    organizer = User.objects.get(phone="0900000002")
+    clerk = User.objects.get(phone="0900000003")
+    assert user_is_organizer(user=organizer, contest=live) and user_is_clerk(
+        user=clerk, contest=live
+    )
+    assert not user_is_organizer(user=clerk, contest=live)
+
+
+def test_home_lists_open_and_past_contests_with_their_time_zone(client):
+    call_command("seed_demo")
+    body = client.get(reverse("contest:home")).content.decode()
+    assert "Đang diễn ra" in body and "Đã kết thúc" in body
+    assert "Cuộc thi tìm hiểu về công tác cải cách hành chính năm 2022" in body
+    assert "Asia/Ho_Chi_Minh, UTC+07:00" in body
+    assert '<html lang="vi">' in body
+
+
+def test_home_placeholder_when_there_is_no_contest(client):
+    assert "Chưa có cuộc thi nào" in client.get(reverse("contest:home")).content.decode()
+
+
+def test_english_is_available_through_the_language_switch(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    body = client.get(reverse("contest:home")).content.decode()
+    assert '<html lang="en">' in body
+    assert "There are no contests yet" in body
+
+
+def test_pages_carry_a_content_security_policy(client):
+    response = client.get(reverse("contest:home"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
