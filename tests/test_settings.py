@@ -9,14 +9,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Variables of the test process that must not leak into a fresh one.
+_DROP = ("DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
 def run_django(code: str, settings: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY")
-    }
+    environment = {k: v for k, v in os.environ.items() if k not in _DROP}
     environment.update({"DJANGO_SETTINGS_MODULE": settings, **(env or {})})
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
@@ -100,7 +98,7 @@ def test_production_refuses_to_start_without_its_services(missing):
 
 
 def test_production_passes_the_deploy_check_without_warnings():
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in _DROP}
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
