@@ -49,6 +49,20 @@ class Contest(models.Model):
     lot_seed = models.CharField(_("chuỗi bốc thăm"), max_length=200, blank=True)
     prizes = models.JSONField(_("cơ cấu giải"), default=list)
     hide_participation = models.BooleanField(_("ẩn số người tham gia"), default=False)
+    eligible_units = models.ManyToManyField(
+        "accounts.Unit",
+        verbose_name=_("chỉ dành cho đơn vị"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Để trống: mọi người được dự thi. Chọn đơn vị: chỉ người thuộc các đơn vị này."
+        ),
+    )
+    essay_question = models.TextField(_("câu hỏi tự luận (không bắt buộc)"), blank=True)
+    grace_seconds = models.PositiveIntegerField(
+        _("thời gian ân hạn cho câu trả lời đang gửi (giây)"),
+        default=30,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,6 +77,117 @@ class Contest(models.Model):
     def is_open(self, now=None) -> bool:
         now = now or timezone.now()
         return self.opens_at <= now < self.closes_at
+
+    @property
+    def tz(self):
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.timezone)
+
+
+class Round(models.Model):
+    """A window of a contest with its own attempts and prizes; a contest has at least one."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField(_("vòng"))
+    title = models.CharField(_("tên vòng"), max_length=200, blank=True)
+    opens_at = models.DateTimeField(_("mở lúc"))
+    closes_at = models.DateTimeField(_("đóng lúc"))
+    questions_spec = models.JSONField(_("bộ câu hỏi riêng của vòng"), default=dict, blank=True)
+    prizes = models.JSONField(_("cơ cấu giải của vòng"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("vòng thi")
+        verbose_name_plural = _("vòng thi")
+        ordering = ["contest", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "number"], name="round_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Vòng {self.number}"
+
+    def is_open(self, now) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+
+def _receipt_code() -> str:
+    import secrets
+
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class Attempt(models.Model):
+    """One online try at a round: its questions are drawn and frozen at start."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("Đang làm")
+        SUBMITTED = "submitted", _("Đã nộp")
+        EXPIRED = "expired", _("Hết giờ, tự động nộp")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="attempts")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="attempts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts"
+    )
+    number = models.PositiveSmallIntegerField(_("lượt"))
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField(
+        help_text=_("giờ hết hạn: thời gian làm bài hoặc giờ đóng vòng")
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    prediction = models.PositiveBigIntegerField(null=True, blank=True)
+    essay = models.TextField(blank=True)
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    receipt_code = models.CharField(max_length=10, unique=True, default=_receipt_code)
+    submit_key = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("lượt thi")
+        verbose_name_plural = _("lượt thi")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "user", "number"], name="attempt_number_unique"
+            ),
+            # At most one attempt in progress per person and round: a second tab or a
+            # double tap on "Start" resumes it instead of opening another.
+            models.UniqueConstraint(
+                fields=["round", "user"],
+                condition=models.Q(status="in_progress"),
+                name="one_attempt_in_progress",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "deadline"], name="attempt_sweep_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.contest.slug} · lượt {self.number}"
+
+
+class AttemptQuestion(models.Model):
+    """A question as drawn for an attempt: the version shown, the option order, the answer."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    version = models.ForeignKey(
+        "questions.QuestionVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    option_order = models.CharField(max_length=6, help_text=_("chữ cái gốc theo thứ tự hiển thị"))
+    answer = models.CharField(max_length=6, blank=True, help_text=_("chữ cái gốc đã chọn"))
+    answer_seq = models.BigIntegerField(default=0)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="attempt_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} #{self.position}"
 
 
 class ContestMembership(models.Model):

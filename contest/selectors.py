@@ -1,7 +1,10 @@
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from contest.models import Contest
+from contest.models import Attempt, AttemptQuestion, Contest
+
+FINISHED = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
 
 
 def contests_for_home(*, now=None) -> dict[str, QuerySet[Contest]]:
@@ -12,3 +15,42 @@ def contests_for_home(*, now=None) -> dict[str, QuerySet[Contest]]:
         "upcoming": Contest.objects.filter(opens_at__gt=now).order_by("opens_at"),
         "past": Contest.objects.filter(closes_at__lte=now).order_by("-closes_at")[:10],
     }
+
+
+def participation(*, contest: Contest, fresh: bool = False) -> dict[str, int]:
+    """Distinct participants and entries so far (online), cached for a few seconds."""
+    key = f"contest:{contest.pk}:participation"
+    value = None if fresh else cache.get(key)
+    if value is None:
+        row = Attempt.objects.filter(contest=contest, status__in=FINISHED).aggregate(
+            entries=Count("pk"), participants=Count("user", distinct=True)
+        )
+        value = {"participants": row["participants"], "entries": row["entries"]}
+        cache.set(key, value, timeout=5)
+    return value
+
+
+def attempts_of(*, user, contest: Contest | None = None) -> QuerySet[Attempt]:
+    found = (
+        Attempt.objects.filter(user=user).select_related("contest", "round").order_by("-started_at")
+    )
+    return found.filter(contest=contest) if contest is not None else found
+
+
+def attempt_items(*, attempt: Attempt) -> list[AttemptQuestion]:
+    """The attempt's questions in order, with the versions shown."""
+    return list(attempt.items.select_related("version").order_by("position"))
+
+
+def displayed_options(item: AttemptQuestion) -> list[dict]:
+    """Options in the order shown: display letter, original letter (the value sent), text."""
+    options = item.version.options
+    return [
+        {
+            "label": "ABCDEF"[i],
+            "value": original,
+            "text": options["ABCDEF".index(original)],
+            "checked": original in item.answer,
+        }
+        for i, original in enumerate(item.option_order)
+    ]

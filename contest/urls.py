@@ -5,7 +5,15 @@ from contest import views
 app_name = "contest"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("time/", views.server_time, name="time"),
+    path("me/entries/", views.my_entries, name="my_entries"),
     path("contests/<slug:slug>/", views.contest_detail, name="detail"),
+    path("contests/<slug:slug>/start/", views.attempt_begin, name="start"),
+    path("attempts/<uuid:pk>/", views.attempt_page, name="attempt"),
+    path("attempts/<uuid:pk>/answer/", views.attempt_answer, name="answer"),
+    path("attempts/<uuid:pk>/review/", views.attempt_review, name="review"),
+    path("attempts/<uuid:pk>/submit/", views.attempt_submit_view, name="submit"),
+    path("attempts/<uuid:pk>/receipt/", views.attempt_receipt, name="receipt"),
     path("jobs/<uuid:pk>/", views.job_page, name="job"),
     path("jobs/<uuid:pk>.json", views.job_json, name="job_json"),
 ]

@@ -1,8 +1,33 @@
-from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+import json
+import uuid
 
-from contest.models import Contest
-from contest.selectors import contests_for_home
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from contest.models import Attempt, BackgroundJob, Contest
+from contest.ratelimit import rate_limited
+from contest.selectors import (
+    attempt_items,
+    attempts_of,
+    contests_for_home,
+    displayed_options,
+    participation,
+)
+from contest.services.attempts import (
+    AttemptRefused,
+    answer_save,
+    attempt_start,
+    attempt_submit,
+    check_may_start,
+    round_current,
+)
 
 
 def home(request):
@@ -12,14 +37,203 @@ def home(request):
 
 def contest_detail(request, slug: str):
     contest = get_object_or_404(Contest, slug=slug)
-    return render(request, "contest/detail.html", {"contest": contest, "now": timezone.now()})
+    now = timezone.now()
+    refusal = None
+    if request.user.is_authenticated:
+        try:
+            check_may_start(contest=contest, user=request.user, now=now)
+        except AttemptRefused as refused:
+            refusal = refused
+    context = {
+        "contest": contest,
+        "now": now,
+        "rounds": contest.rounds.all(),
+        "current_round": round_current(contest=contest, now=now),
+        "participation": None if contest.hide_participation else participation(contest=contest),
+        "attempts": list(attempts_of(user=request.user, contest=contest))
+        if request.user.is_authenticated
+        else [],
+        "refusal": refusal,
+    }
+    return render(request, "contest/detail.html", context)
 
 
-def _own_job(request, pk):
-    from django.core.exceptions import PermissionDenied
+def server_time(request):
+    """The server's clock, for countdowns that must not trust the phone's."""
+    return JsonResponse({"now": timezone.now().isoformat()}, headers={"Cache-Control": "no-store"})
 
-    from contest.models import BackgroundJob
 
+@login_required
+@require_POST
+def attempt_begin(request, slug: str):
+    contest = get_object_or_404(Contest, slug=slug)
+    try:
+        attempt, created = attempt_start(contest=contest, user=request.user, now=timezone.now())
+    except AttemptRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("contest:detail", slug)
+    if not created:
+        messages.info(request, _("Bạn đang có một lượt thi chưa nộp; tiếp tục lượt đó."))
+    return redirect("contest:attempt", attempt.pk)
+
+
+def _own_attempt(request, pk) -> Attempt:
+    attempt = Attempt.objects.select_related("contest", "round").filter(pk=pk).first()
+    if attempt is None or attempt.user_id != request.user.pk:
+        # Someone else's attempt id is as good as a wrong one.
+        raise Http404("Không tìm thấy lượt thi.")
+    return attempt
+
+
+@never_cache
+@login_required
+def attempt_page(request, pk):
+    attempt = _own_attempt(request, pk)
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        return redirect("contest:receipt", attempt.pk)
+    now = timezone.now()
+    if now > attempt.deadline + timezone.timedelta(seconds=attempt.contest.grace_seconds):
+        from contest.services.attempts import attempt_finish_expired
+
+        attempt_finish_expired(attempt=attempt, now=now)
+        messages.warning(
+            request, _("Đã hết giờ làm bài. Bài đã được nộp tự động với các câu đã lưu.")
+        )
+        return redirect("contest:receipt", attempt.pk)
+    items = attempt_items(attempt=attempt)
+    questions = [{"item": item, "options": displayed_options(item)} for item in items]
+    return render(
+        request,
+        "contest/attempt.html",
+        {
+            "attempt": attempt,
+            "contest": attempt.contest,
+            "questions": questions,
+            "now": now,
+            "submit_key": uuid.uuid4().hex,
+        },
+    )
+
+
+@login_required
+@require_POST
+def attempt_answer(request, pk):
+    """Autosave one answer: JSON ``{"position": 3, "answer": "B", "seq": 1712…}``."""
+    if rate_limited(request, "answer", limit=240, seconds=60):
+        return JsonResponse(
+            {"ok": False, "error": _("Bạn gửi quá nhanh. Hãy chờ vài giây.")}, status=429
+        )
+    attempt = _own_attempt(request, pk)
+    try:
+        body = json.loads(request.body or b"{}")
+        position, seq = int(body["position"]), int(body.get("seq", 0))
+        answer = str(body.get("answer", ""))
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
+    try:
+        saved = answer_save(
+            attempt=attempt,
+            user=request.user,
+            position=position,
+            answer=answer,
+            seq=seq,
+            now=timezone.now(),
+        )
+    except AttemptRefused as refused:
+        status = 410 if refused.code in ("expired", "finished") else 400
+        return JsonResponse(
+            {"ok": False, "error": refused.message, "code": refused.code}, status=status
+        )
+    return JsonResponse(
+        {
+            "ok": True,
+            "position": saved.position,
+            "answer": saved.answer,
+            "saved_at": saved.saved_at.isoformat(),
+        }
+    )
+
+
+@never_cache
+@login_required
+def attempt_review(request, pk):
+    """The confirmation before submitting: what is still unanswered."""
+    attempt = _own_attempt(request, pk)
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        return redirect("contest:receipt", attempt.pk)
+    items = attempt_items(attempt=attempt)
+    return render(
+        request,
+        "contest/review.html",
+        {
+            "attempt": attempt,
+            "contest": attempt.contest,
+            "unanswered": [i.position for i in items if not i.answer],
+            "total": len(items),
+            "submit_key": request.GET.get("key") or uuid.uuid4().hex,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def attempt_submit_view(request, pk):
+    if rate_limited(request, "submit", limit=20, seconds=60):
+        messages.error(request, _("Bạn gửi quá nhiều lần. Hãy chờ một phút rồi thử lại."))
+        return redirect("contest:review", pk)
+    attempt = _own_attempt(request, pk)
+    raw = request.POST.get("prediction", "").replace(".", "").replace(",", "").replace(" ", "")
+    prediction = None
+    if raw:
+        if not raw.isdigit() or len(raw) > 12:
+            messages.error(request, _("Số dự đoán phải là số nguyên không âm, ví dụ 8123."))
+            return redirect("contest:review", pk)
+        prediction = int(raw)
+    try:
+        attempt_submit(
+            attempt=attempt,
+            user=request.user,
+            submit_key=request.POST.get("submit_key", ""),
+            prediction=prediction,
+            essay=request.POST.get("essay", ""),
+            now=timezone.now(),
+        )
+    except AttemptRefused as refused:
+        messages.error(request, refused.message)
+        target = "contest:receipt" if refused.code == "expired" else "contest:review"
+        return redirect(target, pk)
+    return redirect("contest:receipt", pk)
+
+
+@login_required
+def attempt_receipt(request, pk):
+    attempt = _own_attempt(request, pk)
+    if attempt.status == Attempt.Status.IN_PROGRESS:
+        return redirect("contest:attempt", pk)
+    closed = timezone.now() >= attempt.contest.closes_at
+    items = attempt_items(attempt=attempt) if closed else []
+    return render(
+        request,
+        "contest/receipt.html",
+        {
+            "attempt": attempt,
+            "contest": attempt.contest,
+            "closed": closed,
+            "items": [{"item": i, "options": displayed_options(i)} for i in items],
+        },
+    )
+
+
+@login_required
+def my_entries(request):
+    now = timezone.now()
+    return render(
+        request, "contest/my_entries.html", {"attempts": attempts_of(user=request.user), "now": now}
+    )
+
+
+def _own_job(request, pk) -> BackgroundJob:
     job = get_object_or_404(BackgroundJob, pk=pk)
     if not request.user.is_authenticated or (
         job.owner_id != request.user.pk and not request.user.is_superuser
@@ -33,8 +247,6 @@ def job_page(request, pk):
 
 
 def job_json(request, pk):
-    from django.http import JsonResponse
-
     job = _own_job(request, pk)
     return JsonResponse(
         {

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "contest.middleware.AttemptSweepMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -182,6 +183,9 @@ SMS_BACKEND = env("SMS_BACKEND", default="accounts.sms.ConsoleBackend")
 # Sign-ups from one address within an hour before the image CAPTCHA is shown;
 # 0 shows it always.
 CAPTCHA_SIGNUP_THRESHOLD = env.int("CAPTCHA_SIGNUP_THRESHOLD", default=3)
+
+# Overdue attempts are finished by the serving processes at most this often.
+ATTEMPT_SWEEP_SECONDS = env.int("ATTEMPT_SWEEP_SECONDS", default=30)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cuocthi@localhost")

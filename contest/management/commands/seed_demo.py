@@ -13,6 +13,7 @@ from accounts.models import Unit, User
 from accounts.roles import role_groups_ensure
 from accounts.services import profile_save, units_import_csv
 from contest.models import Contest, ContestMembership
+from contest.services.definition import contest_import
 from questions.importers import importer_for
 from questions.models import Bank
 from questions.services import questions_import
@@ -105,63 +106,76 @@ class Command(BaseCommand):
             raise RuntimeError("\n".join(report.errors))
         return bank
 
-    def _open_contest(self, bank: Bank, now) -> Contest:
-        contest = Contest.objects.filter(slug="cchc-2022").first()
-        if contest is None or not contest.is_open(now):
-            # Same shape as the district's 2022 contest (16:00 to 16:00, 16 days),
-            # shifted so that it is open now.
-            start = datetime.combine(timezone.localdate(now, TZ) - timedelta(days=3), time(16), TZ)
-            contest = contest or Contest(slug="cchc-2022")
-            contest.opens_at, contest.closes_at = start, start + timedelta(days=16)
-        contest.title = "Cuộc thi tìm hiểu về công tác cải cách hành chính năm 2022"
-        contest.organizer_name = "UBND huyện Đak Pơ"
-        contest.rules_text = RULES
-        contest.paper_postmark_deadline = timezone.localtime(contest.closes_at, TZ).date()
-        contest.channels = ["online", "paper"]
-        contest.attempt_time_limit_minutes = 30
-        contest.max_attempts = 3
-        contest.counted_attempt = "best"
-        contest.questions_spec = {
-            "bank": bank.slug,
-            "shuffle_options": True,
-            "draw": [
-                {"topic": t, "count": c} for t, c in zip(TOPICS, [3, 4, 3, 3, 3, 4], strict=True)
-            ],
-        }
-        contest.prediction_question = "Theo bạn, có bao nhiêu người tham gia cuộc thi?"
-        contest.prediction_target = "participants"
-        contest.tie_break = ["score", "prediction_error", "duration", "submitted_at", "lot"]
-        contest.lot_seed = "cchc-2022-dak-po-seed"
-        contest.prizes = PRIZES
-        contest.full_clean()
-        contest.save()
-        return contest
-
-    def _finished_contest(self, bank: Bank, now) -> Contest:
-        contest, _ = Contest.objects.update_or_create(
-            slug="cchc-2021",
-            defaults={
-                "title": "Cuộc thi tìm hiểu về cải cách hành chính năm 2021",
-                "organizer_name": "UBND huyện Đak Pơ",
-                "rules_text": RULES,
-                "opens_at": datetime(2021, 9, 6, 16, tzinfo=TZ),
-                "closes_at": datetime(2021, 9, 20, 16, tzinfo=TZ),
-                "paper_postmark_deadline": datetime(2021, 9, 20, tzinfo=TZ).date(),
+    def _definition(
+        self, slug: str, title: str, opens, closes, questions: dict, seed: str
+    ) -> Contest:
+        contest, _ = contest_import(
+            data={
+                "slug": slug,
+                "title": title,
+                "organizer": "UBND huyện Đak Pơ",
+                "rules": RULES,
+                "timezone": "Asia/Ho_Chi_Minh",
+                "opens_at": opens.strftime("%Y-%m-%d %H:%M"),
+                "closes_at": closes.strftime("%Y-%m-%d %H:%M"),
+                "paper_postmark_deadline": closes.strftime("%Y-%m-%d"),
                 "channels": ["online", "paper"],
                 "attempt_time_limit_minutes": 30,
                 "max_attempts": 3,
                 "counted_attempt": "best",
-                "questions_spec": {
-                    "bank": bank.slug,
-                    "codes": list(
-                        bank.questions.order_by("code").values_list("code", flat=True)[:20]
-                    ),
+                "questions": questions,
+                "prediction": {
+                    "question": "Theo bạn, có bao nhiêu người tham gia cuộc thi?",
+                    "target": "participants",
                 },
-                "prediction_question": "Theo bạn, có bao nhiêu người tham gia cuộc thi?",
-                "prediction_target": "participants",
                 "tie_break": ["score", "prediction_error", "duration", "submitted_at", "lot"],
-                "lot_seed": "cchc-2021-dak-po-seed",
+                "lot_seed": seed,
                 "prizes": PRIZES,
-            },
+            }
         )
         return contest
+
+    def _open_contest(self, bank: Bank, now) -> Contest:
+        contest = Contest.objects.filter(slug="cchc-2022").first()
+        if contest is not None and contest.is_open(now):
+            return contest
+        # Same shape as the district's 2022 contest (16:00 to 16:00, 16 days),
+        # shifted so that it is open now.
+        start = datetime.combine(timezone.localdate(now, TZ) - timedelta(days=3), time(16), TZ)
+        if contest is not None and contest.attempts.exists():
+            # Entries exist: only the window may move.
+            contest.opens_at, contest.closes_at = start, start + timedelta(days=16)
+            contest.save()
+            contest.rounds.update(opens_at=contest.opens_at, closes_at=contest.closes_at)
+            return contest
+        return self._definition(
+            "cchc-2022",
+            "Cuộc thi tìm hiểu về công tác cải cách hành chính năm 2022",
+            start,
+            start + timedelta(days=16),
+            {
+                "bank": bank.slug,
+                "shuffle_options": True,
+                "draw": [
+                    {"topic": t, "count": c}
+                    for t, c in zip(TOPICS, [3, 4, 3, 3, 3, 4], strict=True)
+                ],
+            },
+            "cchc-2022-dak-po-seed",
+        )
+
+    def _finished_contest(self, bank: Bank, now) -> Contest:
+        existing = Contest.objects.filter(slug="cchc-2021").first()
+        if existing is not None and existing.attempts.exists():
+            return existing
+        return self._definition(
+            "cchc-2021",
+            "Cuộc thi tìm hiểu về cải cách hành chính năm 2021",
+            datetime(2021, 9, 6, 16, tzinfo=TZ),
+            datetime(2021, 9, 20, 16, tzinfo=TZ),
+            {
+                "bank": bank.slug,
+                "codes": list(bank.questions.order_by("code").values_list("code", flat=True)[:20]),
+            },
+            "cchc-2021-dak-po-seed",
+        )

@@ -1,0 +1,29 @@
+"""The one place that broadcasts to the channel layer, after the transaction commits.
+
+Only services call these. Live updates (issue #7) build on this module.
+"""
+
+import logging
+
+from django.db import transaction
+
+logger = logging.getLogger("cuocthi.events")
+
+
+def entry_counted(*, attempt) -> None:
+    """An entry was submitted or finished: tell live viewers once the write is committed."""
+
+    def send() -> None:
+        try:
+            from asgiref.sync import async_to_sync
+            from channels.layers import get_channel_layer
+
+            layer = get_channel_layer()
+            if layer is not None:
+                async_to_sync(layer.group_send)(
+                    f"contest.{attempt.contest_id}", {"type": "entry.counted"}
+                )
+        except Exception:  # noqa: BLE001 — a live update must never fail a submission
+            logger.warning("live update for contest %s not sent", attempt.contest_id, exc_info=True)
+
+    transaction.on_commit(send)

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+
+class AttemptSweepMiddleware:
+    """Finishes overdue attempts from the serving processes themselves.
+
+    At most once per ``ATTEMPT_SWEEP_SECONDS`` across all processes (the cache
+    key is shared through Redis in production), after a response is built, so
+    attempts left open by a lost connection are finished even when nobody runs
+    ``close_contest``. When nothing is overdue it costs one indexed query.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        interval = getattr(settings, "ATTEMPT_SWEEP_SECONDS", 30)
+        if interval and cache.add("attempts:sweep", 1, timeout=interval):
+            from contest.services.attempts import attempts_sweep
+
+            attempts_sweep(now=timezone.now())
+        return response

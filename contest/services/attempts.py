@@ -1,0 +1,325 @@
+"""Online attempts: start, autosave, submit, and finishing the ones left open.
+
+The server's clock is the only clock: every function takes ``now`` from its
+caller (one reading per request) and enforces the deadline itself. An attempt's
+deadline is the earlier of its time limit and its round's close; answers and
+submits that arrive within ``contest.grace_seconds`` after it are accepted and
+stamped with their arrival time (answers in flight when time ran out).
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.roles import user_may_enter
+from contest.models import Attempt, AttemptQuestion, Contest, Round
+from questions.models import LETTERS, Question, QuestionVersion
+
+_random = random.SystemRandom()
+
+
+class AttemptRefused(Exception):
+    """A rule forbids the action; ``message`` is for the participant (Vietnamese)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+@dataclass
+class Saved:
+    position: int
+    answer: str
+    saved_at: datetime
+
+
+def round_current(*, contest: Contest, now: datetime) -> Round | None:
+    """The round open at ``now``, if any."""
+    return contest.rounds.filter(opens_at__lte=now, closes_at__gt=now).order_by("number").first()
+
+
+# --- checks ---------------------------------------------------------------------------
+
+
+def check_may_start(*, contest: Contest, user, now: datetime) -> Round:
+    """Return the open round ``user`` may start an attempt in, or raise ``AttemptRefused``."""
+    if "online" not in contest.channels:
+        raise AttemptRefused(_("Cuộc thi này chỉ nhận bài trên giấy."), "no_online")
+    if now < contest.opens_at:
+        raise AttemptRefused(_("Cuộc thi chưa mở. Hãy quay lại đúng giờ mở."), "not_open")
+    current = round_current(contest=contest, now=now)
+    if current is None:
+        raise AttemptRefused(_("Cuộc thi đã đóng, không thể bắt đầu lượt thi mới."), "closed")
+    if not user_may_enter(user=user, contest=contest):
+        raise AttemptRefused(
+            _("Ban Tổ chức và người nhập phiếu của cuộc thi không được dự thi."), "staff"
+        )
+    profile = getattr(user, "profile", None)
+    if profile is None or not profile.full_name:
+        raise AttemptRefused(
+            _("Hãy cập nhật họ tên trong Thông tin cá nhân trước khi dự thi."), "profile"
+        )
+    allowed = list(contest.eligible_units.values_list("pk", flat=True))
+    if allowed and not (
+        profile.unit_id in allowed or (profile.unit and profile.unit.parent_id in allowed)
+    ):
+        raise AttemptRefused(
+            _("Cuộc thi này chỉ dành cho người thuộc các đơn vị được mời."), "not_eligible"
+        )
+    return current
+
+
+# --- start ------------------------------------------------------------------------------
+
+
+def _draw(spec: dict) -> list[QuestionVersion]:
+    """The question versions of one attempt, drawn by the contest's rule."""
+    base = Question.objects.filter(
+        bank__slug=spec["bank"], archived=False, current_version__isnull=False
+    )
+    if "codes" in spec:
+        by_code = dict(
+            base.filter(code__in=spec["codes"]).values_list("code", "current_version_id")
+        )
+        ids = [by_code[c] for c in spec["codes"] if c in by_code]
+    else:
+        ids = []
+        for part in spec["draw"]:
+            pool = list(
+                base.filter(topic__name=part["topic"]).values_list("current_version_id", flat=True)
+            )
+            ids += _random.sample(pool, min(part["count"], len(pool)))
+    if spec.get("shuffle_questions"):
+        _random.shuffle(ids)
+    versions = QuestionVersion.objects.in_bulk(ids)
+    return [versions[i] for i in ids]
+
+
+def _option_order(version: QuestionVersion, shuffle: bool) -> str:
+    letters = list(LETTERS[: len(version.options)])
+    if shuffle and version.kind != QuestionVersion.Kind.TRUE_FALSE:
+        _random.shuffle(letters)
+    return "".join(letters)
+
+
+def attempt_start(*, contest: Contest, user, now: datetime) -> tuple[Attempt, bool]:
+    """Start an attempt, or return the one already in progress; returns (attempt, created).
+
+    Questions (versions and option order) are drawn and frozen here. A second
+    tab, a second device or a double tap gets the same attempt back.
+    """
+    current = check_may_start(contest=contest, user=user, now=now)
+    existing = Attempt.objects.filter(
+        round=current, user=user, status=Attempt.Status.IN_PROGRESS
+    ).first()
+    if existing is not None:
+        if existing.deadline + timedelta(seconds=contest.grace_seconds) > now:
+            return existing, False
+        attempt_finish_expired(attempt=existing, now=now)
+    used = Attempt.objects.filter(round=current, user=user).count()
+    if used >= contest.max_attempts:
+        raise AttemptRefused(
+            _("Bạn đã dùng hết %(n)s lượt thi của vòng này.") % {"n": contest.max_attempts},
+            "no_attempts_left",
+        )
+    spec = current.questions_spec or contest.questions_spec
+    versions = _draw(spec)
+    if not versions:
+        raise AttemptRefused(_("Cuộc thi chưa có câu hỏi. Hãy báo Ban Tổ chức."), "no_questions")
+    deadline = min(now + timedelta(minutes=contest.attempt_time_limit_minutes), current.closes_at)
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                contest=contest,
+                round=current,
+                user=user,
+                number=used + 1,
+                started_at=now,
+                deadline=deadline,
+            )
+            AttemptQuestion.objects.bulk_create(
+                [
+                    AttemptQuestion(
+                        attempt=attempt,
+                        position=i,
+                        version=v,
+                        option_order=_option_order(v, spec.get("shuffle_options", False)),
+                    )
+                    for i, v in enumerate(versions, start=1)
+                ]
+            )
+    except IntegrityError:
+        # Two starts raced (double tap on two devices): the other one won.
+        attempt = Attempt.objects.get(round=current, user=user, status=Attempt.Status.IN_PROGRESS)
+        return attempt, False
+    return attempt, True
+
+
+# --- autosave ---------------------------------------------------------------------------
+
+
+def _clean_answer(raw: str, item_options: int, kind: str) -> str:
+    letters = "".join(sorted(set((raw or "").upper())))
+    if any(letter not in LETTERS[:item_options] for letter in letters):
+        raise AttemptRefused(_("Câu trả lời không hợp lệ cho câu hỏi này."), "bad_answer")
+    if kind != QuestionVersion.Kind.MULTIPLE and len(letters) > 1:
+        raise AttemptRefused(_("Câu này chỉ chọn một đáp án."), "bad_answer")
+    return letters
+
+
+def check_accepts_answers(*, attempt: Attempt, user, now: datetime) -> None:
+    if attempt.user_id != user.pk:
+        raise AttemptRefused(_("Lượt thi này không phải của bạn."), "not_yours")
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
+    if now > attempt.deadline + timedelta(seconds=attempt.contest.grace_seconds):
+        raise AttemptRefused(_("Đã hết giờ làm bài. Các câu đã lưu được nộp tự động."), "expired")
+
+
+def answer_save(
+    *, attempt: Attempt, user, position: int, answer: str, seq: int, now: datetime
+) -> Saved:
+    """Save one answer as it is given. Idempotent; an older ``seq`` never overwrites a newer one.
+
+    Two queries: the item, then one conditional UPDATE. No lock, no shared row.
+    """
+    check_accepts_answers(attempt=attempt, user=user, now=now)
+    item = (
+        AttemptQuestion.objects.filter(attempt=attempt, position=position)
+        .values("id", "version__options", "version__kind")
+        .first()
+    )
+    if item is None:
+        raise AttemptRefused(_("Câu hỏi này không thuộc lượt thi của bạn."), "bad_question")
+    letters = _clean_answer(answer, len(item["version__options"]), item["version__kind"])
+    AttemptQuestion.objects.filter(id=item["id"], answer_seq__lt=seq).update(
+        answer=letters, answer_seq=seq, answered_at=now
+    )
+    return Saved(position=position, answer=letters, saved_at=now)
+
+
+# --- submit -----------------------------------------------------------------------------
+
+
+def grade_items(items) -> Decimal:
+    """Points of correctly answered items (all-or-nothing for several-correct questions)."""
+    return sum(
+        (Decimal(i.version.points) for i in items if i.answer and i.answer == i.version.correct),
+        Decimal(0),
+    )
+
+
+def _finish(attempt: Attempt, *, status: str, submitted_at: datetime, now: datetime) -> Attempt:
+    items = list(attempt.items.select_related("version"))
+    end = min(submitted_at, attempt.deadline)
+    updated = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
+        status=status,
+        submitted_at=submitted_at,
+        score=grade_items(items),
+        duration_seconds=max(0, int((end - attempt.started_at).total_seconds())),
+        prediction=attempt.prediction,
+        essay=attempt.essay,
+        submit_key=attempt.submit_key,
+    )
+    attempt.refresh_from_db()
+    if updated:
+        from contest.events import entry_counted
+
+        entry_counted(attempt=attempt)
+    return attempt
+
+
+def attempt_submit(
+    *,
+    attempt: Attempt,
+    user,
+    submit_key: str,
+    prediction: int | None,
+    essay: str = "",
+    now: datetime,
+) -> Attempt:
+    """Submit once. A retried or doubled submit returns the same, already submitted, attempt.
+
+    After the deadline plus grace the attempt is finished with its saved answers
+    (as the sweeper would) and the participant is told so.
+    """
+    if attempt.user_id != user.pk:
+        raise AttemptRefused(_("Lượt thi này không phải của bạn."), "not_yours")
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        return attempt  # the first submit won; this one is a retry
+    if now > attempt.deadline + timedelta(seconds=attempt.contest.grace_seconds):
+        attempt_finish_expired(attempt=attempt, now=now)
+        raise AttemptRefused(
+            _("Đã hết giờ làm bài. Bài của bạn đã được nộp tự động với các câu đã lưu."), "expired"
+        )
+    if attempt.contest.prediction_question and prediction is None:
+        raise AttemptRefused(
+            _("Hãy trả lời câu hỏi dự đoán trước khi nộp bài."), "prediction_missing"
+        )
+    attempt.prediction, attempt.essay, attempt.submit_key = (
+        prediction,
+        essay[:5000],
+        submit_key[:64],
+    )
+    with transaction.atomic():
+        return _finish(attempt, status=Attempt.Status.SUBMITTED, submitted_at=now, now=now)
+
+
+def attempt_finish_expired(*, attempt: Attempt, now: datetime) -> Attempt:
+    """Finish an attempt whose time is up, with the answers it has saved."""
+    with transaction.atomic():
+        return _finish(
+            attempt, status=Attempt.Status.EXPIRED, submitted_at=attempt.deadline, now=now
+        )
+
+
+def attempts_sweep(*, now: datetime, contest: Contest | None = None, batch: int = 500) -> int:
+    """Finish every attempt still open past its deadline plus grace; returns how many."""
+    done = 0
+    while True:
+        overdue = (
+            Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS, deadline__lt=now)
+            .select_related("contest")
+            .order_by("deadline")
+        )
+        if contest is not None:
+            overdue = overdue.filter(contest=contest)
+        chunk = [
+            a
+            for a in overdue[:batch]
+            if a.deadline + timedelta(seconds=a.contest.grace_seconds) < now
+        ]
+        if not chunk:
+            return done
+        for attempt in chunk:
+            attempt_finish_expired(attempt=attempt, now=now)
+        done += len(chunk)
+        if len(chunk) < batch:
+            return done
+
+
+def contest_close(*, contest: Contest, now: datetime) -> int:
+    """Close the contest now if still open (every round ends now); finish overdue attempts.
+
+    Attempts in progress get ``now`` as their deadline, so they are finished
+    with their saved answers once the grace for answers in flight has passed
+    (``close_contest`` finishes them at once). Returns the number finished.
+    """
+    with transaction.atomic():
+        if contest.closes_at > now:
+            contest.closes_at = now
+            contest.save(update_fields=["closes_at", "updated_at"])
+            contest.rounds.filter(closes_at__gt=now).update(closes_at=now)
+            contest.rounds.filter(opens_at__gt=now).update(opens_at=now)
+            Attempt.objects.filter(
+                contest=contest, status=Attempt.Status.IN_PROGRESS, deadline__gt=now
+            ).update(deadline=now)
+    finished = 0
+    for attempt in Attempt.objects.filter(contest=contest, status=Attempt.Status.IN_PROGRESS):
+        attempt_finish_expired(attempt=attempt, now=now)
+        finished += 1
+    return finished

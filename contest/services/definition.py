@@ -1,0 +1,268 @@
+"""Creating and updating contests from the contest JSON of CONTRACTS.md."""
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from accounts.models import Unit
+from contest.models import Contest, Round
+from contest.timeparse import BadDate, parse_date, parse_datetime
+from questions.models import Bank, Question
+
+CHANNELS = {"online", "paper"}
+CRITERIA = [
+    "score",
+    "prediction_error",
+    "duration",
+    "submitted_at",
+    "lot",
+    "attempts",
+    "registered_at",
+]
+DEFAULT_TIE_BREAK = ["score", "prediction_error", "duration", "submitted_at", "lot"]
+# Once entries exist these may not change: they decide scores and ranks.
+SCORING_FIELDS = [
+    "questions_spec",
+    "counted_attempt",
+    "tie_break",
+    "prediction_target",
+    "lot_seed",
+    "attempt_time_limit_minutes",
+    "max_attempts",
+]
+
+
+class ContestInvalid(Exception):
+    """``errors`` are ``field: message`` lines."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def _questions_check(spec: Any, errors: list[str], path: str) -> dict:
+    if not isinstance(spec, dict) or not spec.get("bank"):
+        errors.append(f"{path}: cần “bank” và “codes” hoặc “draw”")
+        return {}
+    bank = Bank.objects.filter(slug=spec["bank"]).first()
+    if bank is None:
+        errors.append(f"{path}.bank: không có ngân hàng câu hỏi “{spec['bank']}”")
+        return {}
+    active = Question.objects.filter(bank=bank, archived=False, current_version__isnull=False)
+    if "codes" in spec:
+        codes = spec["codes"]
+        if not isinstance(codes, list) or not codes:
+            errors.append(f"{path}.codes: cần danh sách mã câu hỏi")
+            return {}
+        known = set(active.filter(code__in=codes).values_list("code", flat=True))
+        for code in codes:
+            if code not in known:
+                errors.append(
+                    f"{path}.codes: không có câu hỏi “{code}” (hoặc đã lưu trữ) trong ngân hàng {bank.slug}"
+                )
+        if len(set(codes)) != len(codes):
+            errors.append(f"{path}.codes: có mã câu hỏi lặp lại")
+        return {
+            "bank": bank.slug,
+            "codes": list(codes),
+            "shuffle_options": bool(spec.get("shuffle_options", False)),
+            "shuffle_questions": bool(spec.get("shuffle_questions", False)),
+        }
+    draw = spec.get("draw")
+    if not isinstance(draw, list) or not draw:
+        errors.append(f"{path}: cần “codes” hoặc “draw”")
+        return {}
+    clean = []
+    for i, part in enumerate(draw):
+        topic, count = (part or {}).get("topic"), (part or {}).get("count")
+        if not isinstance(count, int) or count < 1:
+            errors.append(f"{path}.draw[{i}].count: số câu phải là số nguyên dương")
+            continue
+        available = active.filter(topic__name=topic).count()
+        if available < count:
+            errors.append(f"{path}.draw[{i}]: chủ đề “{topic}” chỉ có {available} câu, cần {count}")
+        clean.append({"topic": topic, "count": count})
+    return {
+        "bank": bank.slug,
+        "draw": clean,
+        "shuffle_options": bool(spec.get("shuffle_options", True)),
+        "shuffle_questions": bool(spec.get("shuffle_questions", True)),
+    }
+
+
+def _prizes_check(prizes: Any, errors: list[str], path: str) -> list:
+    if not isinstance(prizes, list):
+        errors.append(f"{path}: cần danh sách giải")
+        return []
+    for i, prize in enumerate(prizes):
+        if (
+            not isinstance(prize, dict)
+            or not prize.get("name")
+            or not isinstance(prize.get("count"), int)
+            or prize["count"] < 1
+        ):
+            errors.append(f"{path}[{i}]: mỗi giải cần “name” và “count” (số nguyên dương)")
+    return prizes
+
+
+def contest_check(data: dict) -> tuple[dict, list[dict], list[str]]:
+    """Validate the contest JSON; return (contest fields, round fields, errors)."""
+    errors: list[str] = []
+    if not isinstance(data, dict):
+        return {}, [], ["(gốc): tệp phải là một đối tượng JSON"]
+    slug = data.get("slug", "")
+    if not slug or slugify(slug) != slug:
+        errors.append(
+            "slug: mã cuộc thi chỉ gồm chữ thường không dấu, số và gạch ngang, ví dụ cchc-2022"
+        )
+    for key in ("title", "organizer", "opens_at", "closes_at"):
+        if not data.get(key):
+            errors.append(f"{key}: bắt buộc")
+    try:
+        tz = ZoneInfo(data.get("timezone") or "Asia/Ho_Chi_Minh")
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(f"timezone: không biết múi giờ “{data.get('timezone')}”")
+        tz = ZoneInfo("Asia/Ho_Chi_Minh")
+
+    def when(key: str, source: dict, path: str) -> datetime | None:
+        if not source.get(key):
+            return None
+        try:
+            return parse_datetime(source[key], tz)
+        except BadDate as error:
+            errors.append(f"{path}{key}: {error}")
+            return None
+
+    opens, closes = when("opens_at", data, ""), when("closes_at", data, "")
+    if opens and closes and closes <= opens:
+        errors.append("closes_at: giờ đóng phải sau giờ mở")
+    postmark = None
+    if data.get("paper_postmark_deadline"):
+        try:
+            postmark = parse_date(data["paper_postmark_deadline"])
+        except BadDate as error:
+            errors.append(f"paper_postmark_deadline: {error}")
+    channels = data.get("channels", ["online"])
+    if not isinstance(channels, list) or not channels or set(channels) - CHANNELS:
+        errors.append("channels: chỉ nhận “online” và/hoặc “paper”")
+    limit = data.get("attempt_time_limit_minutes", 30)
+    if not isinstance(limit, int) or not 1 <= limit <= 600:
+        errors.append("attempt_time_limit_minutes: số phút từ 1 đến 600")
+    max_attempts = data.get("max_attempts", 1)
+    if not isinstance(max_attempts, int) or not 1 <= max_attempts <= 100:
+        errors.append("max_attempts: số lượt từ 1 đến 100")
+    counted = data.get("counted_attempt", "best")
+    if counted not in ("best", "first", "last"):
+        errors.append("counted_attempt: chỉ nhận best, first hoặc last")
+    prediction = data.get("prediction") or {}
+    if prediction and prediction.get("target") not in ("participants", "all_correct"):
+        errors.append("prediction.target: chỉ nhận participants hoặc all_correct")
+    if prediction and not prediction.get("question"):
+        errors.append("prediction.question: cần nội dung câu hỏi dự đoán")
+    tie_break = data.get("tie_break", DEFAULT_TIE_BREAK)
+    if (
+        not isinstance(tie_break, list)
+        or set(tie_break) - set(CRITERIA)
+        or len(set(tie_break)) != len(tie_break)
+    ):
+        errors.append(
+            f"tie_break: chỉ dùng các tiêu chí {', '.join(CRITERIA)}, mỗi tiêu chí một lần"
+        )
+    elif "prediction_error" in tie_break and not prediction:
+        errors.append("tie_break: có prediction_error nhưng cuộc thi không có câu dự đoán")
+    questions = _questions_check(data.get("questions"), errors, "questions")
+    prizes = _prizes_check(data.get("prizes", []), errors, "prizes")
+    units = data.get("eligible_units", [])
+    unknown = set(units) - set(Unit.objects.filter(code__in=units).values_list("code", flat=True))
+    if unknown:
+        errors.append(f"eligible_units: không có đơn vị {', '.join(sorted(unknown))}")
+    rounds = []
+    raw_rounds = data.get("rounds") or [{}]
+    if not isinstance(raw_rounds, list):
+        errors.append("rounds: cần danh sách vòng")
+        raw_rounds = [{}]
+    for i, raw in enumerate(raw_rounds, start=1):
+        path = f"rounds[{i - 1}]."
+        r_opens = when("opens_at", raw, path) or opens
+        r_closes = when("closes_at", raw, path) or closes
+        if r_opens and r_closes and r_closes <= r_opens:
+            errors.append(f"{path}closes_at: giờ đóng phải sau giờ mở")
+        if opens and closes and r_opens and r_closes and (r_opens < opens or r_closes > closes):
+            errors.append(f"{path}opens_at: vòng phải nằm trong thời gian của cuộc thi")
+        rounds.append(
+            {
+                "number": i,
+                "title": raw.get("title", ""),
+                "opens_at": r_opens,
+                "closes_at": r_closes,
+                "questions_spec": _questions_check(raw["questions"], errors, f"{path}questions")
+                if raw.get("questions")
+                else {},
+                "prizes": _prizes_check(raw.get("prizes", []), errors, f"{path}prizes"),
+            }
+        )
+    fields = {
+        "title": data.get("title", ""),
+        "organizer_name": data.get("organizer", ""),
+        "rules_text": data.get("rules", ""),
+        "timezone": str(tz.key),
+        "opens_at": opens,
+        "closes_at": closes,
+        "paper_postmark_deadline": postmark,
+        "channels": channels,
+        "attempt_time_limit_minutes": limit,
+        "max_attempts": max_attempts,
+        "counted_attempt": counted,
+        "questions_spec": questions,
+        "prediction_question": prediction.get("question", ""),
+        "prediction_target": prediction.get("target", ""),
+        "tie_break": tie_break,
+        "lot_seed": data.get("lot_seed", ""),
+        "prizes": prizes,
+        "hide_participation": bool(data.get("hide_participation", False)),
+        "essay_question": data.get("essay_question", ""),
+        "grace_seconds": int(data.get("grace_seconds", 30)),
+        "_units": units,
+    }
+    return fields, rounds, errors
+
+
+@transaction.atomic
+def contest_import(*, data: dict) -> tuple[Contest, bool]:
+    """Create or update the contest ``data["slug"]``; returns (contest, created).
+
+    Raises ``ContestInvalid``. Once the contest has entries, fields that decide
+    scores and ranks (questions, counting, tie-breaks, time limit, attempts) are
+    refused with the reason.
+    """
+    fields, rounds, errors = contest_check(data)
+    if errors:
+        raise ContestInvalid(errors)
+    units = fields.pop("_units")
+    contest = Contest.objects.select_for_update().filter(slug=data["slug"]).first()
+    created = contest is None
+    if not created and contest.attempts.exists():
+        for name in SCORING_FIELDS:
+            if getattr(contest, name) != fields[name]:
+                errors.append(
+                    f"{name}: không sửa được vì cuộc thi đã có bài dự thi (thay đổi sẽ làm đổi điểm hoặc thứ hạng)"
+                )
+        if len(rounds) < contest.rounds.count():
+            errors.append("rounds: không xóa được vòng đã có bài dự thi")
+        if errors:
+            raise ContestInvalid(errors)
+    contest = contest or Contest(slug=data["slug"])
+    for name, value in fields.items():
+        setattr(contest, name, value)
+    contest.full_clean()
+    contest.save()
+    contest.eligible_units.set(Unit.objects.filter(code__in=units))
+    for values in rounds:
+        Round.objects.update_or_create(
+            contest=contest, number=values.pop("number"), defaults=values
+        )
+    contest.rounds.filter(number__gt=len(rounds)).delete()
+    return contest, created

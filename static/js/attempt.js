@@ -1,0 +1,155 @@
+// The attempt page: autosave with a retry queue that survives reloads and dropped
+// connections, a countdown on the server's clock, and one question per screen on phones.
+(function () {
+  var root = document.getElementById("attempt");
+  if (!root) return;
+  var form = document.getElementById("answers");
+  var state = document.getElementById("save-state");
+  var timer = document.getElementById("timer");
+  var storeKey = "cuocthi:pending:" + root.dataset.attempt;
+  var deadline = Date.parse(root.dataset.deadline);
+  var flushing = false;
+  var finished = false;
+
+  function csrf() {
+    var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+  function load() {
+    try { return JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { return {}; }
+  }
+  function store(pending) {
+    try { localStorage.setItem(storeKey, JSON.stringify(pending)); } catch (e) { /* private mode */ }
+  }
+  function say(text, kind) {
+    state.textContent = text;
+    state.className = "save-state " + (kind || "");
+  }
+  function answerOf(position) {
+    var inputs = form.querySelectorAll('input[name="q-' + position + '"]');
+    var letters = "";
+    inputs.forEach(function (i) { if (i.checked) letters += i.value; });
+    return letters.split("").sort().join("");
+  }
+  function markMap(position, answered) {
+    var link = document.querySelector('.qmap [data-goto="' + position + '"]');
+    if (link) link.classList.toggle("done", answered);
+  }
+
+  // Answers saved on this phone but not yet confirmed by the server win over the page.
+  var pending = load();
+  Object.keys(pending).forEach(function (position) {
+    var letters = pending[position].answer;
+    form.querySelectorAll('input[name="q-' + position + '"]').forEach(function (i) {
+      i.checked = letters.indexOf(i.value) >= 0;
+    });
+    markMap(position, !!letters);
+  });
+
+  function flush() {
+    if (flushing || finished) return;
+    var queue = load();
+    var positions = Object.keys(queue);
+    if (!positions.length) { say("Đã lưu tất cả câu trả lời", "ok"); return; }
+    flushing = true;
+    say("Đang lưu…", "");
+    var position = positions[0];
+    var item = queue[position];
+    fetch(root.dataset.answerUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify({ position: Number(position), answer: item.answer, seq: item.seq })
+    }).then(function (response) {
+      return response.json().then(function (data) { return { status: response.status, data: data }; });
+    }).then(function (result) {
+      flushing = false;
+      var now = load();
+      if (result.status === 200 || result.status === 400) {
+        // Saved, or refused for good (a bad answer): either way not to be sent again.
+        if (now[position] && now[position].seq === item.seq) delete now[position];
+        store(now);
+        if (result.status === 400) say(result.data.error, "error");
+        flush();
+      } else if (result.status === 410) {
+        finished = true;
+        say(result.data.error, "error");
+        window.location.href = root.dataset.reviewUrl;
+      } else {
+        say("Máy chủ bận. Câu trả lời được giữ trên máy và sẽ gửi lại.", "warn");
+        setTimeout(flush, 3000);
+      }
+    }).catch(function () {
+      flushing = false;
+      say("Mất kết nối. Câu trả lời được giữ trên máy và sẽ tự gửi lại khi có mạng.", "warn");
+      setTimeout(flush, 5000);
+    });
+  }
+
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+  form.addEventListener("change", function (event) {
+    var fieldset = event.target.closest("fieldset");
+    if (!fieldset) return;
+    var position = fieldset.dataset.position;
+    var queue = load();
+    queue[position] = { answer: answerOf(position), seq: Date.now() };
+    store(queue);
+    markMap(position, !!queue[position].answer);
+    flush();
+  });
+  window.addEventListener("online", flush);
+  document.getElementById("to-review").addEventListener("click", function (event) {
+    if (Object.keys(load()).length) {
+      event.preventDefault();
+      say("Đang gửi nốt câu trả lời, vui lòng chờ…", "warn");
+      flush();
+      var wait = setInterval(function () {
+        if (!Object.keys(load()).length) { clearInterval(wait); window.location.href = root.dataset.reviewUrl; }
+      }, 300);
+    }
+  });
+  flush();
+
+  // Countdown on the server's clock.
+  ServerClock.init(root.dataset.serverNow, root.dataset.timeUrl);
+  function tick() {
+    var left = deadline - ServerClock.now();
+    timer.textContent = ServerClock.format(left);
+    timer.parentNode.classList.toggle("low", left < 5 * 60 * 1000);
+    if (left <= 0) {
+      timer.textContent = "Hết giờ";
+      flush();
+      setTimeout(function () { window.location.href = root.dataset.reviewUrl; }, 2000);
+      return;
+    }
+    setTimeout(tick, 500);
+  }
+  tick();
+
+  // One question per screen on phones, all questions on wide screens.
+  var questions = Array.prototype.slice.call(form.querySelectorAll("fieldset.question"));
+  var narrow = window.matchMedia("(max-width: 47.99rem)");
+  var current = 0;
+  var fromHash = parseInt((location.hash || "").replace("#q-", ""), 10);
+  if (fromHash > 0 && fromHash <= questions.length) current = fromHash - 1;
+  function show(index) {
+    current = Math.max(0, Math.min(questions.length - 1, index));
+    questions.forEach(function (q, i) { q.hidden = narrow.matches && i !== current; });
+    document.querySelectorAll(".qmap a").forEach(function (a, i) {
+      if (i === current && narrow.matches) a.setAttribute("aria-current", "step");
+      else a.removeAttribute("aria-current");
+    });
+  }
+  root.classList.add("js");
+  form.addEventListener("click", function (event) {
+    var step = event.target.closest("[data-step]");
+    if (step) { show(current + Number(step.dataset.step)); window.scrollTo(0, root.offsetTop); }
+  });
+  document.querySelector(".qmap").addEventListener("click", function (event) {
+    var link = event.target.closest("[data-goto]");
+    if (!link || !narrow.matches) return;
+    event.preventDefault();
+    show(Number(link.dataset.goto) - 1);
+  });
+  narrow.addEventListener("change", function () { show(current); });
+  show(current);
+})();

@@ -1,0 +1,110 @@
+"""A full online attempt on a 360 px phone, with the connection lost half-way."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts import sms
+from contest.models import Attempt
+from contest.services.definition import contest_import
+from tests.factories import contest_json, make_bank_with_topics
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def open_contest():
+    make_bank_with_topics()
+    now = timezone.localtime(timezone.now())
+    return contest_import(
+        data=contest_json(
+            opens_at=(now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
+            closes_at=(now + timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
+            paper_postmark_deadline=(now + timedelta(days=1)).strftime("%Y-%m-%d"),
+        )
+    )[0]
+
+
+def sign_up(page, base):
+    page.goto(base + "/accounts/signup/")
+    page.get_by_label("Số điện thoại").fill("0987 111 222")
+    page.get_by_label("Họ và tên").fill("Lê Văn Tám")
+    page.locator("#id_password1").fill("Một-cửa-2022")
+    page.locator("#id_password2").fill("Một-cửa-2022")
+    page.get_by_role("button", name="Đăng ký").click()
+    page.wait_for_url("**/phone/verify/**")
+    page.get_by_label("Mã").fill(sms.outbox[-1]["text"].rsplit(" ", 1)[-1])
+    page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_url(base + "/")
+
+
+def pick(page, index):
+    """Choose the first option of the question on screen; returns the question's position."""
+    question = page.locator("fieldset.question:visible")
+    position = int(question.get_attribute("data-position"))
+    question.locator("label.option").nth(index).click()
+    return position
+
+
+def test_attempt_survives_a_lost_connection_and_a_reload(live_server, phone_page):
+    contest = open_contest()
+    page = phone_page
+    sign_up(page, live_server.url)
+    page.goto(f"{live_server.url}/contests/{contest.slug}/")
+    page.get_by_role("button", name="Bắt đầu làm bài").click()
+    page.wait_for_url("**/attempts/**")
+    assert page.locator("fieldset.question:visible").count() == 1  # one question per screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    first = pick(page, 0)
+    page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    page.get_by_role("button", name="Câu sau ›").first.click()
+
+    page.context.set_offline(True)
+    second = pick(page, 1)
+    page.get_by_text("Mất kết nối").wait_for()
+    attempt = Attempt.objects.get()
+    assert attempt.items.get(position=second).answer == ""  # not on the server yet
+
+    page.context.set_offline(False)
+    page.reload()  # the queued answer is kept on the phone and sent again
+    page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    saved = dict(attempt.items.values_list("position", "answer"))
+    assert saved[first] and saved[second]
+    page.locator(".qmap a").nth(second - 1).click()
+    assert page.locator(f"#q-{second} input:checked").count() == 1  # the page shows it after reload
+
+    page.get_by_role("link", name="Xem lại và nộp bài").click()
+    page.get_by_text("Bạn còn 3 câu chưa trả lời").wait_for()
+    page.get_by_label("Theo bạn, có bao nhiêu người tham gia cuộc thi?").fill("8123")
+    page.get_by_role("button", name="Nộp bài").click()
+    page.wait_for_url("**/receipt/")
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.prediction == 8123
+    assert page.locator("#receipt-code").inner_text() == attempt.receipt_code
+
+
+def test_the_countdown_follows_the_server_not_a_wrong_phone_clock(live_server, browser):
+    contest = open_contest()
+    from tests.factories import ProfileFactory
+
+    user = ProfileFactory().user
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    context.set_default_timeout(10_000)
+    # The phone's clock is two hours fast.
+    context.add_init_script(
+        "(() => { const real = Date.now; const skew = 2*3600*1000;"
+        " Date.now = () => real() + skew; })();"
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=login]", user.phone)
+    page.fill("input[name=password]", "mat-khau-9x!")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/contests/{contest.slug}/")
+    page.get_by_role("button", name="Bắt đầu làm bài").click()
+    page.wait_for_url("**/attempts/**")
+    page.wait_for_timeout(1500)
+    shown = page.locator("#timer").inner_text()
+    minutes = int(shown.split(":")[0])
+    assert minutes in (29, 30), shown
+    context.close()

@@ -1,0 +1,233 @@
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from contest.models import Attempt
+from contest.services.definition import contest_import
+from tests.factories import ProfileFactory, contest_json, make_bank_with_topics
+
+pytestmark = pytest.mark.django_db
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+DURING = datetime(2022, 5, 30, 9, tzinfo=VN)
+AFTER = datetime(2022, 6, 10, 9, tzinfo=VN)
+
+
+@pytest.fixture
+def contest():
+    make_bank_with_topics()
+    return contest_import(data=contest_json())[0]
+
+
+@pytest.fixture
+def resident(client):
+    user = ProfileFactory().user
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def travel():
+    with time_machine.travel(DURING, tick=False) as traveller:
+        yield traveller
+
+
+def begin(client, contest) -> Attempt:
+    response = client.post(reverse("contest:start", args=[contest.slug]))
+    attempt = Attempt.objects.get()
+    assert response["Location"] == reverse("contest:attempt", args=[attempt.pk])
+    return attempt
+
+
+def save(client, attempt, position, answer, seq=1):
+    return client.post(
+        reverse("contest:answer", args=[attempt.pk]),
+        data=json.dumps({"position": position, "answer": answer, "seq": seq}),
+        content_type="application/json",
+    )
+
+
+def test_the_whole_flow_start_answer_review_submit_receipt(client, contest, resident, travel):
+    attempt = begin(client, contest)
+    page = client.get(reverse("contest:attempt", args=[attempt.pk])).content.decode()
+    assert page.count('class="question card"') == 5 and "data-deadline" in page
+    item = attempt.items.get(position=1)
+    response = save(client, attempt, 1, item.version.correct)
+    assert response.status_code == 200 and response.json()["ok"]
+    review = client.get(reverse("contest:review", args=[attempt.pk])).content.decode()
+    assert "Bạn còn 4 câu chưa trả lời" in review
+    response = client.post(
+        reverse("contest:submit", args=[attempt.pk]), {"submit_key": "abc", "prediction": "8.123"}
+    )
+    assert response["Location"] == reverse("contest:receipt", args=[attempt.pk])
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.prediction == 8123 and attempt.score == 1
+    receipt = client.get(response["Location"]).content.decode()
+    assert attempt.receipt_code in receipt and "Asia/Ho_Chi_Minh" in receipt
+    assert (
+        "Điểm" not in receipt.split("Mã biên nhận")[1].split("</dl>")[0]
+    )  # no score before the close
+    mine = client.get(reverse("contest:my_entries")).content.decode()
+    assert attempt.receipt_code in mine
+
+
+def test_the_answer_key_never_reaches_the_browser_before_the_close(
+    client, contest, resident, travel
+):
+    attempt = begin(client, contest)
+    pages = [
+        client.get(reverse("contest:attempt", args=[attempt.pk])).content.decode(),
+        client.get(reverse("contest:review", args=[attempt.pk])).content.decode(),
+        save(client, attempt, 1, "A").content.decode(),
+    ]
+    client.post(
+        reverse("contest:submit", args=[attempt.pk]), {"submit_key": "k", "prediction": "1"}
+    )
+    pages.append(client.get(reverse("contest:receipt", args=[attempt.pk])).content.decode())
+    pages.append(client.get(reverse("contest:my_entries")).content.decode())
+    for body in pages:
+        assert "Giải thích" not in body and "Nghị quyết 76/NQ-CP" not in body
+        assert "data-correct" not in body and '"correct"' not in body
+
+
+def test_after_the_close_the_receipt_shows_score_answers_and_explanations(
+    client, contest, resident, travel
+):
+    attempt = begin(client, contest)
+    client.post(
+        reverse("contest:submit", args=[attempt.pk]), {"submit_key": "k", "prediction": "1"}
+    )
+    travel.move_to(AFTER)
+    receipt = client.get(reverse("contest:receipt", args=[attempt.pk])).content.decode()
+    assert "Giải thích 1" in receipt or "Giải thích" in receipt
+    assert "✓" in receipt and "Nghị quyết 76/NQ-CP" in receipt
+
+
+def test_another_persons_attempt_id_is_not_found(client, contest, resident, travel):
+    attempt = begin(client, contest)
+    intruder = Client()
+    intruder.force_login(ProfileFactory().user)
+    for name in ("contest:attempt", "contest:review", "contest:receipt"):
+        assert intruder.get(reverse(name, args=[attempt.pk])).status_code == 404
+    assert save(intruder, attempt, 1, "A").status_code == 404
+    assert (
+        intruder.post(reverse("contest:submit", args=[attempt.pk]), {"prediction": "1"}).status_code
+        == 404
+    )
+    assert attempt.items.get(position=1).answer == ""
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "message"),
+    [
+        ({"position": 42, "answer": "A"}, 400, "không thuộc lượt thi"),
+        ({"position": 1, "answer": "Q"}, 400, "không hợp lệ"),
+        ({"position": "một", "answer": "A"}, 400, "Dữ liệu gửi lên không hợp lệ"),
+        ({"answer": "A"}, 400, "Dữ liệu gửi lên không hợp lệ"),
+    ],
+)
+def test_bad_autosave_requests_get_a_clear_message(
+    client, contest, resident, travel, payload, status, message
+):
+    attempt = begin(client, contest)
+    response = client.post(
+        reverse("contest:answer", args=[attempt.pk]),
+        data=json.dumps(payload),
+        content_type="application/json",
+    )
+    assert response.status_code == status and message in response.json()["error"]
+
+
+def test_autosave_after_expiry_is_refused_and_the_page_finishes_the_attempt(
+    client, contest, resident, travel
+):
+    attempt = begin(client, contest)
+    travel.shift(timedelta(minutes=31))
+    response = save(client, attempt, 1, "A")
+    assert response.status_code == 410 and "hết giờ" in response.json()["error"].lower()
+    page = client.get(reverse("contest:attempt", args=[attempt.pk]))
+    assert page["Location"] == reverse("contest:receipt", args=[attempt.pk])
+    attempt.refresh_from_db()
+    assert attempt.status == "expired"
+
+
+def test_a_prediction_that_is_not_a_number_is_refused(client, contest, resident, travel):
+    attempt = begin(client, contest)
+    response = client.post(
+        reverse("contest:submit", args=[attempt.pk]),
+        {"submit_key": "k", "prediction": "khoảng 8 nghìn"},
+        follow=True,
+    )
+    assert "Số dự đoán phải là số nguyên" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == "in_progress"
+
+
+def test_autosave_needs_the_csrf_token(contest, travel):
+    user = ProfileFactory().user
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    strict.get(reverse("contest:detail", args=[contest.slug]))
+    token = strict.cookies["csrftoken"].value
+    strict.post(reverse("contest:start", args=[contest.slug]), {"csrfmiddlewaretoken": token})
+    attempt = Attempt.objects.get()
+    url = reverse("contest:answer", args=[attempt.pk])
+    body = json.dumps({"position": 1, "answer": "A", "seq": 1})
+    assert strict.post(url, data=body, content_type="application/json").status_code == 403
+    ok = strict.post(
+        url, data=body, content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert ok.status_code == 200
+
+
+def test_autosave_and_submit_use_a_bounded_number_of_queries(
+    client, contest, resident, travel, django_assert_max_num_queries
+):
+    attempt = begin(client, contest)
+    with django_assert_max_num_queries(8):
+        assert save(client, attempt, 2, "B").status_code == 200
+    with django_assert_max_num_queries(12):
+        client.post(
+            reverse("contest:submit", args=[attempt.pk]), {"submit_key": "k", "prediction": "3"}
+        )
+
+
+def test_submitting_is_rate_limited(client, contest, resident, travel):
+    attempt = begin(client, contest)
+    for _ in range(20):
+        client.post(
+            reverse("contest:submit", args=[attempt.pk]), {"submit_key": "k", "prediction": "x"}
+        )
+    response = client.post(
+        reverse("contest:submit", args=[attempt.pk]),
+        {"submit_key": "k", "prediction": "5"},
+        follow=True,
+    )
+    assert "quá nhiều lần" in response.content.decode()
+
+
+def test_the_contest_page_shows_participation_unless_hidden(client, contest, resident, travel):
+    attempt = begin(client, contest)
+    client.post(
+        reverse("contest:submit", args=[attempt.pk]), {"submit_key": "k", "prediction": "3"}
+    )
+    from django.core.cache import cache
+
+    cache.clear()
+    page = client.get(reverse("contest:detail", args=[contest.slug])).content.decode()
+    assert "Đã tham gia" in page and "<strong>1</strong> người" in page
+    contest.hide_participation = True
+    contest.save()
+    assert (
+        "Đã tham gia"
+        not in client.get(reverse("contest:detail", args=[contest.slug])).content.decode()
+    )
+
+
+def test_the_server_time_endpoint_is_not_cached(client):
+    response = client.get(reverse("contest:time"))
+    assert response["Cache-Control"] == "no-store" and "now" in response.json()

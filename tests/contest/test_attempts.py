@@ -1,0 +1,378 @@
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from contest.models import Attempt, ContestMembership
+from contest.services.attempts import (
+    AttemptRefused,
+    answer_save,
+    attempt_start,
+    attempt_submit,
+    attempts_sweep,
+    contest_close,
+)
+from contest.services.definition import contest_import
+from questions.models import Question
+from questions.services import question_save
+from tests.factories import ProfileFactory, UnitFactory, contest_json, make_bank_with_topics
+
+pytestmark = pytest.mark.django_db
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+OPENS = datetime(2022, 5, 24, 16, tzinfo=VN)
+CLOSES = datetime(2022, 6, 9, 16, tzinfo=VN)
+DURING = datetime(2022, 5, 30, 9, tzinfo=VN)
+
+
+@pytest.fixture
+def contest():
+    make_bank_with_topics(multiple_every=4)
+    return contest_import(data=contest_json())[0]
+
+
+@pytest.fixture
+def resident():
+    return ProfileFactory().user
+
+
+def start(contest, user, now=DURING):
+    return attempt_start(contest=contest, user=user, now=now)[0]
+
+
+def answer_all_correct(attempt, now):
+    for item in attempt.items.select_related("version"):
+        answer_save(
+            attempt=attempt,
+            user=attempt.user,
+            position=item.position,
+            answer=item.version.correct,
+            seq=1,
+            now=now,
+        )
+
+
+def test_starting_draws_the_blueprint_and_freezes_versions_and_option_order(contest, resident):
+    attempt = start(contest, resident)
+    items = list(attempt.items.select_related("version__question__topic"))
+    topics = [i.version.question.topic.name for i in items]
+    assert len(items) == 5 and topics.count("Thể chế") == 3 and topics.count("Thủ tục") == 2
+    assert attempt.deadline == DURING + timedelta(minutes=30)
+    assert all(sorted(i.option_order) == list("ABCD") for i in items)
+    # Editing a drawn question afterwards does not change what this attempt shows.
+    first = items[0].version
+    question_save(
+        bank=first.question.bank,
+        code=first.question.code,
+        topic_name="Thể chế",
+        kind=first.kind,
+        text="Sửa sau khi rút",
+        options=first.options,
+        correct="D",
+    )
+    items[0].refresh_from_db()
+    assert items[0].version_id == first.id and items[0].version.text != "Sửa sau khi rút"
+
+
+def test_a_second_tab_or_double_tap_resumes_the_same_attempt(contest, resident):
+    first, created = attempt_start(contest=contest, user=resident, now=DURING)
+    again, created_again = attempt_start(
+        contest=contest, user=resident, now=DURING + timedelta(seconds=1)
+    )
+    assert created and not created_again and first.pk == again.pk
+    assert Attempt.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("now", "code"),
+    [
+        (OPENS - timedelta(seconds=1), "not_open"),
+        (CLOSES, "closed"),
+        (CLOSES + timedelta(days=1), "closed"),
+    ],
+)
+def test_nobody_starts_before_the_open_or_after_the_close(contest, resident, now, code):
+    with pytest.raises(AttemptRefused) as refused:
+        attempt_start(contest=contest, user=resident, now=now)
+    assert refused.value.code == code and not Attempt.objects.exists()
+
+
+def test_organizers_and_clerks_of_the_contest_cannot_enter(contest):
+    for role in ("organizer", "clerk"):
+        staff = ProfileFactory().user
+        ContestMembership.objects.create(contest=contest, user=staff, role=role)
+        with pytest.raises(AttemptRefused) as refused:
+            start(contest, staff)
+        assert refused.value.code == "staff"
+
+
+def test_a_participant_without_a_name_is_sent_to_their_profile(contest):
+    from tests.factories import UserFactory
+
+    with pytest.raises(AttemptRefused) as refused:
+        start(contest, UserFactory())
+    assert refused.value.code == "profile"
+
+
+def test_contests_limited_to_units_refuse_others(contest):
+    invited = UnitFactory(code="xa-an-thanh")
+    contest.eligible_units.add(invited)
+    with pytest.raises(AttemptRefused) as refused:
+        start(contest, ProfileFactory(unit=UnitFactory(code="xa-khac")).user)
+    assert refused.value.code == "not_eligible"
+    assert start(contest, ProfileFactory(unit=invited).user)
+
+
+def test_attempt_limit_per_round(contest, resident):
+    for n in range(3):
+        attempt = start(contest, resident, DURING + timedelta(hours=n))
+        attempt_submit(
+            attempt=attempt,
+            user=resident,
+            submit_key="k",
+            prediction=100,
+            now=DURING + timedelta(hours=n, minutes=5),
+        )
+    with pytest.raises(AttemptRefused) as refused:
+        start(contest, resident, DURING + timedelta(hours=4))
+    assert refused.value.code == "no_attempts_left"
+    assert "3 lượt" in refused.value.message
+
+
+def test_a_new_round_gives_new_attempts_and_a_round_ends_at_its_boundary(resident):
+    make_bank_with_topics()
+    contest = contest_import(
+        data=contest_json(
+            max_attempts=1,
+            rounds=[
+                {
+                    "title": "Tuần 1",
+                    "opens_at": "2022-05-24 16:00",
+                    "closes_at": "2022-05-31 16:00",
+                },
+                {
+                    "title": "Tuần 2",
+                    "opens_at": "2022-05-31 16:00",
+                    "closes_at": "2022-06-09 16:00",
+                },
+            ],
+        )
+    )[0]
+    boundary = datetime(2022, 5, 31, 16, tzinfo=VN)
+    late_in_week_1 = start(contest, resident, boundary - timedelta(minutes=10))
+    assert late_in_week_1.deadline == boundary  # the round's close cuts the 30 minutes short
+    assert late_in_week_1.round.number == 1
+    attempt_submit(
+        attempt=late_in_week_1,
+        user=resident,
+        submit_key="a",
+        prediction=1,
+        now=boundary - timedelta(minutes=1),
+    )
+    with pytest.raises(AttemptRefused):
+        start(contest, resident, boundary - timedelta(seconds=1))
+    week_2 = start(contest, resident, boundary)
+    assert week_2.round.number == 2 and week_2.number == 1
+
+
+def test_starting_one_second_before_the_close_leaves_one_second(contest, resident):
+    attempt = start(contest, resident, CLOSES - timedelta(seconds=1))
+    assert attempt.deadline == CLOSES
+
+
+def test_answers_are_saved_idempotently_and_an_older_resend_never_wins(contest, resident):
+    attempt = start(contest, resident)
+    answer_save(attempt=attempt, user=resident, position=1, answer="C", seq=200, now=DURING)
+    answer_save(attempt=attempt, user=resident, position=1, answer="C", seq=200, now=DURING)
+    answer_save(
+        attempt=attempt, user=resident, position=1, answer="A", seq=100, now=DURING
+    )  # late retry
+    assert attempt.items.get(position=1).answer == "C"
+    answer_save(attempt=attempt, user=resident, position=1, answer="", seq=300, now=DURING)
+    assert attempt.items.get(position=1).answer == ""
+
+
+@pytest.mark.parametrize(
+    ("position", "answer", "code"),
+    [
+        (99, "A", "bad_question"),
+        (0, "A", "bad_question"),
+        (1, "E", "bad_answer"),
+        (1, "Z", "bad_answer"),
+    ],
+)
+def test_tampered_answers_are_refused(contest, resident, position, answer, code):
+    attempt = start(contest, resident)
+    with pytest.raises(AttemptRefused) as refused:
+        answer_save(
+            attempt=attempt, user=resident, position=position, answer=answer, seq=1, now=DURING
+        )
+    assert refused.value.code == code
+
+
+def test_two_letters_for_a_single_answer_question_are_refused(contest, resident):
+    attempt = start(contest, resident)
+    single = attempt.items.filter(version__kind="single").first()
+    with pytest.raises(AttemptRefused) as refused:
+        answer_save(
+            attempt=attempt, user=resident, position=single.position, answer="AB", seq=1, now=DURING
+        )
+    assert refused.value.code == "bad_answer"
+
+
+def test_someone_elses_attempt_is_refused(contest, resident):
+    attempt = start(contest, resident)
+    other = ProfileFactory().user
+    with pytest.raises(AttemptRefused) as refused:
+        answer_save(attempt=attempt, user=other, position=1, answer="A", seq=1, now=DURING)
+    assert refused.value.code == "not_yours"
+    with pytest.raises(AttemptRefused):
+        attempt_submit(attempt=attempt, user=other, submit_key="x", prediction=1, now=DURING)
+
+
+def test_answers_in_flight_are_accepted_within_the_grace_and_refused_after(contest, resident):
+    attempt = start(contest, resident)
+    limit = attempt.deadline
+    answer_save(
+        attempt=attempt,
+        user=resident,
+        position=1,
+        answer="B",
+        seq=1,
+        now=limit + timedelta(seconds=1),
+    )
+    assert attempt.items.get(position=1).answer == "B"
+    with pytest.raises(AttemptRefused) as refused:
+        answer_save(
+            attempt=attempt,
+            user=resident,
+            position=2,
+            answer="B",
+            seq=1,
+            now=limit + timedelta(seconds=contest.grace_seconds + 1),
+        )
+    assert refused.value.code == "expired"
+
+
+def test_submit_scores_the_saved_answers_once_even_when_doubled(contest, resident):
+    attempt = start(contest, resident)
+    answer_all_correct(attempt, DURING + timedelta(minutes=1))
+    answer_save(attempt=attempt, user=resident, position=5, answer="D", seq=9, now=DURING)
+    submitted = attempt_submit(
+        attempt=attempt,
+        user=resident,
+        submit_key="k1",
+        prediction=8100,
+        now=DURING + timedelta(minutes=12),
+    )
+    again = attempt_submit(
+        attempt=Attempt.objects.get(pk=attempt.pk),
+        user=resident,
+        submit_key="k2",
+        prediction=1,
+        now=DURING + timedelta(minutes=13),
+    )
+    assert submitted.status == again.status == "submitted"
+    assert again.submit_key == "k1" and again.prediction == 8100  # the retry changed nothing
+    assert submitted.score == 4 and submitted.duration_seconds == 12 * 60
+
+
+def test_a_several_correct_question_scores_only_when_all_are_marked(contest, resident):
+    attempt = start(contest, resident)
+    multiple = attempt.items.filter(version__kind="multiple").first()
+    if multiple is None:
+        pytest.skip("this draw has no several-correct question")
+    answer_save(
+        attempt=attempt, user=resident, position=multiple.position, answer="A", seq=1, now=DURING
+    )
+    assert (
+        attempt_submit(
+            attempt=attempt, user=resident, submit_key="k", prediction=1, now=DURING
+        ).score
+        == 0
+    )
+
+
+def test_submitting_one_second_after_the_limit_within_grace_counts_with_capped_duration(
+    contest, resident
+):
+    attempt = start(contest, resident)
+    done = attempt_submit(
+        attempt=attempt,
+        user=resident,
+        submit_key="k",
+        prediction=5,
+        now=attempt.deadline + timedelta(seconds=1),
+    )
+    assert done.status == "submitted" and done.duration_seconds == 30 * 60
+    assert done.submitted_at == attempt.deadline + timedelta(seconds=1)  # stamped on arrival
+
+
+def test_submitting_after_the_grace_finishes_with_the_saved_answers(contest, resident):
+    attempt = start(contest, resident)
+    answer_all_correct(attempt, DURING)
+    with pytest.raises(AttemptRefused) as refused:
+        attempt_submit(
+            attempt=attempt,
+            user=resident,
+            submit_key="k",
+            prediction=5,
+            now=attempt.deadline + timedelta(seconds=contest.grace_seconds + 1),
+        )
+    assert refused.value.code == "expired"
+    attempt.refresh_from_db()
+    assert attempt.status == "expired" and attempt.score == 5
+    assert attempt.submitted_at == attempt.deadline and attempt.prediction is None
+
+
+def test_the_prediction_is_required_when_the_contest_has_one(contest, resident):
+    attempt = start(contest, resident)
+    with pytest.raises(AttemptRefused) as refused:
+        attempt_submit(attempt=attempt, user=resident, submit_key="k", prediction=None, now=DURING)
+    assert refused.value.code == "prediction_missing"
+
+
+def test_the_sweeper_finishes_attempts_left_open(contest, resident):
+    attempt = start(contest, resident)
+    answer_save(attempt=attempt, user=resident, position=1, answer="B", seq=1, now=DURING)
+    assert attempts_sweep(now=attempt.deadline) == 0  # still within its time
+    assert attempts_sweep(now=attempt.deadline + timedelta(seconds=contest.grace_seconds + 1)) == 1
+    attempt.refresh_from_db()
+    assert attempt.status == "expired" and attempt.submitted_at == attempt.deadline
+
+
+def test_close_contest_closes_now_and_finishes_attempts_in_progress(contest, resident, capsys):
+    from django.core.management import call_command
+
+    attempt = start(contest, resident)
+    with time_machine.travel(DURING + timedelta(minutes=5), tick=False):
+        call_command("close_contest", contest.slug)
+    contest.refresh_from_db()
+    attempt.refresh_from_db()
+    assert contest.closes_at == DURING + timedelta(minutes=5)
+    assert attempt.status == "expired" and attempt.submitted_at == DURING + timedelta(minutes=5)
+    assert "attempts finished: 1" in capsys.readouterr().out
+    with pytest.raises(AttemptRefused):
+        start(contest, ProfileFactory().user, DURING + timedelta(minutes=6))
+
+
+def test_close_contest_refuses_an_unknown_slug():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="không có cuộc thi"):
+        call_command("close_contest", "khong-co")
+
+
+def test_contest_close_on_a_closed_contest_changes_nothing(contest):
+    assert contest_close(contest=contest, now=CLOSES + timedelta(days=1)) == 0
+    contest.refresh_from_db()
+    assert contest.closes_at == CLOSES
+
+
+def test_archived_questions_are_not_drawn(contest, resident):
+    Question.objects.filter(topic__name="Thể chế", code__in=["Q-001", "Q-002", "Q-003"]).update(
+        archived=True
+    )
+    attempt = start(contest, resident)
+    codes = set(attempt.items.values_list("version__question__code", flat=True))
+    assert not codes & {"Q-001", "Q-002", "Q-003"}
