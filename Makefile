@@ -43,7 +43,7 @@ bench: install
 	bash .ci/services.sh $(PY) bench/run.py
 
 messages: install
-	$(PY) manage.py makemessages -l en --no-location --no-fuzzy-matching --ignore=.venv --ignore=tests
+	$(PY) manage.py makemessages -l en --no-location --ignore=.venv --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

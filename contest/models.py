@@ -47,7 +47,7 @@ class Contest(models.Model):
         default=list,
     )
     lot_seed = models.CharField(_("chuỗi bốc thăm"), max_length=200, blank=True)
-    prizes = models.JSONField(_("cơ cấu giải"), default=list)
+    prizes = models.JSONField(_("cơ cấu giải"), default=list, blank=True)
     hide_participation = models.BooleanField(_("ẩn số người tham gia"), default=False)
     eligible_units = models.ManyToManyField(
         "accounts.Unit",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contest import views
+from contest import organizer, views
 
 app_name = "contest"
 urlpatterns = [
@@ -14,6 +14,10 @@ urlpatterns = [
     path("attempts/<uuid:pk>/review/", views.attempt_review, name="review"),
     path("attempts/<uuid:pk>/submit/", views.attempt_submit_view, name="submit"),
     path("attempts/<uuid:pk>/receipt/", views.attempt_receipt, name="receipt"),
+    path("manage/", organizer.manage_list, name="manage_list"),
+    path("manage/new/", organizer.manage_edit, name="manage_new"),
+    path("manage/<slug:slug>/", organizer.manage_overview, name="manage_overview"),
+    path("manage/<slug:slug>/edit/", organizer.manage_edit, name="manage_edit"),
     path("jobs/<uuid:pk>/", views.job_page, name="job"),
     path("jobs/<uuid:pk>.json", views.job_json, name="job_json"),
 ]

@@ -1,0 +1,247 @@
+"""Online attempts under load, through the real ASGI server (uvicorn, 2 workers) on PostgreSQL.
+
+Simulated participants start an attempt, answer 20 questions (autosave) and
+submit, with CONCURRENCY requests in flight. Figures: submissions per second
+and p50/p99 latency of submit, the same for autosave, and a baseline of the
+server's lightest endpoint (``/time/``) in the same run. Afterwards the database
+is checked: every participant has exactly one submitted attempt with 20 answers.
+"""
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", 400))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 32))
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _prepare():
+    """A contest open now with 20 drawn questions, and PARTICIPANTS signed-in residents."""
+    from datetime import timedelta
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from accounts.models import Profile, User
+    from contest.models import Contest
+    from contest.services.definition import contest_import
+    from questions.services import question_save
+
+    Contest.objects.filter(slug="bench-submit").delete()
+    from questions.models import Bank
+
+    bank, _ = Bank.objects.get_or_create(slug="bench-submit", defaults={"title": "bench"})
+    for n in range(40):
+        question_save(
+            bank=bank,
+            code=f"B-{n:03d}",
+            topic_name=f"T{n % 4}",
+            kind="single",
+            text=f"Câu {n}?",
+            options=["A", "B", "C", "D"],
+            correct="B",
+        )
+    now = timezone.localtime(timezone.now())
+    contest_import(
+        data={
+            "slug": "bench-submit",
+            "title": "Bench",
+            "organizer": "Bench",
+            "opens_at": (now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"),
+            "closes_at": (now + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M"),
+            "channels": ["online"],
+            "attempt_time_limit_minutes": 60,
+            "max_attempts": 1,
+            "questions": {
+                "bank": "bench-submit",
+                "draw": [{"topic": f"T{t}", "count": 5} for t in range(4)],
+                "shuffle_options": True,
+            },
+            "prediction": {"question": "?", "target": "participants"},
+        }
+    )
+    User.objects.filter(username__startswith="bench-").delete()
+    users = User.objects.bulk_create(
+        [User(username=f"bench-{i}", phone=f"08{i:08d}", password="!") for i in range(PARTICIPANTS)]
+    )
+    Profile.objects.bulk_create(
+        [Profile(user=u, full_name=f"Người thi {i}") for i, u in enumerate(users)]
+    )
+    sessions = []
+    for user in User.objects.filter(username__startswith="bench-"):
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        sessions.append(store.session_key)
+    return sessions
+
+
+def _percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def _run(base: str, sessions: list[str], report) -> None:
+    import httpx
+
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    gate = asyncio.Semaphore(CONCURRENCY)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        # Baseline: the lightest endpoint.
+        times = []
+
+        async def ping():
+            async with gate:
+                t = time.perf_counter()
+                r = await client.get("/time/")
+                times.append(time.perf_counter() - t)
+                r.raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(ping() for _ in range(2000)))
+        report("baseline_time_endpoint_rps", 2000 / (time.perf_counter() - started), "req/s")
+        report("baseline_time_endpoint_p99", 1000 * _percentile(times, 99), "ms")
+
+        csrf = secrets.token_hex(16)
+        attempts: dict[str, str] = {}
+
+        def headers(session):
+            return {
+                "Cookie": f"sessionid={session}; csrftoken={csrf}",
+                "X-CSRFToken": csrf,
+                "Referer": base + "/",
+            }
+
+        async def start(session):
+            async with gate:
+                r = await client.post("/contests/bench-submit/start/", headers=headers(session))
+                assert r.status_code == 302, r.status_code
+                attempts[session] = r.headers["location"].rstrip("/").split("/")[-1]
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(start(s) for s in sessions))
+        report("attempt_start_per_s", len(sessions) / (time.perf_counter() - t0), "attempts/s")
+
+        answer_times = []
+
+        async def answer(session, position):
+            async with gate:
+                t = time.perf_counter()
+                r = await client.post(
+                    f"/attempts/{attempts[session]}/answer/",
+                    headers=headers(session),
+                    json={"position": position, "answer": "ABCD"[position % 4], "seq": position},
+                )
+                answer_times.append(time.perf_counter() - t)
+                assert r.status_code == 200, (r.status_code, r.text[:200])
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(answer(s, p) for s in sessions for p in range(1, 21)))
+        elapsed = time.perf_counter() - t0
+        report("autosave_per_s", len(answer_times) / elapsed, "answers/s")
+        report("autosave_p50", 1000 * statistics.median(answer_times), "ms")
+        report("autosave_p99", 1000 * _percentile(answer_times, 99), "ms")
+
+        submit_times = []
+
+        async def submit(session, key):
+            async with gate:
+                t = time.perf_counter()
+                r = await client.post(
+                    f"/attempts/{attempts[session]}/submit/",
+                    headers=headers(session),
+                    data={"submit_key": key, "prediction": "8123"},
+                )
+                submit_times.append(time.perf_counter() - t)
+                assert r.status_code == 302 and r.headers["location"].endswith("/receipt/"), (
+                    r.status_code
+                )
+
+        t0 = time.perf_counter()
+        # Every tenth participant double-taps: the second submit must not count.
+        jobs = [submit(s, f"k{i}") for i, s in enumerate(sessions)]
+        jobs += [submit(s, f"dup{i}") for i, s in enumerate(sessions) if i % 10 == 0]
+        await asyncio.gather(*jobs)
+        elapsed = time.perf_counter() - t0
+        report("submit_per_s", len(submit_times) / elapsed, "submissions/s")
+        report("submit_p50", 1000 * statistics.median(submit_times), "ms")
+        report("submit_p99", 1000 * _percentile(submit_times, 99), "ms")
+
+
+def run(report) -> None:
+    from django.db import connection
+    from django.db.models import Count, Q
+
+    from contest.models import Attempt
+
+    sessions = _prepare()
+    connection.close()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_DEBUG": "false",
+        "ATTEMPT_SWEEP_SECONDS": "30",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--no-access-log",
+            "--lifespan",
+            "off",
+            "--timeout-keep-alive",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        asyncio.run(_run(f"http://127.0.0.1:{port}", sessions, report))
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
+    rows = (
+        Attempt.objects.filter(contest__slug="bench-submit")
+        .values("user")
+        .annotate(n=Count("pk"), submitted=Count("pk", filter=Q(status="submitted")))
+    )
+    lost = PARTICIPANTS - sum(1 for r in rows if r["submitted"] == 1)
+    doubled = sum(1 for r in rows if r["n"] > 1)
+    answered = Attempt.objects.filter(contest__slug="bench-submit", items__answer="").count()
+    report("submit_lost", lost, "submissions")
+    report("submit_doubled", doubled, "submissions")
+    report("autosave_lost", answered, "answers")

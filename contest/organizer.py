@@ -1,0 +1,99 @@
+"""Pages for a contest's organizing committee."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import user_is_bank_editor, user_is_organizer
+from contest.forms import ContestForm, contest_initial
+from contest.models import Attempt, Contest, ContestMembership
+from contest.selectors import participation
+from contest.services.definition import ContestInvalid, contest_import
+
+
+def _organizer(request, contest: Contest) -> None:
+    if not user_is_organizer(user=request.user, contest=contest):
+        raise PermissionDenied(_("Chỉ Ban Tổ chức của cuộc thi này được xem trang này."))
+
+
+@login_required
+def manage_list(request):
+    if not user_is_bank_editor(request.user):
+        raise PermissionDenied(_("Chỉ Ban Tổ chức được quản lý cuộc thi."))
+    contests = Contest.objects.order_by("-opens_at")
+    if not request.user.is_superuser:
+        contests = contests.filter(
+            memberships__user=request.user, memberships__role="organizer"
+        ).distinct()
+    return render(
+        request, "contest/manage_list.html", {"contests": contests, "now": timezone.now()}
+    )
+
+
+@login_required
+def manage_overview(request, slug: str):
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    in_progress = Attempt.objects.filter(contest=contest, status=Attempt.Status.IN_PROGRESS).count()
+    return render(
+        request,
+        "contest/manage_overview.html",
+        {
+            "contest": contest,
+            "participation": participation(contest=contest, fresh=True),
+            "in_progress": in_progress,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def manage_edit(request, slug: str | None = None):
+    contest = get_object_or_404(Contest, slug=slug) if slug else None
+    if contest is not None:
+        _organizer(request, contest)
+    elif not user_is_bank_editor(request.user):
+        raise PermissionDenied(_("Chỉ Ban Tổ chức được tạo cuộc thi."))
+    locked = bool(contest and contest.attempts.exists())
+    initial = (
+        contest_initial(contest)
+        if contest
+        else {
+            "timezone": "Asia/Ho_Chi_Minh",
+            "channels": ["online", "paper"],
+            "attempt_time_limit_minutes": 30,
+            "max_attempts": 1,
+            "counted_attempt": "best",
+            "shuffle_options": True,
+            "grace_seconds": 30,
+            "organizer": request.user.profile.unit.name
+            if getattr(getattr(request.user, "profile", None), "unit", None)
+            else "",
+        }
+    )
+    form = ContestForm(
+        request.POST or None, initial=initial, editing=contest is not None, locked=locked
+    )
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                saved, created = contest_import(data=form.as_contest_json())
+                if created:
+                    ContestMembership.objects.get_or_create(
+                        contest=saved, user=request.user, role="organizer"
+                    )
+        except ContestInvalid as invalid:
+            errors = invalid.errors
+        else:
+            messages.success(request, _("Đã lưu cuộc thi."))
+            return redirect("contest:manage_overview", saved.slug)
+    return render(
+        request,
+        "contest/manage_edit.html",
+        {"form": form, "contest": contest, "locked": locked, "errors": errors},
+    )
