@@ -12,6 +12,11 @@ logger = logging.getLogger("cuocthi.events")
 
 def entry_counted(*, attempt) -> None:
     """An entry was submitted or finished: tell live viewers once the write is committed."""
+    entries_changed(contest_id=attempt.contest_id)
+
+
+def entries_changed(*, contest_id: int) -> None:
+    """Entries of a contest were added or changed (online, paper, import, correction)."""
 
     def send() -> None:
         try:
@@ -20,10 +25,8 @@ def entry_counted(*, attempt) -> None:
 
             layer = get_channel_layer()
             if layer is not None:
-                async_to_sync(layer.group_send)(
-                    f"contest.{attempt.contest_id}", {"type": "entry.counted"}
-                )
+                async_to_sync(layer.group_send)(f"contest.{contest_id}", {"type": "entry.counted"})
         except Exception:  # noqa: BLE001 — a live update must never fail a submission
-            logger.warning("live update for contest %s not sent", attempt.contest_id, exc_info=True)
+            logger.warning("live update for contest %s not sent", contest_id, exc_info=True)
 
     transaction.on_commit(send)

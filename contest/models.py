@@ -247,3 +247,147 @@ class BackgroundJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class PaperEntry(models.Model):
+    """One paper answer sheet as transcribed: never dropped, valid or not."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="paper_entries")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="paper_entries")
+    sheet_no = models.CharField(_("số phiếu"), max_length=40)
+    full_name = models.CharField(_("họ và tên"), max_length=120, blank=True)
+    phone = models.CharField(_("số điện thoại"), max_length=10, blank=True)
+    id_number = models.CharField(_("số CCCD/CMND"), max_length=12, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("năm sinh"), null=True, blank=True)
+    unit = models.ForeignKey(
+        "accounts.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
+    answers = models.CharField(_("đáp án đã đánh"), max_length=400)
+    prediction = models.PositiveBigIntegerField(_("dự đoán"), null=True, blank=True)
+    postmark_date = models.DateField(_("ngày dấu bưu điện / ngày nộp"))
+    received_at = models.DateTimeField(_("nhận lúc"), null=True, blank=True)
+    invalid_reason = models.CharField(_("lý do không hợp lệ"), max_length=60, blank=True)
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("phiếu giấy")
+        verbose_name_plural = _("phiếu giấy")
+        ordering = ["contest", "sheet_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "sheet_no"], name="sheet_no_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contest.slug} · {self.sheet_no}"
+
+    @property
+    def person(self) -> str:
+        return self.phone or self.id_number
+
+
+class PaperAnswer(models.Model):
+    """One question of a paper sheet: the version printed and the marks read."""
+
+    entry = models.ForeignKey(PaperEntry, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    version = models.ForeignKey(
+        "questions.QuestionVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    # Original letters marked, "" for blank, "*" for more than one mark on a
+    # single-answer question.
+    answer = models.CharField(max_length=6, blank=True)
+
+    class Meta:
+        ordering = ["entry", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "position"], name="paper_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} #{self.position}"
+
+
+class PaperCorrection(models.Model):
+    """A change to a keyed sheet: who, when, why, and the fields before and after."""
+
+    entry = models.ForeignKey(PaperEntry, on_delete=models.CASCADE, related_name="corrections")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(_("lý do sửa"))
+    before = models.JSONField()
+    after = models.JSONField()
+
+    class Meta:
+        ordering = ["entry", "at"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class Result(models.Model):
+    """One ranking of a round: provisional (replaced by the next run) or final (frozen)."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="results")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="results")
+    final = models.BooleanField(default=False)
+    target = models.PositiveBigIntegerField(null=True, blank=True)
+    tie_break = models.JSONField(default=list)
+    inputs_hash = models.CharField(max_length=64)
+    entries_count = models.PositiveIntegerField(default=0)
+    invalid_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round"], condition=models.Q(final=True), name="one_final_result"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contest.slug} · vòng {self.round.number} · {'final' if self.final else 'provisional'}"
+
+
+class ResultRow(models.Model):
+    """A ranked counted entry (``rank`` set) or an invalid entry (``reason`` set)."""
+
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="rows")
+    rank = models.PositiveIntegerField(null=True)
+    person = models.CharField(max_length=12, blank=True)
+    full_name = models.CharField(max_length=120, blank=True)
+    unit = models.ForeignKey(
+        "accounts.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=6)
+    attempt = models.ForeignKey(
+        Attempt, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    paper = models.ForeignKey(
+        PaperEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True)
+    prediction = models.PositiveBigIntegerField(null=True)
+    duration_seconds = models.PositiveIntegerField(null=True)
+    submitted_at = models.DateTimeField(null=True)
+    prize = models.CharField(max_length=100, blank=True)
+    decided_by = models.CharField(max_length=30, blank=True)
+    reason = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["result", "rank"]
+        indexes = [models.Index(fields=["result", "rank"], name="resultrow_rank_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rank or self.reason} · {self.full_name}"

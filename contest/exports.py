@@ -1,0 +1,241 @@
+"""Results as files: csv and xlsx tables, a PDF winners list and PDF certificates.
+
+PDFs embed DejaVu Sans (static/fonts, free licence) so Vietnamese diacritics
+print correctly on any machine.
+"""
+
+import csv
+import io
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from contest.models import Contest, Result, ResultRow
+
+FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
+COLUMNS = [
+    "round",
+    "rank",
+    "prize",
+    "full_name",
+    "person",
+    "unit",
+    "channel",
+    "sheet_no",
+    "receipt",
+    "score",
+    "prediction",
+    "duration_seconds",
+    "submitted_at",
+    "decided_by",
+    "invalid_reason",
+]
+
+
+def latest_results(contest: Contest) -> list[Result]:
+    """Per round, the final result if there is one, else the latest provisional one."""
+    out = []
+    for round in contest.rounds.order_by("number"):
+        result = Result.objects.filter(round=round).order_by("-final", "-created_at").first()
+        if result is not None:
+            out.append(result)
+    return out
+
+
+def _rows(result: Result):
+    tz = result.contest.tz
+    rows = (
+        ResultRow.objects.filter(result=result)
+        .select_related(None)
+        .order_by(
+            # ranked first in rank order, then the invalid ones
+            "rank",
+            "pk",
+        )
+        .values_list(
+            "rank",
+            "prize",
+            "full_name",
+            "person",
+            "unit__name",
+            "channel",
+            "paper__sheet_no",
+            "attempt__receipt_code",
+            "score",
+            "prediction",
+            "duration_seconds",
+            "submitted_at",
+            "decided_by",
+            "reason",
+        )
+    )
+    ranked, invalid = [], []
+    for r in rows.iterator(chunk_size=5000):
+        line = [result.round.number, *r]
+        line[9] = _num(line[9])
+        line[12] = (
+            timezone.localtime(line[12], tz).strftime("%Y-%m-%d %H:%M:%S") if line[12] else ""
+        )
+        line = ["" if v is None else v for v in line]
+        (ranked if r[0] is not None else invalid).append(line)
+    return ranked + invalid
+
+
+def _num(value):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def results_csv(results: list[Result]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for result in results:
+        writer.writerows(_rows(result))
+    return ("\ufeff" + out.getvalue()).encode()  # BOM: Excel opens it as UTF-8
+
+
+def results_xlsx(results: list[Result]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    table = book.create_sheet("Kết quả")
+    table.append(COLUMNS)
+    for result in results:
+        for line in _rows(result):
+            table.append(line)
+    about = book.create_sheet("Thông tin")
+    for result in results:
+        about.append(["round", result.round.number])
+        about.append(["final", "yes" if result.final else "no"])
+        about.append(["target", result.target])
+        about.append(["tie_break", ", ".join(result.tie_break)])
+        about.append(["lot_seed", result.contest.lot_seed])
+        about.append(["inputs_hash", result.inputs_hash])
+        about.append([])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _pdf():
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.set_margins(15, 15, 15)
+    return pdf
+
+
+def winners_pdf(contest: Contest, results: list[Result]) -> bytes:
+    """The winners list to attach to the award decision."""
+    pdf = _pdf()
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.multi_cell(0, 7, contest.organizer_name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("DejaVu", "B", 15)
+    pdf.multi_cell(0, 8, "DANH SÁCH CÁ NHÂN ĐẠT GIẢI", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 11)
+    pdf.multi_cell(0, 6, contest.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    for result in results:
+        pdf.ln(4)
+        pdf.set_font("DejaVu", "", 9)
+        status = "chính thức" if result.final else "tạm thời (chưa chốt)"
+        made = timezone.localtime(result.created_at, contest.tz).strftime("%H:%M %d/%m/%Y")
+        pdf.multi_cell(
+            0,
+            5,
+            f"Vòng {result.round.number} · kết quả {status}, lập lúc {made} ({contest.timezone}) · "
+            f"con số thực tế để so dự đoán: {result.target if result.target is not None else '—'} · "
+            f"mã kiểm tra: {result.inputs_hash[:16]}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.ln(2)
+        winners = (
+            ResultRow.objects.filter(result=result)
+            .exclude(prize="")
+            .order_by("rank")
+            .values_list("rank", "full_name", "unit__name", "score", "prize")
+        )
+        widths = (12, 58, 60, 16, 34)
+        pdf.set_font("DejaVu", "B", 10)
+        with pdf.table(
+            col_widths=widths,
+            text_align=("CENTER", "LEFT", "LEFT", "CENTER", "LEFT"),
+            line_height=6,
+        ) as table:
+            table.row(["Hạng", "Họ và tên", "Đơn vị", "Điểm", "Giải"])
+            pdf.set_font("DejaVu", "", 10)
+            for rank, name, unit, score, prize in winners:
+                table.row([str(rank), name, unit or "", str(_num(score)), prize])
+    pdf.ln(6)
+    pdf.set_font("DejaVu", "", 9)
+    pdf.multi_cell(
+        0,
+        5,
+        "Thứ hạng theo thể lệ: điểm, rồi dự đoán gần đúng nhất, thời gian làm bài, thời điểm nộp, "
+        "và cuối cùng bốc thăm bằng SHA-256 của chuỗi bốc thăm đã công bố.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    return bytes(pdf.output())
+
+
+def certificates_pdf(contest: Contest, results: list[Result]) -> bytes:
+    """One landscape page per winner."""
+    pdf = _pdf()
+    for result in results:
+        winners = (
+            ResultRow.objects.filter(result=result)
+            .exclude(prize="")
+            .order_by("rank")
+            .values_list("full_name", "unit__name", "prize")
+        )
+        day = timezone.localtime(result.created_at, contest.tz)
+        for name, unit, prize in winners:
+            pdf.add_page(orientation="L")
+            pdf.set_draw_color(160, 27, 35)
+            pdf.set_line_width(1.5)
+            pdf.rect(10, 10, 277, 190)
+            pdf.set_y(30)
+            pdf.set_font("DejaVu", "B", 14)
+            pdf.cell(0, 8, contest.organizer_name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(10)
+            pdf.set_font("DejaVu", "B", 30)
+            pdf.set_text_color(160, 27, 35)
+            pdf.cell(0, 16, "GIẤY CHỨNG NHẬN", align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_text_color(0, 0, 0)
+            pdf.ln(6)
+            pdf.set_font("DejaVu", "", 14)
+            pdf.cell(0, 8, "Chứng nhận", align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("DejaVu", "B", 24)
+            pdf.cell(0, 14, name, align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("DejaVu", "", 13)
+            if unit:
+                pdf.cell(0, 8, unit, align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(4)
+            pdf.set_font("DejaVu", "B", 18)
+            pdf.cell(0, 10, f"đã đạt {prize}", align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("DejaVu", "", 13)
+            pdf.set_x(30)
+            pdf.multi_cell(237, 7, contest.title, align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(8)
+            pdf.cell(
+                0,
+                8,
+                f"Ngày {day.day} tháng {day.month} năm {day.year}",
+                align="C",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+    if pdf.page_no() == 0:
+        pdf.add_page()
+        pdf.set_font("DejaVu", "", 12)
+        pdf.cell(0, 10, "Chưa có người đạt giải.")
+    return bytes(pdf.output())

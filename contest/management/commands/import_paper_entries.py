@@ -1,0 +1,63 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from contest.models import Contest
+from contest.services.paper import PaperSetupError, paper_import
+from questions.importers.base import FileRejected
+
+
+class Command(BaseCommand):
+    help = (
+        "Nhập phiếu trả lời giấy đã đánh máy (csv hoặc xlsx). "
+        "Import transcribed paper answer sheets."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("contest", help="mã cuộc thi (slug)")
+        parser.add_argument("path")
+        parser.add_argument("--dry-run", action="store_true", help="chỉ báo sẽ thay đổi gì")
+        parser.add_argument(
+            "--partial", action="store_true", help="nhập các dòng hợp lệ, báo các dòng lỗi"
+        )
+
+    def handle(self, *args, contest, path, dry_run, partial, **options):
+        found = Contest.objects.filter(slug=contest).first()
+        if found is None:
+            raise CommandError(f"không có cuộc thi mã {contest}")
+        file = Path(path)
+        if not file.is_file():
+            raise CommandError(f"không tìm thấy tệp {path}")
+        kind = file.suffix.lower().lstrip(".")
+        if kind not in ("csv", "xlsx"):
+            self.stderr.write("row 1: file: chỉ nhận tệp .csv hoặc .xlsx")
+            raise CommandError("tệp bị từ chối; không nhập gì.")
+        try:
+            report = paper_import(
+                contest=found,
+                data=file.read_bytes(),
+                kind=kind,
+                dry_run=dry_run,
+                partial=partial,
+                correction_url=f"/manage/{found.slug}/paper/SHEET/",
+            )
+        except (FileRejected, PaperSetupError) as error:
+            self.stderr.write(f"row 1: file: {error}")
+            raise CommandError("tệp bị từ chối; không nhập gì.") from error
+        for line in report.errors:
+            self.stderr.write(line)
+        summary = (
+            f"created: {report.created}, unchanged: {report.unchanged}, "
+            f"errors: {len(report.errors)}"
+        )
+        if report.rejected:
+            raise CommandError(
+                f"{len(report.errors)} lỗi; không nhập gì (dùng --partial để nhập các dòng hợp lệ)."
+            )
+        self.stdout.write(f"dry run: {summary}" if dry_run else summary)
+        if report.errors:
+            raise CommandError(
+                f"{len(report.errors)} dòng lỗi (đã nhập các dòng hợp lệ)."
+                if report.written
+                else f"{len(report.errors)} dòng lỗi."
+            )
