@@ -343,6 +343,7 @@ class Result(models.Model):
     inputs_hash = models.CharField(max_length=64)
     entries_count = models.PositiveIntegerField(default=0)
     invalid_count = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -381,6 +382,7 @@ class ResultRow(models.Model):
     prediction = models.PositiveBigIntegerField(null=True)
     duration_seconds = models.PositiveIntegerField(null=True)
     submitted_at = models.DateTimeField(null=True)
+    full_marks = models.BooleanField(default=False)
     prize = models.CharField(max_length=100, blank=True)
     decided_by = models.CharField(max_length=30, blank=True)
     reason = models.CharField(max_length=60, blank=True)

@@ -1,8 +1,9 @@
 from django.core.cache import cache
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
-from contest.models import Attempt, AttemptQuestion, Contest
+from contest.models import Attempt, AttemptQuestion, Contest, PaperEntry
 
 FINISHED = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
 
@@ -18,14 +19,22 @@ def contests_for_home(*, now=None) -> dict[str, QuerySet[Contest]]:
 
 
 def participation(*, contest: Contest, fresh: bool = False) -> dict[str, int]:
-    """Distinct participants and entries so far (online), cached for a few seconds."""
+    """Distinct people and entries so far, online and on paper, cached for a few seconds."""
     key = f"contest:{contest.pk}:participation"
     value = None if fresh else cache.get(key)
     if value is None:
-        row = Attempt.objects.filter(contest=contest, status__in=FINISHED).aggregate(
-            entries=Count("pk"), participants=Count("user", distinct=True)
+        online = Attempt.objects.filter(contest=contest, status__in=FINISHED)
+        paper = PaperEntry.objects.filter(contest=contest)
+        # A person is their phone, else their citizen id, on paper as online.
+        people = online.order_by().values_list(
+            Coalesce(NullIf("user__phone", Value("")), "user__username")
         )
-        value = {"participants": row["participants"], "entries": row["entries"]}
+        people = people.union(
+            paper.order_by().values_list(
+                Coalesce(NullIf("phone", Value("")), NullIf("id_number", Value("")), "sheet_no")
+            )
+        )
+        value = {"participants": people.count(), "entries": online.count() + paper.count()}
         cache.set(key, value, timeout=5)
     return value
 

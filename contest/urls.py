@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contest import organizer, views
+from contest import organizer, results, views
 
 app_name = "contest"
 urlpatterns = [
@@ -18,6 +18,16 @@ urlpatterns = [
     path("manage/new/", organizer.manage_edit, name="manage_new"),
     path("manage/<slug:slug>/", organizer.manage_overview, name="manage_overview"),
     path("manage/<slug:slug>/edit/", organizer.manage_edit, name="manage_edit"),
+    path("manage/<slug:slug>/results/", results.manage_results, name="manage_results"),
+    path("manage/<slug:slug>/results/rank/", results.manage_rank, name="manage_rank"),
+    path("manage/<slug:slug>/results/publish/", results.manage_publish, name="manage_publish"),
+    path(
+        "manage/<slug:slug>/results/export/<str:kind>/",
+        results.manage_export,
+        name="manage_export",
+    ),
+    path("contests/<slug:slug>/results/", results.results_page, name="results"),
+    path("contests/<slug:slug>/my-result/", results.my_result, name="my_result"),
     path("jobs/<uuid:pk>/", views.job_page, name="job"),
     path("jobs/<uuid:pk>.json", views.job_json, name="job_json"),
 ]

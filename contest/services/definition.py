@@ -244,7 +244,7 @@ def contest_import(*, data: dict) -> tuple[Contest, bool]:
     units = fields.pop("_units")
     contest = Contest.objects.select_for_update().filter(slug=data["slug"]).first()
     created = contest is None
-    if not created and contest.attempts.exists():
+    if not created and (contest.attempts.exists() or contest.paper_entries.exists()):
         for name in SCORING_FIELDS:
             if getattr(contest, name) != fields[name]:
                 errors.append(

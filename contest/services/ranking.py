@@ -101,7 +101,7 @@ def _paper_deadline(contest: Contest, round: Round):
 def _candidates(contest: Contest, round: Round) -> list[Candidate]:
     tz = contest.tz
     late_after = round.closes_at + timedelta(seconds=contest.grace_seconds)
-    need_full = contest.prediction_target == Contest.PredictionTarget.ALL_CORRECT
+    need_full = True  # full marks feed the all_correct target and the statistics
     out: list[Candidate] = []
 
     attempts = Attempt.objects.filter(round=round).exclude(status=Attempt.Status.IN_PROGRESS)
@@ -395,6 +395,7 @@ def _row(result: Result, c: Candidate, *, rank, prize: str, decided_by: str) -> 
         attempt_id=c.pk if c.channel == ONLINE else None,
         paper_id=c.pk if c.channel == PAPER else None,
         score=c.score,
+        full_marks=c.full_marks,
         prediction=c.prediction,
         duration_seconds=c.duration,
         submitted_at=c.submitted_at,

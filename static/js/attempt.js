@@ -36,15 +36,30 @@
     if (link) link.classList.toggle("done", answered);
   }
 
-  // Answers saved on this phone but not yet confirmed by the server win over the page.
-  var pending = load();
-  Object.keys(pending).forEach(function (position) {
-    var letters = pending[position].answer;
-    form.querySelectorAll('input[name="q-' + position + '"]').forEach(function (i) {
-      i.checked = letters.indexOf(i.value) >= 0;
+  // The page shows what the server had when it rendered. An answer given later on this
+  // phone (still queued, or confirmed while the page was reloading) has a newer seq
+  // and wins.
+  var savedKey = "cuocthi:saved:" + root.dataset.attempt;
+  function loadSaved() {
+    try { return JSON.parse(sessionStorage.getItem(savedKey) || "{}"); } catch (e) { return {}; }
+  }
+  function remember(position, item) {
+    var saved = loadSaved();
+    saved[position] = item;
+    try { sessionStorage.setItem(savedKey, JSON.stringify(saved)); } catch (e) { /* private mode */ }
+  }
+  function apply(position, item) {
+    var fieldset = document.getElementById("q-" + position);
+    if (!fieldset || Number(fieldset.dataset.seq || 0) >= item.seq) return;
+    fieldset.querySelectorAll('input[name="q-' + position + '"]').forEach(function (i) {
+      i.checked = item.answer.indexOf(i.value) >= 0;
     });
-    markMap(position, !!letters);
-  });
+    markMap(position, !!item.answer);
+  }
+  var confirmed = loadSaved();
+  Object.keys(confirmed).forEach(function (position) { apply(position, confirmed[position]); });
+  var pending = load();
+  Object.keys(pending).forEach(function (position) { apply(position, pending[position]); });
 
   function flush() {
     if (flushing || finished) return;
@@ -68,6 +83,7 @@
         // Saved, or refused for good (a bad answer): either way not to be sent again.
         if (now[position] && now[position].seq === item.seq) delete now[position];
         store(now);
+        if (result.status === 200) remember(position, item);
         if (result.status === 400) say(result.data.error, "error");
         flush();
       } else if (result.status === 410) {

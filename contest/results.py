@@ -1,0 +1,202 @@
+"""Results: the organizers' ranking page, the public results page, a participant's own result."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from contest.exports import certificates_pdf, latest_results, results_csv, results_xlsx, winners_pdf
+from contest.jobs import job_create
+from contest.models import Contest, Result, ResultRow
+from contest.organizer import _organizer
+from contest.services.explain import criteria_text, explain, reason_text
+from contest.services.ranking import question_stats
+
+
+def mask_person(person: str) -> str:
+    """0905123456 → 0905***456; a citizen id keeps its last three digits only."""
+    if len(person) == 10:
+        return f"{person[:4]}***{person[-3:]}"
+    return f"*********{person[-3:]}" if person else ""
+
+
+def _stats(result: Result) -> dict:
+    rows = ResultRow.objects.filter(result=result, rank__isnull=False)
+    by_unit = list(
+        rows.values("unit__name").annotate(n=Count("pk")).order_by("-n", "unit__name")[:30]
+    )
+    by_channel = dict(rows.values_list("channel").annotate(n=Count("pk")))
+    distribution = list(rows.values_list("score").annotate(n=Count("pk")).order_by("score"))
+    peak = max((n for _s, n in distribution), default=1)
+    bars = []
+    for i, (score, n) in enumerate(distribution):
+        width = max(1, round(200 * n / peak))
+        bars.append(
+            {
+                "score": score.normalize(),
+                "n": n,
+                "y": 4 + i * 20,
+                "width": width,
+                "text_y": 17 + i * 20,
+                "count_x": 50 + width,
+            }
+        )
+    return {
+        "by_unit": by_unit,
+        "online": by_channel.get("online", 0),
+        "paper": by_channel.get("paper", 0),
+        "full_marks": rows.filter(full_marks=True).count(),
+        "bars": bars,
+        "chart_height": 8 + 20 * len(bars),
+        "hardest": question_stats(result.round)[:5],
+    }
+
+
+def _winners(result: Result) -> list[dict]:
+    rows = (
+        ResultRow.objects.filter(result=result)
+        .exclude(prize="")
+        .order_by("rank")
+        .values("rank", "full_name", "unit__name", "score", "prize", "person", "channel")
+    )
+    for row in rows:
+        row["masked"] = mask_person(row["person"])
+    return list(rows)
+
+
+# --- organizers ------------------------------------------------------------------------------
+
+
+@login_required
+def manage_results(request, slug: str):
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    results = latest_results(contest)
+    blocks = []
+    for result in results:
+        rows = ResultRow.objects.filter(result=result).select_related("unit", "paper", "attempt")
+        blocks.append(
+            {
+                "result": result,
+                "top": rows.filter(rank__isnull=False).order_by("rank")[:100],
+                "invalid": rows.filter(rank__isnull=True).values("reason").annotate(n=Count("pk")),
+            }
+        )
+    return render(
+        request,
+        "contest/manage_results.html",
+        {"contest": contest, "blocks": blocks, "now": timezone.now(), "reason_text": reason_text},
+    )
+
+
+@login_required
+@require_POST
+def manage_rank(request, slug: str):
+    """Rank (or finalize) in the background; the job page shows progress."""
+    from contest.tasks import rank_contest_task
+
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    final = request.POST.get("final") == "1"
+    job = job_create(kind="rank_contest", owner=request.user, total=1)
+    rank_contest_task.enqueue(
+        job_id=str(job.pk), contest_id=contest.pk, final=final, user_id=request.user.pk
+    )
+    return redirect("contest:job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def manage_publish(request, slug: str):
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    publish = request.POST.get("publish") == "1"
+    finals = Result.objects.filter(contest=contest, final=True)
+    if not finals.exists():
+        messages.error(request, _("Chỉ công bố được kết quả chính thức: hãy chốt kết quả trước."))
+    else:
+        finals.update(published_at=timezone.now() if publish else None)
+        messages.success(
+            request, _("Đã công bố kết quả.") if publish else _("Đã thôi công bố kết quả.")
+        )
+    return redirect("contest:manage_results", slug=slug)
+
+
+@login_required
+def manage_export(request, slug: str, kind: str):
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    results = latest_results(contest)
+    if not results:
+        raise Http404(_("Cuộc thi chưa được xếp hạng."))
+    if kind == "csv":
+        data, mime = results_csv(results), "text/csv; charset=utf-8"
+    elif kind == "xlsx":
+        data = results_xlsx(results)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif kind == "pdf":
+        data, mime = winners_pdf(contest, results), "application/pdf"
+    elif kind == "certificates":
+        data, mime, kind = certificates_pdf(contest, results), "application/pdf", "pdf"
+    else:
+        raise Http404
+    response = HttpResponse(data, content_type=mime)
+    name = f"ket-qua-{contest.slug}.{kind}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- the public ---------------------------------------------------------------------------------
+
+
+def _published(contest: Contest) -> list[Result]:
+    return list(
+        Result.objects.filter(contest=contest, final=True, published_at__isnull=False)
+        .select_related("round")
+        .order_by("round__number")
+    )
+
+
+def results_page(request, slug: str):
+    contest = get_object_or_404(Contest, slug=slug)
+    results = _published(contest)
+    blocks = [
+        {
+            "result": r,
+            "winners": _winners(r),
+            "stats": _stats(r),
+            "rounds": len(results) > 1,
+            "chain": criteria_text(r.tie_break),
+        }
+        for r in results
+    ]
+    return render(
+        request,
+        "contest/results.html",
+        {"contest": contest, "blocks": blocks},
+    )
+
+
+@login_required
+def my_result(request, slug: str):
+    contest = get_object_or_404(Contest, slug=slug)
+    profile = getattr(request.user, "profile", None)
+    keys = [k for k in (request.user.phone, profile and profile.id_number) if k]
+    items = []
+    for result in _published(contest):
+        found = (
+            ResultRow.objects.filter(result=result)
+            .filter(Q(person__in=keys))
+            .select_related("paper", "attempt")
+        )
+        for row in found.order_by("rank"):
+            items.append({"result": result, "row": row, "why": explain(result, row)})
+    return render(
+        request,
+        "contest/my_result.html",
+        {"contest": contest, "items": items, "published": bool(_published(contest))},
+    )

@@ -1,0 +1,123 @@
+"""Why an entry is ranked where it is, in plain words, from the stored result."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contest.models import Result, ResultRow
+from contest.services.ranking import lot_digest
+
+
+def _score(value) -> str:
+    return f"{value.normalize():f}" if value is not None else "0"
+
+
+def _when(row: ResultRow, tz) -> str:
+    return timezone.localtime(row.submitted_at, tz).strftime("%H:%M:%S %d/%m/%Y")
+
+
+def _pair(result: Result, criterion: str, mine: ResultRow, theirs: ResultRow) -> str:
+    """One sentence comparing ``mine`` with ``theirs`` on ``criterion``."""
+    tz = result.contest.tz
+    if criterion == "score":
+        return _("bạn được %(mine)s điểm, họ được %(theirs)s điểm") % {
+            "mine": _score(mine.score),
+            "theirs": _score(theirs.score),
+        }
+    if criterion == "prediction_error":
+
+        def away(row):
+            if row.prediction is None or result.target is None:
+                return _("không dự đoán")
+            return _("lệch %(n)s") % {"n": abs(row.prediction - result.target)}
+
+        return _(
+            "bằng điểm; con số thực tế là %(target)s, dự đoán của bạn %(mine)s, của họ %(theirs)s"
+        ) % {"target": result.target, "mine": away(mine), "theirs": away(theirs)}
+    if criterion == "duration":
+
+        def took(row):
+            if row.duration_seconds is None:
+                return _("làm trên giấy, không tính thời gian (xếp sau bài trực tuyến)")
+            return _("%(s)s giây") % {"s": row.duration_seconds}
+
+        return _(
+            "bằng điểm và dự đoán; thời gian làm bài của bạn: %(mine)s, của họ: %(theirs)s"
+        ) % {
+            "mine": took(mine),
+            "theirs": took(theirs),
+        }
+    if criterion == "submitted_at":
+        return _("các tiêu chí trước bằng nhau; bạn nộp lúc %(mine)s, họ nộp lúc %(theirs)s") % {
+            "mine": _when(mine, tz),
+            "theirs": _when(theirs, tz),
+        }
+    if criterion == "lot":
+        seed = result.contest.lot_seed
+        return _(
+            "mọi tiêu chí khác bằng nhau nên bốc thăm: mã của bạn %(mine)s…, của họ %(theirs)s… "
+            "(mã nhỏ hơn xếp trên)"
+        ) % {
+            "mine": lot_digest(seed, mine.person)[:12],
+            "theirs": lot_digest(seed, theirs.person)[:12],
+        }
+    if criterion == "attempts":
+        return _("các tiêu chí trước bằng nhau; ai dự thi ít lượt hơn xếp trên")
+    if criterion == "registered_at":
+        return _("các tiêu chí trước bằng nhau; ai đăng ký sớm hơn xếp trên")
+    return criterion
+
+
+def explain(result: Result, row: ResultRow) -> list[str]:
+    """Sentences saying why ``row`` is above the next entry and below the previous one."""
+    if row.rank is None:
+        return [_("Bài này không được xếp hạng: %(reason)s.") % {"reason": reason_text(row.reason)}]
+    lines = []
+    above = ResultRow.objects.filter(result=result, rank=row.rank - 1).first()
+    below = ResultRow.objects.filter(result=result, rank=row.rank + 1).first()
+    if above is None:
+        lines.append(_("Bạn xếp thứ nhất."))
+    elif above.decided_by:
+        lines.append(
+            _("Xếp sau hạng %(rank)s vì %(why)s.")
+            % {"rank": above.rank, "why": _pair(result, above.decided_by, row, above)}
+        )
+    else:
+        lines.append(
+            _("Bằng hạng %(rank)s ở mọi tiêu chí của thể lệ; thứ tự giữ theo lần xếp.")
+            % {"rank": above.rank}
+        )
+    if below is not None and row.decided_by:
+        lines.append(
+            _("Xếp trên hạng %(rank)s vì %(why)s.")
+            % {"rank": below.rank, "why": _pair(result, row.decided_by, row, below)}
+        )
+    return lines
+
+
+REASONS = {
+    "late_postmark": gettext_lazy("dấu bưu điện sau hạn"),
+    "late_submission": gettext_lazy("nộp sau giờ đóng"),
+    "missing_identity": gettext_lazy("thiếu họ tên hoặc cả số điện thoại lẫn CCCD"),
+    "photocopy": gettext_lazy("phiếu photo"),
+}
+
+
+def reason_text(reason: str) -> str:
+    return str(REASONS.get(reason, reason))
+
+
+CRITERIA_TEXT = {
+    "score": gettext_lazy("điểm cao hơn"),
+    "prediction_error": gettext_lazy("dự đoán gần con số thực tế hơn"),
+    "duration": gettext_lazy("thời gian làm bài ngắn hơn (bài giấy xếp sau)"),
+    "submitted_at": gettext_lazy("nộp sớm hơn"),
+    "attempts": gettext_lazy("ít lượt thi hơn"),
+    "registered_at": gettext_lazy("đăng ký sớm hơn"),
+    "lot": gettext_lazy("bốc thăm"),
+}
+
+
+def criteria_text(chain: list[str]) -> str:
+    """The tie-break chain in words: "điểm cao hơn → dự đoán gần … → bốc thăm"."""
+    return " → ".join(str(CRITERIA_TEXT.get(name, name)) for name in chain)

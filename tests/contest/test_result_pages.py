@@ -1,0 +1,104 @@
+"""Organizers rank, finalize and publish; the public sees winners; a participant sees why."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from accounts.roles import ORGANIZERS_GROUP
+from contest.models import BackgroundJob, ContestMembership, Result
+from contest.results import mask_person
+from tests.contest.test_ranking import ALL_RIGHT, make_contest, online, paper
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def contest():
+    contest = make_contest()
+    online(contest, "0905000001", prediction=4, seconds=100)
+    online(contest, "0905000002", prediction=4, seconds=50)
+    paper(
+        contest,
+        f"P-1,Trần Văn Cư,0905000003,,{ALL_RIGHT},6,2022-06-01,,",
+        f"P-2,Lê Thị Dung,,079185000123,{ALL_RIGHT},2,2022-06-01,02/06/2022 09:00,",
+        f"P-5,Võ Thị Sao,0905000006,,{ALL_RIGHT},4,2022-06-01,,photocopy",
+    )
+    return contest
+
+
+def organizer_of(contest):
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=ORGANIZERS_GROUP)[0])
+    ContestMembership.objects.create(contest=contest, user=user, role="organizer")
+    return user
+
+
+def test_organizers_rank_finalize_and_publish(client, contest):
+    client.force_login(organizer_of(contest))
+    page = reverse("contest:manage_results", args=[contest.slug])
+    assert "Chưa xếp hạng lần nào" in client.get(page).content.decode()
+    response = client.post(reverse("contest:manage_rank", args=[contest.slug]))
+    job = BackgroundJob.objects.get(kind="rank_contest")
+    assert response.url == reverse("contest:job", args=[job.pk]) and job.status == "done"
+    html = client.get(page).content.decode()
+    assert "Kết quả tạm (chỉ Ban Tổ chức xem)" in html and "0905000003" in html
+    # Not public yet.
+    public = client.get(reverse("contest:results", args=[contest.slug])).content.decode()
+    assert "chưa công bố" in public and "Trần Văn Cư" not in public
+    client.post(reverse("contest:manage_publish", args=[contest.slug]), {"publish": "1"})
+    assert not Result.objects.filter(published_at__isnull=False).exists()  # provisional: refused
+    client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})
+    assert Result.objects.get().final
+    client.post(reverse("contest:manage_publish", args=[contest.slug]), {"publish": "1"})
+    public = client.get(reverse("contest:results", args=[contest.slug])).content.decode()
+    assert "Trần Văn Cư" in public and "Giải Nhất" in public
+    assert "0905***003" in public and "0905000003" not in public  # phones masked
+    assert "published-before-the-draw" in public and "sha256sum" in public
+
+
+def test_another_contests_organizer_cannot_see_results_or_exports(client, contest):
+    other = make_contest(slug="khac")
+    client.force_login(organizer_of(other))
+    assert client.get(reverse("contest:manage_results", args=[contest.slug])).status_code == 403
+    url = reverse("contest:manage_export", args=[contest.slug, "csv"])
+    assert client.get(url).status_code == 403
+    assert client.post(reverse("contest:manage_rank", args=[contest.slug])).status_code == 403
+
+
+def test_exports_download_with_personal_data_for_the_organizer(client, contest):
+    client.force_login(organizer_of(contest))
+    client.post(reverse("contest:manage_rank", args=[contest.slug]))
+    response = client.get(reverse("contest:manage_export", args=[contest.slug, "csv"]))
+    body = response.content.decode("utf-8-sig")
+    assert response["Content-Disposition"].endswith('.csv"') and "0905000003" in body
+    for kind in ("xlsx", "pdf", "certificates"):
+        assert (
+            client.get(reverse("contest:manage_export", args=[contest.slug, kind])).status_code
+            == 200
+        )
+
+
+def test_my_result_says_why_in_plain_words(client, contest):
+    from django.core.management import call_command
+
+    call_command("rank_contest", contest.slug, "--final", stdout=None)
+    Result.objects.update(published_at="2022-06-20T10:00+07:00")
+    from accounts.models import User
+
+    client.force_login(User.objects.get(phone="0905000001"))
+    html = client.get(reverse("contest:my_result", args=[contest.slug])).content.decode()
+    assert "Hạng <strong>2</strong>" in html
+    assert (
+        "Xếp sau hạng 1 vì bằng điểm và dự đoán; thời gian làm bài của bạn: 100 giây, của họ: 50 giây"
+        in html
+    )
+    assert (
+        "Xếp trên hạng 3 vì bằng điểm; con số thực tế là 4, dự đoán của bạn lệch 0, của họ lệch 2"
+        in html
+    )
+
+
+def test_masking():
+    assert mask_person("0905123456") == "0905***456"
+    assert mask_person("079185000123") == "*********123"
