@@ -28,9 +28,13 @@ def main(selected: list[str]) -> None:
 
     call_command("migrate", verbosity=0)
     print(f"bench: database: {connection.vendor}", flush=True)
-    from bench import import_questions, submit
+    from bench import import_questions, rank, submit
 
-    benchmarks = {"import_questions": import_questions.run, "submit": submit.run}
+    benchmarks = {
+        "import_questions": import_questions.run,
+        "submit": submit.run,
+        "rank": rank.run,
+    }
     for name, run in benchmarks.items():
         if not selected or name in selected:
             started = time.perf_counter()

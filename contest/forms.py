@@ -107,6 +107,9 @@ class ContestForm(forms.Form):
     grace_seconds = forms.IntegerField(
         label=_("Ân hạn cho câu trả lời đang gửi (giây)"), min_value=0, max_value=300, initial=30
     )
+    double_keying = forms.BooleanField(
+        label=_("Mỗi phiếu giấy do hai người nhập độc lập"), required=False, initial=True
+    )
     essay_question = forms.CharField(
         label=_("Câu hỏi tự luận (không bắt buộc)"),
         required=False,
@@ -178,6 +181,7 @@ class ContestForm(forms.Form):
             "prizes": data["prizes"],
             "hide_participation": data["hide_participation"],
             "grace_seconds": data["grace_seconds"],
+            "double_keying": data["double_keying"],
             "essay_question": data["essay_question"],
         }
         if data["paper_postmark_deadline"]:
@@ -219,5 +223,6 @@ def contest_initial(contest) -> dict:
         "prizes": "\n".join(f"{p['name']}: {p['count']}" for p in contest.prizes),
         "hide_participation": contest.hide_participation,
         "grace_seconds": contest.grace_seconds,
+        "double_keying": contest.double_keying,
         "essay_question": contest.essay_question,
     }

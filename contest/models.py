@@ -63,6 +63,11 @@ class Contest(models.Model):
         _("thời gian ân hạn cho câu trả lời đang gửi (giây)"),
         default=30,
     )
+    double_keying = models.BooleanField(
+        _("nhập phiếu giấy hai lần"),
+        default=True,
+        help_text=_("Mỗi phiếu do hai người khác nhau nhập; khớp mới thành bài dự thi."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -274,6 +279,9 @@ class PaperEntry(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("phiếu giấy")
@@ -393,3 +401,52 @@ class ResultRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rank or self.reason} · {self.full_name}"
+
+
+def _scan_path(instance, filename: str) -> str:
+    return f"scans/{instance.contest_id}/{instance.sheet_no}-{filename}"
+
+
+class PaperReceipt(models.Model):
+    """A sheet registered on arrival: its number in arrival order, dates, an optional scan."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="paper_receipts")
+    sheet_no = models.CharField(_("số phiếu"), max_length=40)
+    postmark_date = models.DateField(_("ngày dấu bưu điện / ngày nộp"))
+    received_at = models.DateTimeField(_("nhận lúc"))
+    scan = models.FileField(_("ảnh chụp / bản quét"), upload_to=_scan_path, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contest", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "sheet_no"], name="receipt_sheet_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contest_id} · {self.sheet_no}"
+
+
+class PaperKeying(models.Model):
+    """One clerk's typing of one sheet, kept until two keyings agree (or a third person decides)."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="paper_keyings")
+    sheet_no = models.CharField(max_length=40)
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    data = models.JSONField()  # the normalized fields, as ``SheetRow.canonical()``
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contest", "sheet_no", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contest", "sheet_no", "clerk"], name="one_keying_per_clerk"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet_no} · {self.clerk_id}"

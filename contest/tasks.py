@@ -28,3 +28,46 @@ def rank_contest_task(*, job_id: str, contest_id: int, final: bool, user_id: int
         )
     except RankingError as error:
         job_fail(job_id=job_id, message=str(error))
+
+
+@task()
+def paper_import_task(
+    *, job_id: str, contest_id: int, path: str, partial: bool, user_id: int | None
+) -> None:
+    """Import an uploaded file of transcribed sheets in the background."""
+    from dataclasses import asdict
+
+    from django.core.files.storage import default_storage
+
+    from accounts.models import User
+    from contest.services.paper import PaperSetupError, paper_import
+    from questions.importers.base import FileRejected
+
+    try:
+        contest = Contest.objects.get(pk=contest_id)
+        job_progress(job_id=job_id, done=0, total=3, message="Đang đọc tệp")
+        with default_storage.open(path, "rb") as handle:
+            data = handle.read()
+        job_progress(job_id=job_id, done=1, message="Đang kiểm tra và ghi")
+        report = paper_import(
+            contest=contest,
+            data=data,
+            kind=path.rsplit(".", 1)[-1],
+            partial=partial,
+            user=User.objects.filter(pk=user_id).first(),
+            correction_url=f"/manage/{contest.slug}/paper/sheets/SHEET/",
+        )
+        result = asdict(report)
+        result["errors"] = result["errors"][:500]
+        result["next"] = f"/manage/{contest.slug}/paper/"
+        job_finish(
+            job_id=job_id,
+            result=result,
+            message="Đã nhập"
+            if report.written or not report.errors
+            else "Không nhập gì vì tệp có lỗi",
+        )
+    except (FileRejected, PaperSetupError) as error:
+        job_fail(job_id=job_id, message=str(error))
+    finally:
+        default_storage.delete(path)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contest import organizer, results, views
+from contest import organizer, paper_views, results, views
 
 app_name = "contest"
 urlpatterns = [
@@ -26,6 +26,23 @@ urlpatterns = [
         results.manage_export,
         name="manage_export",
     ),
+    path("paper/", paper_views.clerk_home, name="clerk_home"),
+    path("manage/<slug:slug>/paper/", paper_views.paper_home, name="paper_home"),
+    path("manage/<slug:slug>/paper/receive/", paper_views.paper_receive_view, name="paper_receive"),
+    path("manage/<slug:slug>/paper/key/", paper_views.paper_key_view, name="paper_key"),
+    path("manage/<slug:slug>/paper/upload/", paper_views.paper_upload, name="paper_upload"),
+    path(
+        "manage/<slug:slug>/paper/conflicts/<str:sheet_no>/",
+        paper_views.paper_conflict,
+        name="paper_conflict",
+    ),
+    path(
+        "manage/<slug:slug>/paper/sheets/<str:sheet_no>/",
+        paper_views.paper_sheet,
+        name="paper_sheet",
+    ),
+    path("manage/<slug:slug>/paper/form/<str:kind>/", paper_views.paper_form, name="paper_form"),
+    path("contests/<slug:slug>/paper/<str:kind>/", paper_views.public_form, name="public_form"),
     path("contests/<slug:slug>/results/", results.results_page, name="results"),
     path("contests/<slug:slug>/my-result/", results.my_result, name="my_result"),
     path("jobs/<uuid:pk>/", views.job_page, name="job"),

@@ -54,6 +54,7 @@ def contest_detail(request, slug: str):
         if request.user.is_authenticated
         else [],
         "refusal": refusal,
+        "paper_ready": "paper" in contest.channels and "codes" in contest.questions_spec,
     }
     return render(request, "contest/detail.html", context)
 

@@ -225,6 +225,7 @@ def contest_check(data: dict) -> tuple[dict, list[dict], list[str]]:
         "hide_participation": bool(data.get("hide_participation", False)),
         "essay_question": data.get("essay_question", ""),
         "grace_seconds": int(data.get("grace_seconds", 30)),
+        "double_keying": bool(data.get("double_keying", True)),
         "_units": units,
     }
     return fields, rounds, errors

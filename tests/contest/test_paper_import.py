@@ -129,10 +129,12 @@ def test_a_sheet_number_twice_in_the_file_is_an_error(contest):
 def test_a_changed_row_for_a_known_sheet_points_to_the_correction_screen(contest):
     run(contest, csv_bytes(*GOOD))
     changed = GOOD[0].replace(",812,", ",813,")
-    report = run(contest, csv_bytes(changed), correction_url="/manage/cchc-2022/paper/SHEET/")
+    report = run(
+        contest, csv_bytes(changed), correction_url="/manage/cchc-2022/paper/sheets/SHEET/"
+    )
     assert report.rejected
     assert report.errors[0].startswith("row 2: sheet_no: phiếu P-0001 đã nhập với nội dung khác")
-    assert "/manage/cchc-2022/paper/P-0001/" in report.errors[0]
+    assert "/manage/cchc-2022/paper/sheets/P-0001/" in report.errors[0]
     assert PaperEntry.objects.get(sheet_no="P-0001").prediction == 812
 
 

@@ -35,7 +35,13 @@ def test_seed_demo_loads_everything_and_running_it_twice_changes_nothing():
     )  # every question has its legal basis
     live = Contest.objects.get(slug="cchc-2022")
     assert live.is_open() and live.max_attempts == 3 and live.attempt_time_limit_minutes == 30
-    assert sum(d["count"] for d in live.questions_spec["draw"]) == 20
+    codes = live.questions_spec["codes"]  # fixed, so the printed sheet asks the same
+    assert len(codes) == 20 and live.questions_spec["shuffle_questions"]
+    assert len(set(Question.objects.filter(code__in=codes).values_list("topic", flat=True))) == 6
+    finished = Contest.objects.get(slug="cchc-2021")
+    result = finished.results.get()
+    assert result.final and result.published_at and result.entries_count > 2000
+    assert result.rows.exclude(prize="").count() == 11
     organizer = User.objects.get(phone="0900000002")
     clerk = User.objects.get(phone="0900000003")
     assert user_is_organizer(user=organizer, contest=live) and user_is_clerk(

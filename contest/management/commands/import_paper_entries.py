@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 kind=kind,
                 dry_run=dry_run,
                 partial=partial,
-                correction_url=f"/manage/{found.slug}/paper/SHEET/",
+                correction_url=f"/manage/{found.slug}/paper/sheets/SHEET/",
             )
         except (FileRejected, PaperSetupError) as error:
             self.stderr.write(f"row 1: file: {error}")

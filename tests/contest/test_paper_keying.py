@@ -1,0 +1,199 @@
+"""Receiving, double keying, reconciliation, corrections and uploads through the pages."""
+
+import io
+import json
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from contest.models import BackgroundJob, ContestMembership, PaperEntry, PaperKeying, PaperReceipt
+from contest.services.paper import KeyingRefused, paper_key, paper_reconcile
+from tests.contest.test_ranking import ALL_RIGHT, make_contest
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+SHEET = {
+    "sheet_no": "P-00001",
+    "full_name": "Nguyễn Thị Lan",
+    "phone": "0905 111 222",
+    "answers": ALL_RIGHT,
+    "prediction": "1200",
+    "postmark_date": "01/06/2022",
+}
+
+
+@pytest.fixture
+def contest():
+    return make_contest()
+
+
+def member(contest, role="clerk"):
+    user = UserFactory()
+    ContestMembership.objects.create(contest=contest, user=user, role=role)
+    return user
+
+
+def test_two_matching_keyings_make_the_entry_and_record_who(contest):
+    first, second = member(contest), member(contest)
+    assert paper_key(contest=contest, raw=SHEET, clerk=first).state == "keyed_once"
+    assert not PaperEntry.objects.exists()
+    outcome = paper_key(contest=contest, raw={**SHEET, "phone": "+84905111222"}, clerk=second)
+    assert outcome.state == "verified"
+    entry = PaperEntry.objects.get()
+    assert (entry.created_by, entry.verified_by, entry.phone) == (first, second, "0905111222")
+
+
+def test_the_same_clerk_cannot_key_a_sheet_twice(contest):
+    clerk = member(contest)
+    paper_key(contest=contest, raw=SHEET, clerk=clerk)
+    with pytest.raises(KeyingRefused) as refused:
+        paper_key(contest=contest, raw=SHEET, clerk=clerk)
+    assert "lần nhập thứ hai phải do người khác làm" in refused.value.errors["sheet_no"]
+
+
+def test_differing_keyings_go_to_reconciliation_and_a_third_person_decides(contest):
+    first, second, organizer = member(contest), member(contest), member(contest, "organizer")
+    paper_key(contest=contest, raw=SHEET, clerk=first)
+    assert (
+        paper_key(contest=contest, raw={**SHEET, "prediction": "1300"}, clerk=second).state
+        == "conflict"
+    )
+    assert not PaperEntry.objects.exists()
+    with pytest.raises(KeyingRefused, match="khác hai người"):
+        paper_reconcile(contest=contest, raw=SHEET, decider=second)
+    entry = paper_reconcile(contest=contest, raw={**SHEET, "prediction": "1300"}, decider=organizer)
+    assert entry.prediction == 1300 and entry.verified_by == organizer
+
+
+def test_single_keying_contests_take_the_sheet_at_once(contest):
+    contest.double_keying = False
+    contest.save()
+    assert paper_key(contest=contest, raw=SHEET, clerk=member(contest)).state == "entered"
+    assert PaperEntry.objects.count() == 1
+
+
+def test_bad_keying_is_refused_field_by_field_and_writes_nothing(contest):
+    with pytest.raises(KeyingRefused) as refused:
+        paper_key(
+            contest=contest, raw={**SHEET, "answers": "BBBB", "phone": "123"}, clerk=member(contest)
+        )
+    assert refused.value.errors["answers"] == "có 4 câu trả lời, phiếu có 5 câu"
+    assert refused.value.errors["phone"].startswith("“123”")
+    assert not PaperKeying.objects.exists()
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (120, 160), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_receiving_assigns_numbers_in_arrival_order_and_checks_the_scan(client, contest):
+    client.force_login(member(contest))
+    url = reverse("contest:paper_receive", args=[contest.slug])
+    data = {"postmark_date": "2022-06-01", "received_at": "2022-06-03T09:15"}
+    first = client.post(url, {**data, "scan": SimpleUploadedFile("a.png", _png())})
+    assert "P-00001" in first.content.decode()
+    second = client.post(url, data)
+    assert "P-00002" in second.content.decode()
+    refused = client.post(url, {**data, "scan": SimpleUploadedFile("x.png", b"<script>")})
+    assert "không phải ảnh hay PDF" in refused.content.decode()
+    assert PaperReceipt.objects.count() == 2
+    receipt = PaperReceipt.objects.get(sheet_no="P-00001")
+    assert receipt.scan.name.endswith(".jpg") and receipt.received_at.hour == 2  # 09:15 +07:00
+
+
+def test_keying_page_fills_dates_from_the_arrival_register(client, contest):
+    clerk = member(contest)
+    PaperReceipt.objects.create(
+        contest=contest,
+        sheet_no="P-00001",
+        postmark_date="2022-06-02",
+        received_at="2022-06-03T09:00+07:00",
+        received_by=clerk,
+    )
+    contest.double_keying = False
+    contest.save()
+    client.force_login(clerk)
+    url = reverse("contest:paper_key", args=[contest.slug])
+    page = client.get(url).content.decode()
+    assert 'id="answer-preview"' in page and json.loads(
+        page.split('data-versions="')[1].split('"')[0].replace("&quot;", '"')
+    )[3] == {"options": 4, "multiple": True}
+    response = client.post(
+        url, {k: v for k, v in SHEET.items() if k != "postmark_date"}, follow=True
+    )
+    assert "Phiếu P-00001: đã nhập." in response.content.decode()
+    entry = PaperEntry.objects.get()
+    assert str(entry.postmark_date) == "2022-06-02" and entry.received_at.day == 3
+    again = client.post(url, SHEET)
+    assert "đã nhập xong" in again.content.decode()
+
+
+def test_people_outside_the_contest_cannot_key_or_see_the_queue(client, contest):
+    client.force_login(UserFactory())
+    for name in ("paper_home", "paper_key", "paper_receive", "paper_upload"):
+        assert client.get(reverse(f"contest:{name}", args=[contest.slug])).status_code == 403
+    client.force_login(member(contest))  # a clerk: keying yes, corrections no
+    assert client.get(reverse("contest:paper_key", args=[contest.slug])).status_code == 200
+    assert client.get(reverse("contest:paper_sheet", args=[contest.slug, "P-1"])).status_code == 403
+
+
+def test_correction_screen_keeps_history(client, contest):
+    contest.double_keying = False
+    contest.save()
+    paper_key(contest=contest, raw=SHEET, clerk=member(contest))
+    organizer = member(contest, "organizer")
+    client.force_login(organizer)
+    url = reverse("contest:paper_sheet", args=[contest.slug, "P-00001"])
+    form = {**SHEET, "prediction": "1250"}
+    no_reason = client.post(url, form)
+    assert "Hãy ghi lý do sửa phiếu." in no_reason.content.decode()
+    client.post(url, {**form, "reason": "đọc nhầm số 5 thành 0"})
+    entry = PaperEntry.objects.get()
+    assert entry.prediction == 1250
+    page = client.get(url).content.decode()
+    assert "đọc nhầm số 5 thành 0" in page and "“1200” → “1250”" in page
+
+
+def test_upload_previews_then_imports_in_the_background(client, contest):
+    client.force_login(member(contest))
+    url = reverse("contest:paper_upload", args=[contest.slug])
+    csv = (
+        "sheet_no,full_name,phone,answers,prediction,postmark_date\n"
+        f"U-1,An,0905000001,{ALL_RIGHT},5,2022-06-01\n"
+        "U-2,Bình,0905000002,BBB,5,2022-06-01\n"
+    ).encode()
+    preview = client.post(url, {"file": SimpleUploadedFile("s.csv", csv)}).content.decode()
+    assert "row 3: answers: có 3 câu trả lời, phiếu có 5 câu" in preview
+    assert not PaperEntry.objects.exists()
+    stored = preview.split('name="stored" value="')[1].split('"')[0]
+    response = client.post(url, {"stored": stored, "partial": "1"})
+    job = BackgroundJob.objects.get(kind="paper_import")
+    assert response.url == reverse("contest:job", args=[job.pk]) and job.status == "done"
+    assert list(PaperEntry.objects.values_list("sheet_no", flat=True)) == ["U-1"]
+    bad = client.post(url, {"file": SimpleUploadedFile("s.docx", b"x")}).content.decode()
+    assert "Hãy chọn tệp .csv hoặc .xlsx." in bad
+
+
+def test_printable_form_geometry_and_public_download(client, contest):
+    client.force_login(member(contest))
+    pdf = client.get(
+        reverse("contest:paper_form", args=[contest.slug, "answers"]) + "?from=7&copies=3"
+    )
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf.content)) == 3  # one page per serial
+    geometry = client.get(reverse("contest:paper_form", args=[contest.slug, "geometry"])).json()
+    assert len(geometry["markers"]) == 4 and geometry["questions"] == 5
+    assert len(geometry["bubbles"]) == 5 * 4 and len(geometry["prediction"]) == 7
+    assert geometry["qr_payload"] == f"cuocthi:{contest.slug}:1:SERIAL"
+    client.logout()
+    public = client.get(reverse("contest:public_form", args=[contest.slug, "form"]))
+    assert public.status_code == 200 and public.content.startswith(b"%PDF")
+    assert (
+        client.get(reverse("contest:public_form", args=[contest.slug, "questions"])).status_code
+        == 200
+    )
