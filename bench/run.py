@@ -28,12 +28,13 @@ def main(selected: list[str]) -> None:
 
     call_command("migrate", verbosity=0)
     print(f"bench: database: {connection.vendor}", flush=True)
-    from bench import import_questions, rank, submit
+    from bench import import_questions, live, rank, submit
 
     benchmarks = {
         "import_questions": import_questions.run,
         "submit": submit.run,
         "rank": rank.run,
+        "live": live.run,
     }
     for name, run in benchmarks.items():
         if not selected or name in selected:

@@ -29,8 +29,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _prepare():
-    """A contest open now with 20 drawn questions, and PARTICIPANTS signed-in residents."""
+def _prepare(
+    slug: str = "bench-submit", participants: int = PARTICIPANTS, phone_prefix: str = "08"
+):
+    """A contest open now with 20 drawn questions, and ``participants`` signed-in residents."""
     from datetime import timedelta
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -42,7 +44,7 @@ def _prepare():
     from contest.services.definition import contest_import
     from questions.services import question_save
 
-    Contest.objects.filter(slug="bench-submit").delete()
+    Contest.objects.filter(slug=slug).delete()
     from questions.models import Bank
 
     bank, _ = Bank.objects.get_or_create(slug="bench-submit", defaults={"title": "bench"})
@@ -59,7 +61,7 @@ def _prepare():
     now = timezone.localtime(timezone.now())
     contest_import(
         data={
-            "slug": "bench-submit",
+            "slug": slug,
             "title": "Bench",
             "organizer": "Bench",
             "opens_at": (now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"),
@@ -75,15 +77,19 @@ def _prepare():
             "prediction": {"question": "?", "target": "participants"},
         }
     )
-    User.objects.filter(username__startswith="bench-").delete()
+    prefix = f"{slug}-"
+    User.objects.filter(username__startswith=prefix).delete()
     users = User.objects.bulk_create(
-        [User(username=f"bench-{i}", phone=f"08{i:08d}", password="!") for i in range(PARTICIPANTS)]
+        [
+            User(username=f"{prefix}{i}", phone=f"{phone_prefix}{i:08d}", password="!")
+            for i in range(participants)
+        ]
     )
     Profile.objects.bulk_create(
         [Profile(user=u, full_name=f"Người thi {i}") for i, u in enumerate(users)]
     )
     sessions = []
-    for user in User.objects.filter(username__startswith="bench-"):
+    for user in User.objects.filter(username__startswith=prefix):
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
         store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -93,7 +99,7 @@ def _prepare():
     return sessions
 
 
-def _percentile(values, p):
+def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
@@ -117,7 +123,7 @@ async def _run(base: str, sessions: list[str], report) -> None:
         started = time.perf_counter()
         await asyncio.gather(*(ping() for _ in range(2000)))
         report("baseline_time_endpoint_rps", 2000 / (time.perf_counter() - started), "req/s")
-        report("baseline_time_endpoint_p99", 1000 * _percentile(times, 99), "ms")
+        report("baseline_time_endpoint_p99", 1000 * percentile(times, 99), "ms")
 
         csrf = secrets.token_hex(16)
         attempts: dict[str, str] = {}
@@ -157,7 +163,7 @@ async def _run(base: str, sessions: list[str], report) -> None:
         elapsed = time.perf_counter() - t0
         report("autosave_per_s", len(answer_times) / elapsed, "answers/s")
         report("autosave_p50", 1000 * statistics.median(answer_times), "ms")
-        report("autosave_p99", 1000 * _percentile(answer_times, 99), "ms")
+        report("autosave_p99", 1000 * percentile(answer_times, 99), "ms")
 
         submit_times = []
 
@@ -182,7 +188,7 @@ async def _run(base: str, sessions: list[str], report) -> None:
         elapsed = time.perf_counter() - t0
         report("submit_per_s", len(submit_times) / elapsed, "submissions/s")
         report("submit_p50", 1000 * statistics.median(submit_times), "ms")
-        report("submit_p99", 1000 * _percentile(submit_times, 99), "ms")
+        report("submit_p99", 1000 * percentile(submit_times, 99), "ms")
 
 
 def run(report) -> None:

@@ -352,6 +352,9 @@ class Result(models.Model):
     entries_count = models.PositiveIntegerField(default=0)
     invalid_count = models.PositiveIntegerField(default=0)
     published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True)
+    # Ceremony: None = no ceremony (every winner shown once published); N = the N
+    # lowest prizes have been revealed so far.
+    revealed = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -63,9 +63,13 @@ def _winners(result: Result) -> list[dict]:
         .order_by("rank")
         .values("rank", "full_name", "unit__name", "score", "prize", "person", "channel")
     )
+    rows = list(rows)
     for row in rows:
         row["masked"] = mask_person(row["person"])
-    return list(rows)
+    if result.revealed is not None:
+        # Ceremony under way: only the prizes revealed so far (they go from the bottom up).
+        rows = rows[len(rows) - result.revealed :] if result.revealed else []
+    return rows
 
 
 # --- organizers ------------------------------------------------------------------------------
@@ -199,4 +203,72 @@ def my_result(request, slug: str):
         request,
         "contest/my_result.html",
         {"contest": contest, "items": items, "published": bool(_published(contest))},
+    )
+
+
+# --- live -------------------------------------------------------------------------------------
+
+
+def live_json(request, slug: str):
+    """The live figures for pages whose websocket is unavailable (polling fallback)."""
+    from django.http import JsonResponse
+
+    from contest.selectors import live_stats
+    from contest.services.ceremony import revealed_payloads
+
+    contest = get_object_or_404(Contest, slug=slug)
+    return JsonResponse(
+        {**live_stats(contest=contest), "reveals": revealed_payloads(contest)},
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@login_required
+def manage_live(request, slug: str):
+    from contest.selectors import dashboard_stats
+
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    if request.GET.get("format") == "json":
+        from django.http import JsonResponse
+
+        return JsonResponse(
+            dashboard_stats(contest=contest), json_dumps_params={"ensure_ascii": False}
+        )
+    return render(
+        request,
+        "contest/manage_live.html",
+        {"contest": contest, "stats": dashboard_stats(contest=contest)},
+    )
+
+
+@login_required
+def manage_ceremony(request, slug: str):
+    """The projector page: reveal the prizes one by one, lowest first."""
+    from contest.services.ceremony import (
+        CeremonyError,
+        ceremony_result,
+        ceremony_reveal_next,
+        ceremony_start,
+        revealed_payloads,
+    )
+
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "start":
+                ceremony_start(contest=contest)
+            else:
+                ceremony_reveal_next(contest=contest)
+        except CeremonyError as error:
+            messages.error(request, str(error))
+        return redirect("contest:manage_ceremony", slug=slug)
+    result = ceremony_result(contest)
+    reveals = revealed_payloads(contest)
+    total = result.rows.exclude(prize="").count() if result else 0
+    return render(
+        request,
+        "contest/manage_ceremony.html",
+        {"contest": contest, "result": result, "reveals": reveals, "total": total},
     )

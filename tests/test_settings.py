@@ -66,7 +66,7 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis():
     assert json.loads(result.stdout) == [
         "django.db.backends.postgresql",
         "channels_redis.core.RedisChannelLayer",
-        "django.core.cache.backends.redis.RedisCache",
+        "config.cache.ResilientRedisCache",
     ]
 
 

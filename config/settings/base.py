@@ -106,8 +106,10 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            # Fail fast when Redis is down: the cache degrades, pages keep working.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="cuocthi"),
         }
     }
@@ -186,6 +188,12 @@ CAPTCHA_SIGNUP_THRESHOLD = env.int("CAPTCHA_SIGNUP_THRESHOLD", default=3)
 
 # Overdue attempts are finished by the serving processes at most this often.
 ATTEMPT_SWEEP_SECONDS = env.int("ATTEMPT_SWEEP_SECONDS", default=30)
+# Live pages: how often a websocket re-reads the figures when no event arrived
+# (covers writers no channel layer reaches, e.g. another process on the embedded default).
+LIVE_REFRESH_SECONDS = env.float("LIVE_REFRESH_SECONDS", default=5)
+# Open live sockets per client address (run uvicorn with --proxy-headers behind a proxy,
+# or every visitor shares the proxy's address).
+LIVE_MAX_CONNECTIONS_PER_CLIENT = env.int("LIVE_MAX_CONNECTIONS_PER_CLIENT", default=20)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cuocthi@localhost")

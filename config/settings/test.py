@@ -23,3 +23,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": env("SQLITE_TEST_PATH", default=None)}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The live test server answers in short-lived threads: persistent connections
+# would outlive them and keep the test database from being dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -219,7 +219,7 @@ def test_the_contest_page_shows_participation_unless_hidden(client, contest, res
 
     cache.clear()
     page = client.get(reverse("contest:detail", args=[contest.slug])).content.decode()
-    assert "Đã tham gia" in page and "<strong>1</strong> người" in page
+    assert "Đã tham gia" in page and '<strong data-field="participants">1</strong> người' in page
     contest.hide_participation = True
     contest.save()
     assert (

@@ -1,0 +1,181 @@
+"""The live channel under load: many websocket clients while submissions run.
+
+Real uvicorn (2 workers) on PostgreSQL with Redis as channel layer and cache.
+BENCH_WS_CLIENTS clients (default 2,000) connect to ``/ws/contests/<slug>/live/``;
+then residents submit continuously for BENCH_WS_SECONDS. Every stats message
+carries the server's time; delivery latency is its arrival time minus that.
+Baseline in the same run: the same measurement with BENCH_WS_BASELINE clients
+(default 10). Also reported: the shortest gap between the server stamps of two
+updates to one client (the contract says at most one a second).
+"""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from bench.submit import _free_port, _prepare, percentile
+
+CLIENTS = int(os.environ.get("BENCH_WS_CLIENTS", 2000))
+BASELINE = int(os.environ.get("BENCH_WS_BASELINE", 10))
+SECONDS = float(os.environ.get("BENCH_WS_SECONDS", 15))
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def _phase(host: str, slug: str, clients: int, sessions: list[str]) -> dict:
+    import httpx
+    import websockets
+
+    latencies: list[float] = []
+    last_seen: dict[int, float] = {}
+    gaps: list[float] = []
+    connected = 0
+    stop = asyncio.Event()
+
+    async def client(n: int):
+        nonlocal connected
+        try:
+            async with websockets.connect(
+                f"ws://{host}/ws/contests/{slug}/live/", origin=f"http://{host}", open_timeout=30
+            ) as ws:
+                connected += 1
+                while not stop.is_set():
+                    try:
+                        raw = await asyncio.wait_for(ws.recv(), 0.5)
+                    except TimeoutError:
+                        continue
+                    now = time.time()
+                    if '"stats"' in raw:
+                        sent = datetime.fromisoformat(
+                            raw.split('"server_time": "')[1].split('"')[0]
+                        )
+                        latencies.append(now - sent.timestamp())
+                        # Spacing as the server stamped it (arrival adds the network's jitter).
+                        if n in last_seen:
+                            gaps.append(sent.timestamp() - last_seen[n])
+                        last_seen[n] = sent.timestamp()
+        except Exception:  # noqa: BLE001 — a refused client is counted by "connected"
+            return
+
+    tasks = []
+    for n in range(clients):
+        tasks.append(asyncio.create_task(client(n)))
+        if n % 100 == 99:
+            await asyncio.sleep(0.2)
+    for _ in range(100):
+        if connected >= clients:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(2)
+    latencies.clear()
+    gaps.clear()
+
+    csrf = "b" * 32
+    submitted = 0
+    async with httpx.AsyncClient(base_url=f"http://{host}", timeout=30) as http:
+
+        async def resident(session: str):
+            nonlocal submitted
+            headers = {
+                "Cookie": f"sessionid={session}; csrftoken={csrf}",
+                "X-CSRFToken": csrf,
+                "Referer": f"http://{host}/",
+            }
+            r = await http.post(f"/contests/{slug}/start/", headers=headers)
+            attempt = r.headers["location"].rstrip("/").split("/")[-1]
+            r = await http.post(
+                f"/attempts/{attempt}/submit/",
+                headers=headers,
+                data={"submit_key": "k", "prediction": "5"},
+            )
+            if r.status_code == 302:
+                submitted += 1
+
+        started = time.perf_counter()
+        queue = list(sessions)
+        while queue and time.perf_counter() - started < SECONDS:
+            batch, queue = queue[:16], queue[16:]
+            await asyncio.gather(*(resident(s) for s in batch))
+        elapsed = time.perf_counter() - started
+    await asyncio.sleep(1.5)
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return {
+        "connected": connected,
+        "latencies": latencies,
+        "min_gap": min(gaps, default=0),
+        "submit_rate": submitted / elapsed if elapsed else 0,
+    }
+
+
+def _server(port: int):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_DEBUG": "false",
+        "LIVE_MAX_CONNECTIONS_PER_CLIENT": "1000000",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--no-access-log",
+            "--lifespan",
+            "off",
+            "--timeout-keep-alive",
+            "60",
+            "--ws-max-size",
+            "4096",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def run(report) -> None:
+    from django.db import connection
+
+    if not os.environ.get("REDIS_URL"):
+        print("# live: needs Redis (make bench starts one)")
+        return
+    baseline_sessions = _prepare(slug="bench-base-live", participants=400, phone_prefix="07")
+    load_sessions = _prepare(slug="bench-live", participants=400, phone_prefix="05")
+    connection.close()
+    port = _free_port()
+    server = _server(port)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        host = f"127.0.0.1:{port}"
+        base = asyncio.run(_phase(host, "bench-base-live", BASELINE, baseline_sessions))
+        load = asyncio.run(_phase(host, "bench-live", CLIENTS, load_sessions))
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    for name, phase in (("baseline", base), ("load", load)):
+        lat = phase["latencies"] or [0]
+        report(f"live_{name}_clients_connected", phase["connected"], "clients")
+        report(f"live_{name}_delivery_p50", 1000 * percentile(lat, 50), "ms")
+        report(f"live_{name}_delivery_p99", 1000 * percentile(lat, 99), "ms")
+        report(f"live_{name}_messages", len(phase["latencies"]), "messages")
+        report(f"live_{name}_min_gap_between_updates", 1000 * phase["min_gap"], "ms")
+        report(f"live_{name}_submissions_per_s", phase["submit_rate"], "submissions/s")
