@@ -6,7 +6,7 @@ import pytest
 
 from accounts import sms
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -23,7 +23,8 @@ def _fresh_state(settings):
 
 @pytest.fixture
 def shared_fixtures() -> Path:
-    return SHARED / "fixtures"
+    """Real Moodle exports (copied from the shared fixtures; see their README)."""
+    return FIXTURES / "moodle"
 
 
 @pytest.fixture(scope="session")
