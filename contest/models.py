@@ -148,6 +148,8 @@ class Attempt(models.Model):
     prediction = models.PositiveBigIntegerField(null=True, blank=True)
     essay = models.TextField(blank=True)
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    # Points possible (the drawn questions, less any voided by a key correction).
+    max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     receipt_code = models.CharField(max_length=10, unique=True, default=_receipt_code)
     submit_key = models.CharField(max_length=64, blank=True)
 
@@ -274,6 +276,7 @@ class PaperEntry(models.Model):
     received_at = models.DateTimeField(_("nhận lúc"), null=True, blank=True)
     invalid_reason = models.CharField(_("lý do không hợp lệ"), max_length=60, blank=True)
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     content_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -453,3 +456,37 @@ class PaperKeying(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sheet_no} · {self.clerk_id}"
+
+
+class KeyCorrection(models.Model):
+    """An answer-key decision taken after the close, and its audit record.
+
+    ``accept``: ``answers`` lists every answer that scores from now on; ``void``:
+    the question scores for nobody and leaves the maximum. The latest correction
+    of a version is in force; none is ever deleted.
+    """
+
+    class Action(models.TextChoices):
+        ACCEPT = "accept", _("Chấp nhận các đáp án")
+        VOID = "void", _("Hủy câu hỏi (không tính điểm cho ai)")
+
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="key_corrections")
+    version = models.ForeignKey(
+        "questions.QuestionVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("quyết định"), max_length=6, choices=Action.choices)
+    answers = models.JSONField(_("đáp án được chấp nhận"), default=list, blank=True)
+    reason = models.TextField(_("lý do"))
+    entries_regraded = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("sửa đáp án")
+        verbose_name_plural = _("sửa đáp án")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contest.slug} · {self.version} · {self.action}"

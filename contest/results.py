@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from contest.exports import certificates_pdf, latest_results, results_csv, results_xlsx, winners_pdf
 from contest.jobs import job_create
-from contest.models import Contest, Result, ResultRow
+from contest.models import Contest, KeyCorrection, Result, ResultRow
 from contest.organizer import _organizer
 from contest.services.explain import criteria_text, explain, reason_text
 from contest.services.ranking import question_stats
@@ -90,11 +90,58 @@ def manage_results(request, slug: str):
                 "invalid": rows.filter(rank__isnull=True).values("reason").annotate(n=Count("pk")),
             }
         )
+    corrections = list(
+        KeyCorrection.objects.filter(contest=contest)
+        .select_related("version__question", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+    stale = bool(
+        corrections
+        and results
+        and not all(r.final for r in results)
+        and corrections[0].created_at > min(r.created_at for r in results)
+    )
     return render(
         request,
         "contest/manage_results.html",
-        {"contest": contest, "blocks": blocks, "now": timezone.now(), "reason_text": reason_text},
+        {
+            "contest": contest,
+            "blocks": blocks,
+            "now": timezone.now(),
+            "reason_text": reason_text,
+            "corrections": corrections,
+            "stale": stale,
+            "actions": KeyCorrection.Action.choices,
+        },
     )
+
+
+@login_required
+@require_POST
+def manage_key_correct(request, slug: str):
+    """Accept more answers for a question, or void it, after the close; everything regraded."""
+    from contest.services.grading import KeyCorrectionRefused, key_correct
+
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    try:
+        correction = key_correct(
+            contest=contest,
+            code=request.POST.get("code", ""),
+            action=request.POST.get("action", ""),
+            answers=request.POST.get("answers", "").replace(";", ",").split(","),
+            reason=request.POST.get("reason", ""),
+            user=request.user,
+        )
+    except KeyCorrectionRefused as refused:
+        messages.error(request, _("Chưa sửa đáp án: %(why)s") % {"why": refused})
+    else:
+        messages.success(
+            request,
+            _("Đã sửa đáp án câu %(code)s và chấm lại %(n)s bài. Hãy xếp hạng lại.")
+            % {"code": correction.version.question.code, "n": correction.entries_regraded},
+        )
+    return redirect("contest:manage_results", slug=slug)
 
 
 @login_required
@@ -178,10 +225,15 @@ def results_page(request, slug: str):
         }
         for r in results
     ]
+    corrections = (
+        KeyCorrection.objects.filter(contest=contest).select_related("version__question")
+        if results
+        else []
+    )
     return render(
         request,
         "contest/results.html",
-        {"contest": contest, "blocks": blocks},
+        {"contest": contest, "blocks": blocks, "corrections": corrections},
     )
 
 

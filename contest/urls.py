@@ -21,6 +21,7 @@ urlpatterns = [
     path("manage/<slug:slug>/results/", results.manage_results, name="manage_results"),
     path("manage/<slug:slug>/results/rank/", results.manage_rank, name="manage_rank"),
     path("manage/<slug:slug>/results/publish/", results.manage_publish, name="manage_publish"),
+    path("manage/<slug:slug>/results/key/", results.manage_key_correct, name="manage_key_correct"),
     path(
         "manage/<slug:slug>/results/export/<str:kind>/",
         results.manage_export,

@@ -10,7 +10,6 @@ stamped with their arrival time (answers in flight when time ran out).
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -205,21 +204,17 @@ def answer_save(
 # --- submit -----------------------------------------------------------------------------
 
 
-def grade_items(items) -> Decimal:
-    """Points of correctly answered items (all-or-nothing for several-correct questions)."""
-    return sum(
-        (Decimal(i.version.points) for i in items if i.answer and i.answer == i.version.correct),
-        Decimal(0),
-    )
-
-
 def _finish(attempt: Attempt, *, status: str, submitted_at: datetime, now: datetime) -> Attempt:
+    from contest.services.grading import grade_items, key_rules
+
     items = list(attempt.items.select_related("version"))
+    score, maximum = grade_items(items, key_rules(attempt.contest_id))
     end = min(submitted_at, attempt.deadline)
     updated = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
         status=status,
         submitted_at=submitted_at,
-        score=grade_items(items),
+        score=score,
+        max_score=maximum,
         duration_seconds=max(0, int((end - attempt.started_at).total_seconds())),
         prediction=attempt.prediction,
         essay=attempt.essay,

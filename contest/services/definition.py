@@ -105,6 +105,11 @@ def _prizes_check(prizes: Any, errors: list[str], path: str) -> list:
             or prize["count"] < 1
         ):
             errors.append(f"{path}[{i}]: mỗi giải cần “name” và “count” (số nguyên dương)")
+        elif prize.get("for", "rank") not in ("rank", "prediction"):
+            errors.append(
+                f"{path}[{i}]: “for” là “rank” (theo thứ hạng, mặc định) hoặc “prediction” "
+                "(giải cho người dự đoán gần đúng nhất)"
+            )
     return prizes
 
 

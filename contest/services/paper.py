@@ -402,6 +402,8 @@ def paper_import(
 
 
 def _write(contest: Contest, sheets: list[SheetRow], user) -> None:
+    from contest.services.grading import grade_paper
+
     versions: dict[int, list[QuestionVersion]] = {}
     for start in range(0, len(sheets), 2000):
         chunk = sheets[start : start + 2000]
@@ -447,6 +449,7 @@ def _write(contest: Contest, sheets: list[SheetRow], user) -> None:
                 )
             ]
         PaperAnswer.objects.bulk_create(items, batch_size=5000)
+        grade_paper([e.pk for e in entries], contest.pk)
 
 
 # --- corrections -----------------------------------------------------------------------
@@ -525,6 +528,9 @@ def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, us
         PaperCorrection.objects.create(
             entry=entry, by=user, reason=reason.strip(), before=before, after=after
         )
+        from contest.services.grading import grade_paper
+
+        grade_paper([entry.pk], contest.pk)
     events.entries_changed(contest_id=contest.pk)
     return entry
 

@@ -1,23 +1,27 @@
-"""Grading and ranking by the rules of CONTRACTS.md ("Ranking rules").
+"""Ranking by the rules of CONTRACTS.md ("Ranking rules"), in SQL.
 
-Grading is set-based: one UPDATE per table computes every entry's score from
-its frozen question versions. Ranking reads the graded entries once (one query
-for online attempts, one for paper sheets), decides validity, picks each
-person's counted entry, sorts by the contest's tie-break chain, assigns prizes
-and stores the result in bulk. Tie-break criteria live in ``CRITERIA``: a name
-and a sort key, smaller first; a contest lists them in its own order.
+Entries are graded when they are written (``contest/services/grading.py``);
+ranking grades whatever is still ungraded, then does the rest in the database
+whatever the size of the contest: the round's entries are gathered once into a
+temporary table with their validity decided (``_CANDIDATES``); window functions
+count each person's entries, pick each person's counted entry, sort by the
+contest's tie-break chain and name the criterion that separates each entry from
+the next (``decided_by``); the ranked and the invalid entries go straight into
+``ResultRow`` with ``INSERT … SELECT``. Only prizes (a few dozen rows) are
+decided in Python, because one person gets at most one prize in a contest.
+
+Tie-break criteria live in ``CRITERIA``: a name, a SQL key (never NULL) and a
+direction; a contest lists them in its own order.
 """
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
 from contest.models import (
@@ -34,62 +38,65 @@ from questions.models import QuestionVersion
 
 ONLINE = "online"
 PAPER = "paper"
-_NEVER = float("inf")
+_BIGINT = 9223372036854775807  # "no prediction" / "no duration": after every real value
 
 
 class RankingError(Exception):
     """The ranking cannot be made or changed (message for the organizer, in Vietnamese)."""
 
 
-# --- grading -----------------------------------------------------------------------------
+def lot_digest(seed: str, person: str) -> str:
+    """The lot value anyone can recompute: SHA-256 of ``seed:person`` in hex."""
+    return hashlib.sha256(f"{seed}:{person}".encode()).hexdigest()
 
 
-def grade_round(round: Round) -> None:
-    """Score every finished attempt and every paper sheet of ``round`` in two UPDATEs.
-
-    A question scores its points when the marks equal the correct set exactly
-    (several-correct questions are all-or-nothing); blank and ``*`` score 0.
-    """
-    zero = Value(Decimal(0))
-    online_points = (
-        AttemptQuestion.objects.filter(attempt=OuterRef("pk"), answer=F("version__correct"))
-        .exclude(answer="")
-        .values("attempt")
-        .annotate(points=Sum("version__points"))
-        .values("points")
-    )
-    Attempt.objects.filter(round=round).exclude(status=Attempt.Status.IN_PROGRESS).update(
-        score=Coalesce(Subquery(online_points), zero)
-    )
-    paper_points = (
-        PaperAnswer.objects.filter(entry=OuterRef("pk"), answer=F("version__correct"))
-        .exclude(answer="")
-        .values("entry")
-        .annotate(points=Sum("version__points"))
-        .values("points")
-    )
-    PaperEntry.objects.filter(round=round).update(score=Coalesce(Subquery(paper_points), zero))
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """SQLite has no SHA-256: give it the same function PostgreSQL computes natively."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "sha256_hex",
+            1,
+            lambda text: None if text is None else hashlib.sha256(text.encode()).hexdigest(),
+            deterministic=True,
+        )
 
 
-# --- the entries as ranking sees them ---------------------------------------------------------
+def _sha256_sql(expression: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"encode(sha256(convert_to({expression}, 'UTF8')), 'hex')"
+    return f"sha256_hex({expression})"
 
 
-@dataclass(slots=True)
-class Candidate:
-    channel: str
-    pk: object
-    person: str
-    full_name: str
-    unit_id: int | None
-    score: Decimal
-    full_marks: bool
-    prediction: int | None
-    duration: int | None
-    submitted_at: datetime
-    registered_at: datetime
-    label: str  # sheet_no or receipt code
-    reason: str = ""
-    key: tuple = field(default=())
+# --- tie-break criteria ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str  # SQL over the columns of ``valid`` (see _rank_sql); {target} is filled in
+    descending: bool = False
+
+
+CRITERIA: dict[str, Criterion] = {
+    # higher score first
+    "score": Criterion("score", descending=True),
+    # closest prediction first; no prediction sorts last; over and under at the same distance tie
+    "prediction_error": Criterion(
+        f"CASE WHEN prediction IS NULL OR {{target}} IS NULL THEN {_BIGINT} "
+        "ELSE ABS(prediction - {target}) END"
+    ),
+    # shorter first; paper has none and sorts after online entries
+    "duration": Criterion(f"COALESCE(duration, {_BIGINT})"),
+    "submitted_at": Criterion("submitted_at"),
+    # fewer valid entries (attempts and sheets) of the person first
+    "attempts": Criterion("n_entries"),
+    # earlier registration first: the account's creation, else the person's first sheet
+    "registered_at": Criterion("first_registered"),
+    # SHA-256 of lot_seed:person, smaller first (see lot_digest)
+    "lot": Criterion("lot"),
+}
+
+
+# --- the entries as ranking sees them ----------------------------------------------------------
 
 
 def _paper_deadline(contest: Contest, round: Round):
@@ -98,316 +105,282 @@ def _paper_deadline(contest: Contest, round: Round):
     return timezone.localtime(round.closes_at, contest.tz).date()
 
 
-def _candidates(contest: Contest, round: Round) -> list[Candidate]:
-    tz = contest.tz
-    late_after = round.closes_at + timedelta(seconds=contest.grace_seconds)
-    need_full = True  # full marks feed the all_correct target and the statistics
-    out: list[Candidate] = []
-
-    attempts = Attempt.objects.filter(round=round).exclude(status=Attempt.Status.IN_PROGRESS)
-    if need_full:
-        attempts = attempts.annotate(max_score=Sum("items__version__points"))
-    fields = [
-        "pk",
-        "user__phone",
-        "user__date_joined",
-        "user__profile__full_name",
-        "user__profile__id_number",
-        "user__profile__unit_id",
-        "score",
-        "prediction",
-        "duration_seconds",
-        "submitted_at",
-        "receipt_code",
-    ] + (["max_score"] if need_full else [])
-    for row in attempts.values_list(*fields).iterator(chunk_size=5000):
-        phone, joined, name, id_number = row[1], row[2], row[3] or "", row[4] or ""
-        person = phone or id_number
-        reason = ""
-        if row[9] > late_after:
-            reason = "late_submission"
-        elif not name.strip() or not person:
-            reason = "missing_identity"
-        out.append(
-            Candidate(
-                channel=ONLINE,
-                pk=row[0],
-                person=person or "",
-                full_name=name,
-                unit_id=row[5],
-                score=row[6] or Decimal(0),
-                full_marks=need_full and row[6] is not None and row[6] == row[11],
-                prediction=row[7],
-                duration=row[8],
-                submitted_at=row[9],
-                registered_at=joined,
-                label=row[10],
-                reason=reason,
-            )
+def _end_of_postmark_day(contest: Contest, round: Round) -> tuple[str, list]:
+    """SQL for the last instant of a sheet's postmark day in the contest's time zone."""
+    if connection.vendor == "postgresql":
+        return (
+            "(((e.postmark_date + 1)::timestamp - interval '1 microsecond') AT TIME ZONE %s)",
+            [contest.timezone],
         )
-
-    deadline = _paper_deadline(contest, round)
-    paper_max = None
-    if need_full:
-        from contest.services.paper import paper_versions
-
-        paper_max = sum((v.points for v in paper_versions(round)), Decimal(0))
-    sheets = PaperEntry.objects.filter(round=round).values_list(
-        "pk",
-        "sheet_no",
-        "full_name",
-        "phone",
-        "id_number",
-        "unit_id",
-        "score",
-        "prediction",
-        "postmark_date",
-        "received_at",
-        "invalid_reason",
+    offset = int(timezone.localtime(round.closes_at, contest.tz).utcoffset().total_seconds())
+    return (
+        "(strftime('%%Y-%%m-%%d %%H:%%M:%%S', e.postmark_date, '+1 day', %s, '-1 seconds')"
+        " || '.999999')",
+        [f"{-offset:+d} seconds"],
     )
-    for (
-        pk,
-        sheet_no,
-        name,
-        phone,
-        id_number,
-        unit_id,
-        score,
-        prediction,
-        postmark,
-        received,
-        why,
-    ) in sheets.iterator(chunk_size=5000):
-        person = phone or id_number
-        if why:
-            reason = why
-        elif not name.strip() or not person:
-            reason = "missing_identity"
-        elif postmark > deadline:
-            reason = "late_postmark"
-        else:
-            reason = ""
-        when = received or datetime.combine(postmark, time.max, tz)
-        out.append(
-            Candidate(
-                channel=PAPER,
-                pk=pk,
-                person=person,
-                full_name=name,
-                unit_id=unit_id,
-                score=score or Decimal(0),
-                full_marks=paper_max is not None and score == paper_max,
-                prediction=prediction,
-                duration=None,
-                submitted_at=when,
-                registered_at=when,
-                label=sheet_no,
-                reason=reason,
-            )
-        )
-    return out
 
 
-# --- tie-break criteria ------------------------------------------------------------------------
+def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
+    """Every finished entry of the round with its person and, if invalid, why."""
+    ops = connection.ops
+    late_after = round.closes_at + timedelta(seconds=contest.grace_seconds)
+    end_of_day, end_params = _end_of_postmark_day(contest, round)
+    from accounts.models import Profile, User
 
-
-@dataclass
-class Context:
-    target: int | None
-    seed: str
-    attempts: dict[str, int]
-    registered: dict[str, datetime]
-
-
-Criterion = Callable[[Candidate, Context], object]
-
-
-def _lot(c: Candidate, ctx: Context) -> str:
-    return hashlib.sha256(f"{ctx.seed}:{c.person}".encode()).hexdigest()
-
-
-CRITERIA: dict[str, Criterion] = {
-    # higher score first
-    "score": lambda c, ctx: -c.score,
-    # closest prediction first; no prediction sorts last; over and under at the same distance tie
-    "prediction_error": lambda c, ctx: (
-        abs(c.prediction - ctx.target)
-        if c.prediction is not None and ctx.target is not None
-        else _NEVER
-    ),
-    # shorter first; paper has none and sorts after online entries
-    "duration": lambda c, ctx: (0, c.duration) if c.duration is not None else (1, 0),
-    "submitted_at": lambda c, ctx: c.submitted_at,
-    # fewer valid entries (attempts and sheets) of the person first
-    "attempts": lambda c, ctx: ctx.attempts[c.person],
-    # earlier registration first: the account's creation, else the person's first sheet
-    "registered_at": lambda c, ctx: ctx.registered[c.person],
-    "lot": _lot,
-}
-
-
-def lot_digest(seed: str, person: str) -> str:
-    """The lot value anyone can recompute: SHA-256 of ``seed:person`` in hex."""
-    return hashlib.sha256(f"{seed}:{person}".encode()).hexdigest()
+    attempt, user, profile = Attempt._meta.db_table, User._meta.db_table, Profile._meta.db_table
+    paper = PaperEntry._meta.db_table
+    online_person = "COALESCE(NULLIF(u.phone, ''), NULLIF(p.id_number, ''), '')"
+    paper_person = "COALESCE(NULLIF(e.phone, ''), NULLIF(e.id_number, ''), '')"
+    sql = f"""
+        SELECT 'online' AS channel, a.id AS attempt_id, CAST(NULL AS bigint) AS paper_id,
+               {online_person} AS person, COALESCE(p.full_name, '') AS full_name,
+               p.unit_id AS unit_id, COALESCE(a.score, 0) AS score,
+               COALESCE(a.max_score > 0 AND a.score = a.max_score, FALSE) AS full_marks,
+               a.prediction AS prediction, a.duration_seconds AS duration,
+               a.submitted_at AS submitted_at, u.date_joined AS registered_at,
+               CASE WHEN a.submitted_at > %s THEN 'late_submission'
+                    WHEN TRIM(COALESCE(p.full_name, '')) = '' OR {online_person} = ''
+                    THEN 'missing_identity'
+                    ELSE '' END AS reason
+        FROM {attempt} a
+        JOIN {user} u ON u.id = a.user_id
+        LEFT JOIN {profile} p ON p.user_id = u.id
+        WHERE a.round_id = %s AND a.status <> %s
+        UNION ALL
+        SELECT 'paper', NULL, e.id, {paper_person}, e.full_name, e.unit_id,
+               COALESCE(e.score, 0),
+               COALESCE(e.max_score > 0 AND e.score = e.max_score, FALSE),
+               e.prediction, NULL,
+               COALESCE(e.received_at, {end_of_day}), COALESCE(e.received_at, {end_of_day}),
+               CASE WHEN e.invalid_reason <> '' THEN e.invalid_reason
+                    WHEN TRIM(e.full_name) = '' OR {paper_person} = '' THEN 'missing_identity'
+                    WHEN e.postmark_date > %s THEN 'late_postmark'
+                    ELSE '' END
+        FROM {paper} e
+        WHERE e.round_id = %s
+    """
+    params = [
+        ops.adapt_datetimefield_value(late_after),
+        round.pk,
+        Attempt.Status.IN_PROGRESS,
+        *end_params,
+        *end_params,
+        ops.adapt_datefield_value(_paper_deadline(contest, round)),
+        round.pk,
+    ]
+    return sql, params
 
 
 # --- ranking -------------------------------------------------------------------------------------
 
 
-@dataclass
-class Ranking:
-    contest: Contest
-    round: Round
-    target: int | None
-    chain: list[str]
-    ranked: list[Candidate]
-    decided_by: list[str | None]
-    prizes: list[str]
-    invalid: list[Candidate]
-    inputs_hash: str
-
-
-def _counted(valid: list[Candidate], rule: str, key) -> list[Candidate]:
-    chosen: dict[str, Candidate] = {}
-    for c in valid:
-        current = chosen.get(c.person)
-        if current is None:
-            chosen[c.person] = c
-        elif rule == Contest.CountedAttempt.FIRST:
-            if c.submitted_at < current.submitted_at:
-                chosen[c.person] = c
-        elif rule == Contest.CountedAttempt.LAST:
-            if c.submitted_at > current.submitted_at:
-                chosen[c.person] = c
-        elif key(c) < key(current):
-            chosen[c.person] = c
-    return list(chosen.values())
-
-
-def rank_round(contest: Contest, round: Round) -> Ranking:
-    """Grade and rank ``round``; nothing is stored (see ``result_save``)."""
-    grade_round(round)
-    everything = _candidates(contest, round)
-    valid = [c for c in everything if not c.reason]
-    invalid = [c for c in everything if c.reason]
-    target = None
-    if contest.prediction_target == Contest.PredictionTarget.PARTICIPANTS:
-        target = len({c.person for c in valid})
-    elif contest.prediction_target == Contest.PredictionTarget.ALL_CORRECT:
-        target = sum(1 for c in valid if c.full_marks)
-    attempts: dict[str, int] = {}
-    registered: dict[str, datetime] = {}
-    for c in valid:
-        attempts[c.person] = attempts.get(c.person, 0) + 1
-        if c.person not in registered or c.registered_at < registered[c.person]:
-            registered[c.person] = c.registered_at
-    ctx = Context(target=target, seed=contest.lot_seed, attempts=attempts, registered=registered)
-    chain = [name for name in (contest.tie_break or ["score"]) if name in CRITERIA]
-    keys = [CRITERIA[name] for name in chain]
-    for c in valid:
-        c.key = tuple(k(c, ctx) for k in keys)
-    counted = _counted(valid, contest.counted_attempt, lambda c: c.key)
-    counted.sort(key=lambda c: c.key)
-    decided_by: list[str | None] = []
-    for i, c in enumerate(counted):
-        below = counted[i + 1] if i + 1 < len(counted) else None
-        decided = None
-        if below is not None:
-            for name, mine, theirs in zip(chain, c.key, below.key, strict=True):
-                if mine != theirs:
-                    decided = name
-                    break
-        decided_by.append(decided)
-    prizes: list[str] = []
-    for prize in round.prizes or contest.prizes or []:
-        prizes += [prize["name"]] * int(prize.get("count", 0))
-    inputs = hashlib.sha256()
-    inputs.update(
-        json.dumps(
-            [contest.slug, round.number, chain, contest.lot_seed, target, contest.counted_attempt],
-            ensure_ascii=False,
-        ).encode()
+def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[str, list]:
+    """INSERT … SELECT of the ranked counted entries (prizes are added afterwards)."""
+    target_sql = "NULL" if target is None else str(int(target))
+    keys = [CRITERIA[name].key.format(target=target_sql) for name in chain]
+    order = ", ".join(
+        f"k_{i} {'DESC' if CRITERIA[name].descending else 'ASC'}" for i, name in enumerate(chain)
     )
-    for c in sorted(everything, key=lambda c: (c.channel, str(c.pk))):
-        inputs.update(
-            f"\n{c.channel}|{c.pk}|{c.person}|{c.score}|{c.prediction}|{c.duration}|"
-            f"{c.submitted_at.isoformat()}|{c.reason}".encode()
+    order = f"{order}, channel, attempt_id, paper_id"
+    rule = contest.counted_attempt
+    if rule == Contest.CountedAttempt.FIRST:
+        counted_order = "submitted_at ASC, channel, attempt_id, paper_id"
+    elif rule == Contest.CountedAttempt.LAST:
+        counted_order = "submitted_at DESC, channel, attempt_id, paper_id"
+    else:
+        counted_order = order
+    params: list = []
+    lot = "''"
+    if "lot" in chain:
+        lot = _sha256_sql("%s || ':' || person")
+        params.append(contest.lot_seed)
+    key_columns = ", ".join(f"{key} AS k_{i}" for i, key in enumerate(keys))
+    next_columns = ", ".join(f"LEAD(k_{i}) OVER w AS n_{i}" for i in range(len(chain)))
+    decided = " ".join(f"WHEN k_{i} <> n_{i} THEN '{name}'" for i, name in enumerate(chain))
+    sql = f"""
+        WITH valid AS (
+            SELECT c.*, COUNT(*) OVER (PARTITION BY person) AS n_entries,
+                   MIN(registered_at) OVER (PARTITION BY person) AS first_registered,
+                   {lot} AS lot
+            FROM rank_candidates c WHERE reason = ''
+        ), keyed AS (
+            SELECT valid.*, {key_columns} FROM valid
+        ), numbered AS (
+            SELECT keyed.*,
+                   ROW_NUMBER() OVER (PARTITION BY person ORDER BY {counted_order}) AS nth
+            FROM keyed
+        ), counted AS (
+            SELECT * FROM numbered WHERE nth = 1
+        ), ranked AS (
+            SELECT counted.*, ROW_NUMBER() OVER w AS position, {next_columns}
+            FROM counted WINDOW w AS (ORDER BY {order})
         )
-    return Ranking(
-        contest=contest,
-        round=round,
-        target=target,
-        chain=chain,
-        ranked=counted,
-        decided_by=decided_by,
-        prizes=prizes,
-        invalid=invalid,
-        inputs_hash=inputs.hexdigest(),
+        INSERT INTO {ResultRow._meta.db_table} (result_id, rank, person, full_name, unit_id,
+            channel, attempt_id, paper_id, score, prediction, duration_seconds, submitted_at,
+            full_marks, prize, decided_by, reason)
+        SELECT %s, position, person, full_name, unit_id, channel, attempt_id, paper_id, score,
+               prediction, duration, submitted_at, full_marks, '',
+               CASE WHEN n_0 IS NULL THEN '' {decided} ELSE '' END, ''
+        FROM ranked
+    """
+    return sql, params
+
+
+def _invalid_sql() -> str:
+    return f"""
+        INSERT INTO {ResultRow._meta.db_table} (result_id, rank, person, full_name, unit_id,
+            channel, attempt_id, paper_id, score, prediction, duration_seconds, submitted_at,
+            full_marks, prize, decided_by, reason)
+        SELECT %s, NULL, person, full_name, unit_id, channel, attempt_id, paper_id, score,
+               prediction, duration, submitted_at, full_marks, '', '', reason
+        FROM rank_candidates WHERE reason <> ''
+    """
+
+
+def _inputs_hash(cursor, header: list) -> str:
+    """SHA-256 of everything the ranking read: the rules, then every entry in a fixed order."""
+    digest = hashlib.sha256(json.dumps(header, ensure_ascii=False, default=str).encode())
+    cursor.execute(
+        "SELECT channel, attempt_id, paper_id, person, score, prediction, duration, "
+        "submitted_at, reason FROM rank_candidates ORDER BY channel, attempt_id, paper_id"
     )
+    while rows := cursor.fetchmany(10_000):
+        digest.update("".join(f"\n{'|'.join(map(str, row))}" for row in rows).encode())
+    return digest.hexdigest()
 
 
-def result_save(ranking: Ranking, *, final: bool = False, user=None) -> Result:
-    """Store a ranking: a provisional one replaces the previous provisional one."""
-    round = ranking.round
+def _prize_list(prizes: list[dict]) -> tuple[list[str], list[str]]:
+    """(individual prizes in ranking order, closest-prediction prizes), one name per winner."""
+    individual: list[str] = []
+    prediction: list[str] = []
+    for prize in prizes:
+        names = [prize["name"]] * int(prize.get("count", 0))
+        (prediction if prize.get("for") == "prediction" else individual).extend(names)
+    return individual, prediction
+
+
+def _award(result: Result, prizes: list[dict], excluded: set[str]) -> None:
+    """Prizes down the ranking, one per person in the contest: holders of a prize from an
+    earlier round are passed over and the next person moves up. Then the closest-prediction
+    prizes, to the closest among those still without one (ties by rank)."""
+    individual, prediction = _prize_list(prizes)
+    awarded: dict[int, str] = {}
+    taken = set(excluded)
+    rows = ResultRow.objects.filter(result=result, rank__isnull=False)
+    if individual:
+        for pk, person in rows.order_by("rank").values_list("pk", "person").iterator(500):
+            if len(awarded) == len(individual):
+                break
+            if person in taken:
+                continue
+            awarded[pk] = individual[len(awarded)]
+            taken.add(person)
+    if prediction and result.target is not None:
+        from django.db.models import Value
+        from django.db.models.functions import Abs
+
+        closest = (
+            rows.exclude(prediction__isnull=True)
+            .annotate(error=Abs(F("prediction") - Value(result.target)))
+            .order_by("error", "rank")
+            .values_list("pk", "person")
+        )
+        given = 0
+        for pk, person in closest.iterator(500):
+            if given == len(prediction):
+                break
+            if person in taken:
+                continue
+            awarded[pk] = prediction[given]
+            taken.add(person)
+            given += 1
+    by_prize: dict[str, list[int]] = {}
+    for pk, name in awarded.items():
+        by_prize.setdefault(name, []).append(pk)
+    for name, pks in by_prize.items():
+        ResultRow.objects.filter(pk__in=pks).update(prize=name)
+
+
+def rank_round(
+    contest: Contest, round: Round, *, final: bool = False, user=None, excluded=frozenset()
+) -> Result:
+    """Grade what is ungraded, rank ``round`` and store the result.
+
+    A provisional result replaces the previous provisional one; a final one is
+    frozen (``--final``) and can no longer be replaced. ``excluded``: people who
+    already hold a prize in an earlier round of the contest.
+    """
+    from contest.services.grading import grade_round, key_rules
+
     if final and timezone.now() < round.closes_at:
         raise RankingError(
             "vòng thi chưa đóng: chỉ xếp hạng tạm được; kết quả chính thức sau giờ đóng."
         )
-    with transaction.atomic():
+    grade_round(round, only_ungraded=True)
+    chain = [name for name in (contest.tie_break or ["score"]) if name in CRITERIA]
+    candidates, params = _candidates_sql(contest, round)
+    rows_table = ResultRow._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
         if Result.objects.select_for_update().filter(round=round, final=True).exists():
             raise RankingError("kết quả chính thức của vòng này đã chốt; không xếp lại được.")
-        Result.objects.filter(round=round, final=False).delete()
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        old = list(Result.objects.filter(round=round, final=False).values_list("pk", flat=True))
+        if old:
+            marks = ", ".join(["%s"] * len(old))
+            cursor.execute(f"DELETE FROM {rows_table} WHERE result_id IN ({marks})", old)
+            Result.objects.filter(pk__in=old).delete()
+        cursor.execute("DROP TABLE IF EXISTS rank_candidates")
+        cursor.execute(f"CREATE TEMPORARY TABLE rank_candidates AS {candidates}", params)
+        if contest.prediction_target == Contest.PredictionTarget.PARTICIPANTS:
+            cursor.execute("SELECT COUNT(DISTINCT person) FROM rank_candidates WHERE reason = ''")
+            target = cursor.fetchone()[0]
+        elif contest.prediction_target == Contest.PredictionTarget.ALL_CORRECT:
+            cursor.execute("SELECT COUNT(*) FROM rank_candidates WHERE reason = '' AND full_marks")
+            target = cursor.fetchone()[0]
+        else:
+            target = None
+        header = [
+            contest.slug,
+            round.number,
+            chain,
+            contest.lot_seed,
+            target,
+            contest.counted_attempt,
+            sorted(key_rules(contest.pk).items()),
+        ]
         result = Result.objects.create(
-            contest=ranking.contest,
+            contest=contest,
             round=round,
             final=final,
-            target=ranking.target,
-            tie_break=ranking.chain,
-            inputs_hash=ranking.inputs_hash,
-            entries_count=len(ranking.ranked),
-            invalid_count=len(ranking.invalid),
+            target=target,
+            tie_break=chain,
+            inputs_hash=_inputs_hash(cursor, header),
             created_by=user,
         )
-        rows = []
-        for i, c in enumerate(ranking.ranked):
-            rows.append(
-                _row(
-                    result,
-                    c,
-                    rank=i + 1,
-                    prize=ranking.prizes[i] if i < len(ranking.prizes) else "",
-                    decided_by=ranking.decided_by[i] or "",
-                )
-            )
-        rows += [_row(result, c, rank=None, prize="", decided_by="") for c in ranking.invalid]
-        ResultRow.objects.bulk_create(rows, batch_size=5000)
+        rank_sql, rank_params = _rank_sql(contest, chain, target)
+        cursor.execute(rank_sql, [*rank_params, result.pk])
+        cursor.execute(_invalid_sql(), [result.pk])
+        cursor.execute(
+            f"SELECT COUNT(rank), COUNT(*) - COUNT(rank) FROM {rows_table} WHERE result_id = %s",
+            [result.pk],
+        )
+        ranked, invalid = cursor.fetchone()
+        cursor.execute("DROP TABLE rank_candidates")
+        Result.objects.filter(pk=result.pk).update(entries_count=ranked, invalid_count=invalid)
+        result.entries_count, result.invalid_count = ranked, invalid
+        _award(result, round.prizes or contest.prizes or [], set(excluded))
     return result
 
 
-def _row(result: Result, c: Candidate, *, rank, prize: str, decided_by: str) -> ResultRow:
-    return ResultRow(
-        result=result,
-        rank=rank,
-        person=c.person,
-        full_name=c.full_name,
-        unit_id=c.unit_id,
-        channel=c.channel,
-        attempt_id=c.pk if c.channel == ONLINE else None,
-        paper_id=c.pk if c.channel == PAPER else None,
-        score=c.score,
-        full_marks=c.full_marks,
-        prediction=c.prediction,
-        duration_seconds=c.duration,
-        submitted_at=c.submitted_at,
-        prize=prize,
-        decided_by=decided_by,
-        reason=c.reason,
-    )
-
-
 def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Result]:
-    """Rank every round of ``contest`` (or return the frozen result of a finalized round)."""
-    results = []
+    """Rank every round of ``contest`` in order (or keep the frozen result of a final round).
+
+    One prize per person in the contest: whoever holds a prize of an earlier
+    round is passed over in the later ones.
+    """
+    results: list[Result] = []
+    prized: set[str] = set()
     for round in contest.rounds.order_by("number"):
         frozen = Result.objects.filter(round=round, final=True).first()
         if frozen is not None:
@@ -416,9 +389,11 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
                     f"vòng {round.number}: kết quả chính thức đã chốt lúc "
                     f"{timezone.localtime(frozen.created_at, contest.tz):%H:%M %d/%m/%Y}."
                 )
-            results.append(frozen)
-            continue
-        results.append(result_save(rank_round(contest, round), final=final, user=user))
+            result = frozen
+        else:
+            result = rank_round(contest, round, final=final, user=user, excluded=prized)
+        prized |= set(result.rows.exclude(prize="").values_list("person", flat=True))
+        results.append(result)
     return results
 
 

@@ -8,11 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from contest.models import Attempt, PaperEntry, Result
+from contest.models import Attempt, PaperEntry, Result, ResultRow
 from contest.services.attempts import answer_save, attempt_start, attempt_submit
 from contest.services.definition import contest_import
 from contest.services.paper import paper_import
-from contest.services.ranking import contest_rank, lot_digest, rank_round, result_json
+from contest.services.ranking import contest_rank, lot_digest, result_json
 from questions.models import QuestionVersion
 from tests.factories import ProfileFactory, UserFactory, contest_json, make_bank_with_topics
 
@@ -299,10 +299,10 @@ def test_export_results_writes_csv_xlsx_and_pdf(scenario, tmp_path):
         call_command("export_results", contest.slug, str(tmp_path / "r.doc"), stdout=io.StringIO())
 
 
-def test_rank_round_is_the_same_on_a_second_run(scenario):
+def test_ranking_again_gives_the_same_result_and_replaces_the_provisional_one(scenario):
     contest, _a, _b = scenario
-    round_ = contest.rounds.get()
-    first = rank_round(contest, round_)
-    second = rank_round(contest, round_)
-    assert first.inputs_hash == second.inputs_hash
-    assert [c.person for c in first.ranked] == [c.person for c in second.ranked]
+    first = result_json(contest_rank(contest)[0])
+    second = result_json(contest_rank(contest)[0])
+    assert first == second and len(first["inputs_hash"]) == 64
+    assert Result.objects.filter(contest=contest).count() == 1
+    assert ResultRow.objects.filter(result__contest=contest).count() == 4 + 3

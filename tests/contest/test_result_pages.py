@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.roles import ORGANIZERS_GROUP
-from contest.models import BackgroundJob, ContestMembership, Result
+from contest.models import BackgroundJob, ContestMembership, KeyCorrection, Result
 from contest.results import mask_person
 from tests.contest.test_ranking import ALL_RIGHT, make_contest, online, paper
 from tests.factories import UserFactory
@@ -102,3 +102,35 @@ def test_my_result_says_why_in_plain_words(client, contest):
 def test_masking():
     assert mask_person("0905123456") == "0905***456"
     assert mask_person("079185000123") == "*********123"
+
+
+def test_organizers_correct_the_key_from_the_results_page_and_the_public_sees_why(client, contest):
+    client.force_login(organizer_of(contest))
+    post = reverse("contest:manage_key_correct", args=[contest.slug])
+    client.post(reverse("contest:manage_rank", args=[contest.slug]))
+    # Bad input: an option the question does not have. Nothing changes; the page says why.
+    html = client.post(
+        post, {"code": "Q-001", "action": "accept", "answers": "B, E", "reason": "x"}, follow=True
+    ).content.decode()
+    assert "Chưa sửa đáp án: đáp án" in html and "chỉ có phương án A, B, C, D" in html
+    assert not KeyCorrection.objects.exists()
+    html = client.post(
+        post,
+        {"code": "Q-002", "action": "void", "answers": "", "reason": "Sai căn cứ pháp lý."},
+        follow=True,
+    ).content.decode()
+    assert "Đã sửa đáp án câu Q-002 và chấm lại 5 bài" in html
+    assert "hãy bấm “Chấm và xếp hạng tạm” để xếp lại" in html  # the ranking is now stale
+    client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})
+    client.post(reverse("contest:manage_publish", args=[contest.slug]), {"publish": "1"})
+    public = client.get(reverse("contest:results", args=[contest.slug])).content.decode()
+    assert "Đáp án đã điều chỉnh sau giờ đóng" in public and "Sai căn cứ pháp lý." in public
+
+
+def test_only_this_contests_organizers_may_correct_the_key(client, contest):
+    client.force_login(organizer_of(make_contest(slug="khac")))
+    response = client.post(
+        reverse("contest:manage_key_correct", args=[contest.slug]),
+        {"code": "Q-002", "action": "void", "reason": "x"},
+    )
+    assert response.status_code == 403 and not KeyCorrection.objects.exists()

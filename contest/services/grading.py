@@ -1,0 +1,261 @@
+"""Grading: the points of every entry from its frozen question versions and the key.
+
+The key of a question is its version's correct set, unless an answer-key
+correction taken after the close says otherwise: ``accept`` lists every answer
+that now scores (e.g. ``["B", "C"]`` for an ambiguous question), ``void``
+takes the question out of the contest for everyone (it scores for nobody and
+no longer counts towards full marks). The latest correction of a version wins,
+so a correction can itself be corrected; every one is kept (``KeyCorrection``).
+
+Online attempts are graded when they finish (``grade_items``); paper sheets
+when they are written; a correction regrades the entries it touches. All of it
+is one ``UPDATE … FROM (SELECT … GROUP BY …)`` per table, never a loop over rows.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from contest import events
+from contest.models import (
+    Attempt,
+    AttemptQuestion,
+    Contest,
+    KeyCorrection,
+    PaperAnswer,
+    PaperEntry,
+    Result,
+    Round,
+)
+from questions.models import LETTERS, QuestionVersion
+
+Rules = dict[int, tuple[str, ...] | None]  # version id → accepted answers, or None when void
+
+
+class KeyCorrectionRefused(Exception):
+    """The correction cannot be made (message for the organizer, in Vietnamese)."""
+
+
+def key_rules(contest_id: int) -> Rules:
+    """The answer-key corrections in force for a contest (latest per question version)."""
+    rules: Rules = {}
+    for version_id, action, answers in (
+        KeyCorrection.objects.filter(contest_id=contest_id)
+        .order_by("created_at", "pk")
+        .values_list("version_id", "action", "answers")
+    ):
+        rules[version_id] = None if action == KeyCorrection.Action.VOID else tuple(answers)
+    return rules
+
+
+def grade_items(items, rules: Rules | None = None) -> tuple[Decimal, Decimal]:
+    """(score, maximum) of one entry's items, loaded with their versions."""
+    rules = rules or {}
+    score = maximum = Decimal(0)
+    for item in items:
+        version = item.version
+        if version.pk in rules:
+            accepted = rules[version.pk]
+            if accepted is None:
+                continue  # void: neither scored nor counted
+        else:
+            accepted = (version.correct,)
+        maximum += Decimal(version.points)
+        if item.answer and item.answer in accepted:
+            score += Decimal(version.points)
+    return score, maximum
+
+
+# --- set-based grading -------------------------------------------------------------------------
+
+
+def _cases(rules: Rules) -> tuple[str, list, str, list]:
+    """SQL for one item's points and its share of the maximum, with their parameters."""
+    points, p_params, maximum, m_params = ["CASE"], [], "v.points", []
+    voided = [vid for vid, accepted in rules.items() if accepted is None]
+    if voided:
+        marks = ", ".join(["%s"] * len(voided))
+        points.append(f"WHEN i.version_id IN ({marks}) THEN 0")
+        p_params += voided
+        maximum = f"CASE WHEN i.version_id IN ({marks}) THEN 0 ELSE v.points END"
+        m_params = list(voided)
+    for vid, accepted in rules.items():
+        if accepted:
+            marks = ", ".join(["%s"] * len(accepted))
+            points.append(
+                f"WHEN i.version_id = %s THEN CASE WHEN i.answer IN ({marks}) "
+                "THEN v.points ELSE 0 END"
+            )
+            p_params += [vid, *accepted]
+    points.append("WHEN i.answer <> '' AND i.answer = v.correct THEN v.points ELSE 0 END")
+    return " ".join(points), p_params, maximum, m_params
+
+
+@dataclass(frozen=True)
+class _Table:
+    entry: str
+    item: str
+    fk: str
+    finished: str  # condition on the entry table (alias e) for "may be graded"
+
+
+def _tables() -> tuple[_Table, _Table]:
+    online = _Table(
+        Attempt._meta.db_table,
+        AttemptQuestion._meta.db_table,
+        "attempt_id",
+        f"e.status <> '{Attempt.Status.IN_PROGRESS}'",
+    )
+    paper = _Table(PaperEntry._meta.db_table, PaperAnswer._meta.db_table, "entry_id", "1 = 1")
+    return online, paper
+
+
+def _grade(table: _Table, where: str, params: list, rules: Rules) -> int:
+    points, p_params, maximum, m_params = _cases(rules)
+    versions = QuestionVersion._meta.db_table
+    sql = f"""
+        UPDATE {table.entry} SET score = g.points, max_score = g.maximum
+        FROM (
+            SELECT i.{table.fk} AS entry_id, SUM({points}) AS points, SUM({maximum}) AS maximum
+            FROM {table.item} i
+            JOIN {versions} v ON v.id = i.version_id
+            JOIN {table.entry} e ON e.id = i.{table.fk}
+            WHERE {table.finished} AND {where}
+            GROUP BY i.{table.fk}
+        ) g
+        WHERE {table.entry}.id = g.entry_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*p_params, *m_params, *params])
+        count = cursor.rowcount
+        # An entry without items (nothing drawn) scores nothing out of nothing.
+        cursor.execute(
+            f"UPDATE {table.entry} SET score = 0, max_score = 0 WHERE score IS NULL AND id IN "
+            f"(SELECT e.id FROM {table.entry} e WHERE {table.finished} AND {where})",
+            params,
+        )
+    return count
+
+
+def grade_round(round: Round, *, only_ungraded: bool = False) -> None:
+    """Grade the finished attempts and the paper sheets of ``round`` (all, or those not yet)."""
+    rules = key_rules(round.contest_id)
+    where = "e.round_id = %s" + (" AND e.score IS NULL" if only_ungraded else "")
+    for table in _tables():
+        _grade(table, where, [round.pk], rules)
+
+
+def grade_paper(entry_ids: list[int], contest_id: int) -> None:
+    """Grade freshly written or corrected paper sheets."""
+    rules = key_rules(contest_id)
+    for start in range(0, len(entry_ids), 5000):
+        chunk = entry_ids[start : start + 5000]
+        marks = ", ".join(["%s"] * len(chunk))
+        _grade(_tables()[1], f"e.id IN ({marks})", chunk, rules)
+
+
+# --- answer-key corrections ----------------------------------------------------------------------
+
+
+def _clean_accepted(version: QuestionVersion, answers: list[str]) -> tuple[str, ...]:
+    letters = LETTERS[: len(version.options)]
+    cleaned: list[str] = []
+    for raw in answers:
+        answer = "".join(sorted(set(raw.strip().upper().replace(",", "").replace(" ", ""))))
+        if not answer:
+            continue
+        if any(ch not in letters for ch in answer):
+            raise KeyCorrectionRefused(
+                f"đáp án {raw.strip()!r} không có trong câu {version.question.code}: "
+                f"câu này chỉ có phương án {', '.join(letters)}."
+            )
+        if version.kind != "multiple" and len(answer) > 1:
+            raise KeyCorrectionRefused(
+                f"câu {version.question.code} chỉ chọn một phương án: mỗi đáp án một chữ cái "
+                "(muốn chấp nhận hai đáp án thì ghi B, C)."
+            )
+        if answer not in cleaned:
+            cleaned.append(answer)
+    if not cleaned:
+        raise KeyCorrectionRefused("hãy ghi các đáp án được chấp nhận, ví dụ: B, C.")
+    return tuple(cleaned)
+
+
+def key_correct(
+    *, contest: Contest, code: str, action: str, answers: list[str], reason: str, user, now=None
+) -> KeyCorrection:
+    """Accept more answers for a question, or void it, after the close; regrade what it touches.
+
+    Refused before the close of every round that used the question, once a round
+    that used it has final results, for a question the contest did not use, and
+    without a reason.
+    """
+    now = now or timezone.now()
+    if action not in KeyCorrection.Action.values:
+        raise KeyCorrectionRefused("hãy chọn: chấp nhận thêm đáp án, hoặc hủy câu hỏi.")
+    if not reason.strip():
+        raise KeyCorrectionRefused("hãy ghi lý do sửa đáp án: lý do được công bố cùng kết quả.")
+    code = code.strip()
+    version_ids = set(
+        AttemptQuestion.objects.filter(
+            attempt__contest=contest, version__question__code=code
+        ).values_list("version_id", flat=True)
+    ) | set(
+        PaperAnswer.objects.filter(
+            entry__contest=contest, version__question__code=code
+        ).values_list("version_id", flat=True)
+    )
+    if not version_ids:
+        raise KeyCorrectionRefused(f"câu {code or '(trống)'} không có trong bài nào của cuộc thi.")
+    rounds = Round.objects.filter(contest=contest).filter(
+        pk__in=AttemptQuestion.objects.filter(
+            attempt__contest=contest, version_id__in=version_ids
+        ).values("attempt__round")
+    ) | Round.objects.filter(contest=contest).filter(
+        pk__in=PaperAnswer.objects.filter(
+            entry__contest=contest, version_id__in=version_ids
+        ).values("entry__round")
+    )
+    rounds = list(rounds.distinct())
+    if any(now < r.closes_at for r in rounds):
+        raise KeyCorrectionRefused("chỉ sửa đáp án sau giờ đóng của vòng thi có câu hỏi này.")
+    if Result.objects.filter(round__in=rounds, final=True).exists():
+        raise KeyCorrectionRefused(
+            "kết quả chính thức của vòng có câu hỏi này đã chốt; không sửa đáp án được nữa."
+        )
+    corrections = []
+    with transaction.atomic():
+        for version in QuestionVersion.objects.select_related("question").filter(
+            pk__in=version_ids
+        ):
+            accepted = (
+                _clean_accepted(version, answers) if action == KeyCorrection.Action.ACCEPT else ()
+            )
+            corrections.append(
+                KeyCorrection.objects.create(
+                    contest=contest,
+                    version=version,
+                    action=action,
+                    answers=list(accepted),
+                    reason=reason.strip(),
+                    created_by=user,
+                )
+            )
+        rules = key_rules(contest.pk)
+        marks = ", ".join(["%s"] * len(version_ids))
+        touched = 0
+        for table in _tables():
+            touched += _grade(
+                table,
+                f"e.contest_id = %s AND e.id IN (SELECT {table.fk} FROM {table.item} "
+                f"WHERE version_id IN ({marks}))",
+                [contest.pk, *version_ids],
+                rules,
+            )
+        for correction in corrections:
+            correction.entries_regraded = touched
+        KeyCorrection.objects.bulk_update(corrections, ["entries_regraded"])
+    events.entries_changed(contest_id=contest.pk)
+    return corrections[0]

@@ -1,0 +1,218 @@
+"""Answer-key corrections after the close, and prizes: across rounds, for the closest prediction."""
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from contest.models import KeyCorrection, PaperEntry
+from contest.services.grading import KeyCorrectionRefused, key_correct
+from contest.services.ranking import contest_rank, result_json
+from tests.contest.test_ranking import ALL_RIGHT, VN, make_contest, online, paper
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organizer():
+    return UserFactory()
+
+
+@pytest.fixture
+def contest():
+    contest = make_contest()
+    paper(
+        contest,
+        f"P-1,An,0905000001,,{ALL_RIGHT},3,2022-06-01,,",
+        "P-2,Bình,0905000002,,C B B AC B,3,2022-06-01,,",  # Q-001: C (key: B)
+        "P-3,Cư,0905000003,,B A B AC B,3,2022-06-01,,",  # Q-002: A (key: B)
+    )
+    return contest
+
+
+def scores():
+    return {
+        sheet: (score, maximum)
+        for sheet, score, maximum in PaperEntry.objects.values_list(
+            "sheet_no", "score", "max_score"
+        )
+    }
+
+
+def test_sheets_are_graded_when_they_are_written(contest):
+    assert scores() == {"P-1": (5, 5), "P-2": (4, 5), "P-3": (4, 5)}
+
+
+def test_accepting_a_second_answer_regrades_those_who_gave_it_and_is_recorded(contest, organizer):
+    before = contest_rank(contest)[0].inputs_hash
+    correction = key_correct(
+        contest=contest,
+        code="Q-001",
+        action="accept",
+        answers=["B", " c "],
+        reason="Câu 1 có hai cách hiểu: B và C đều đúng theo Nghị định 61/2018/NĐ-CP.",
+        user=organizer,
+    )
+    assert scores() == {"P-1": (5, 5), "P-2": (5, 5), "P-3": (4, 5)}
+    record = KeyCorrection.objects.get()
+    assert record == correction and record.answers == ["B", "C"] and record.created_by == organizer
+    assert record.entries_regraded == 3  # every sheet had Q-001
+    result = result_json(contest_rank(contest)[0])
+    assert result["inputs_hash"] != before  # the key is part of what the ranking read
+    assert [e["score"] for e in result["entries"]] == [5, 5, 4]
+
+
+def test_voiding_a_question_takes_it_out_for_everyone_online_and_on_paper(contest, organizer):
+    attempt = online(contest, "0905000009", prediction=3, seconds=60)
+    assert (attempt.score, attempt.max_score) == (5, 5)
+    key_correct(
+        contest=contest,
+        code="Q-002",
+        action="void",
+        answers=[],
+        reason="Câu 2 sai căn cứ pháp lý.",
+        user=organizer,
+    )
+    assert scores() == {"P-1": (4, 4), "P-2": (3, 4), "P-3": (4, 4)}
+    attempt.refresh_from_db()
+    assert (attempt.score, attempt.max_score) == (4, 4)
+    # Cư missed only the voided question: full marks now, for the all_correct target too.
+    entries = result_json(contest_rank(contest)[0])["entries"]
+    assert {e["person"] for e in entries if e["score"] == 4} == {
+        "0905000001",
+        "0905000003",
+        "0905000009",
+    }
+
+
+def test_the_latest_correction_is_in_force_and_every_one_is_kept(contest, organizer):
+    for answers in (["B", "C"], ["B"]):
+        key_correct(
+            contest=contest,
+            code="Q-001",
+            action="accept",
+            answers=answers,
+            reason="sửa lại",
+            user=organizer,
+        )
+    assert scores()["P-2"] == (4, 5)
+    assert KeyCorrection.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"code": "Q-999"}, "không có trong bài nào"),
+        ({"answers": ["E"]}, "chỉ có phương án A, B, C, D"),
+        ({"answers": ["BC"]}, "chỉ chọn một phương án"),
+        ({"answers": [" "]}, "hãy ghi các đáp án"),
+        ({"reason": "  "}, "hãy ghi lý do"),
+        ({"action": "delete"}, "hãy chọn"),
+        ({"now": datetime(2022, 6, 9, 15, 59, tzinfo=VN)}, "sau giờ đóng"),
+    ],
+)
+def test_bad_corrections_are_refused_and_change_nothing(contest, organizer, change, message):
+    request = {
+        "contest": contest,
+        "code": "Q-001",
+        "action": "accept",
+        "answers": ["B", "C"],
+        "reason": "lý do",
+        "user": organizer,
+        **change,
+    }
+    with pytest.raises(KeyCorrectionRefused, match=message):
+        key_correct(**request)
+    assert not KeyCorrection.objects.exists()
+    assert scores()["P-2"] == (4, 5)
+
+
+def test_no_correction_once_the_results_are_final(contest, organizer):
+    contest_rank(contest, final=True)
+    with pytest.raises(KeyCorrectionRefused, match="đã chốt"):
+        key_correct(
+            contest=contest,
+            code="Q-001",
+            action="void",
+            answers=[],
+            reason="muộn",
+            user=organizer,
+        )
+    assert scores()["P-1"] == (5, 5)
+
+
+def test_a_correction_regrades_online_attempts_that_gave_the_new_answer(organizer):
+    contest = make_contest()
+    attempt = online(contest, "0905000001", prediction=3, seconds=60, answers={"Q-001": "C"})
+    assert attempt.score == 4
+    key_correct(
+        contest=contest, code="Q-001", action="accept", answers=["C"], reason="x", user=organizer
+    )
+    attempt.refresh_from_db()
+    assert attempt.score == Decimal(5)
+
+
+# --- prizes ----------------------------------------------------------------------------------
+
+
+def two_rounds(**overrides):
+    return make_contest(
+        rounds=[
+            {
+                "title": "Tuần 1",
+                "opens_at": "2022-05-24 16:00",
+                "closes_at": "2022-05-31 16:00",
+                "prizes": [{"name": "Giải tuần 1", "count": 1}],
+            },
+            {
+                "title": "Tuần 2",
+                "opens_at": "2022-05-31 16:00",
+                "closes_at": "2022-06-09 16:00",
+                "prizes": [{"name": "Giải tuần 2", "count": 1}],
+            },
+        ],
+        **overrides,
+    )
+
+
+def test_one_prize_per_person_across_rounds_the_next_person_moves_up():
+    contest = two_rounds()
+    paper(
+        contest,
+        f"P-1,An,0905000001,,{ALL_RIGHT},3,2022-05-26,,",
+        "P-2,Bình,0905000002,,A B B AC B,3,2022-05-26,,",
+        f"P-3,An,0905000001,,{ALL_RIGHT},3,2022-06-02,,",  # An tops week 2 as well
+        "P-4,Bình,0905000002,,A B B AC B,3,2022-06-02,,",
+    )
+    first, second = contest_rank(contest)
+    assert [(e["person"], e["prize"]) for e in result_json(first)["entries"]] == [
+        ("0905000001", "Giải tuần 1"),
+        ("0905000002", None),
+    ]
+    assert [(e["person"], e["prize"]) for e in result_json(second)["entries"]] == [
+        ("0905000001", None),  # already holds a prize in this contest
+        ("0905000002", "Giải tuần 2"),
+    ]
+
+
+def test_the_closest_prediction_prize_goes_to_the_closest_without_another_prize():
+    contest = make_contest(
+        prizes=[
+            {"name": "Giải Nhất", "count": 1},
+            {"name": "Giải dự đoán", "count": 1, "for": "prediction"},
+        ]
+    )
+    paper(
+        contest,
+        f"P-1,An,0905000001,,{ALL_RIGHT},4,2022-06-01,,",  # exact, but wins Giải Nhất
+        "P-2,Bình,0905000002,,A A A AC B,5,2022-06-01,,",  # 1 away, low score
+        "P-3,Cư,0905000003,,A B B AC B,9,2022-06-01,,",
+        "P-4,Dung,0905000004,,A B B AC B,3,2022-06-01,,",  # 1 away too, ranks above Bình
+    )
+    out = result_json(contest_rank(contest)[0])
+    assert out["target"] == 4
+    assert {e["person"]: e["prize"] for e in out["entries"] if e["prize"]} == {
+        "0905000001": "Giải Nhất",
+        "0905000004": "Giải dự đoán",
+    }
