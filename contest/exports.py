@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from contest.models import Contest, Result, ResultRow
+from contest.services.workflow import latest_results  # noqa: F401 (re-exported)
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 COLUMNS = [
@@ -31,16 +32,6 @@ COLUMNS = [
     "decided_by",
     "invalid_reason",
 ]
-
-
-def latest_results(contest: Contest) -> list[Result]:
-    """Per round, the final result if there is one, else the latest provisional one."""
-    out = []
-    for round in contest.rounds.order_by("number"):
-        result = Result.objects.filter(round=round).order_by("-final", "-created_at").first()
-        if result is not None:
-            out.append(result)
-    return out
 
 
 def _rows(result: Result):

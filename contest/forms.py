@@ -4,6 +4,7 @@ It builds the same JSON document and hands it to ``contest_import``, so the
 form, the command and the file format share one set of rules.
 """
 
+import json
 import re
 
 from django import forms
@@ -99,7 +100,21 @@ class ContestForm(forms.Form):
         label=_("Cơ cấu giải"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Mỗi dòng “Tên giải: số lượng”, từ giải cao xuống thấp."),
+        help_text=_(
+            "Mỗi dòng “Tên giải: số lượng”, từ giải cao xuống thấp. Giải cho người dự đoán "
+            "gần đúng nhất: “Tên giải: số lượng: dự đoán”."
+        ),
+    )
+    unit_prizes = forms.CharField(
+        label=_("Giải tập thể (JSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=_(
+            'Ví dụ: {"prizes": [{"name": "Giải tập thể Nhất", "count": 1}], '
+            '"min_rate": [{"up_to": 500, "rate": 0.3}, {"rate": 0.2}], '
+            '"points": {"Giải Nhất": 5}}. Tỷ lệ tham gia = số người dự thi hợp lệ của đơn vị '
+            "/ số người của đơn vị (nhập ở danh sách đơn vị)."
+        ),
     )
     hide_participation = forms.BooleanField(
         label=_("Ẩn số người tham gia trên trang công khai"), required=False
@@ -151,11 +166,31 @@ class ContestForm(forms.Form):
         for n, line in enumerate(self.cleaned_data["prizes"].splitlines(), start=1):
             if not line.strip():
                 continue
-            match = re.match(r"^(.+):\s*(\d+)\s*$", line.strip())
+            match = re.match(
+                r"^(.+?):\s*(\d+)\s*(?::\s*(dự đoán|prediction)\s*)?$", line.strip(), re.I
+            )
             if not match:
                 raise forms.ValidationError(_("Dòng %(n)s: viết “Tên giải: số lượng”.") % {"n": n})
-            prizes.append({"name": match.group(1).strip(), "count": int(match.group(2))})
+            prize = {"name": match.group(1).strip(), "count": int(match.group(2))}
+            if match.group(3):
+                prize["for"] = "prediction"
+            prizes.append(prize)
         return prizes
+
+    def clean_unit_prizes(self) -> dict:
+        raw = self.cleaned_data["unit_prizes"].strip()
+        if not raw:
+            return {}
+        try:
+            value = json.loads(raw)
+        except ValueError as error:
+            raise forms.ValidationError(
+                _("Giải tập thể: JSON chưa đúng (dòng %(line)s, cột %(col)s).")
+                % {"line": error.lineno, "col": error.colno}
+            ) from error
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("Giải tập thể: cần một đối tượng {…}."))
+        return value
 
     def as_contest_json(self) -> dict:
         """The contest JSON document this form describes."""
@@ -179,6 +214,7 @@ class ContestForm(forms.Form):
             "tie_break": [c.strip() for c in data["tie_break"].split(",") if c.strip()],
             "lot_seed": data["lot_seed"],
             "prizes": data["prizes"],
+            "unit_prizes": data["unit_prizes"],
             "hide_participation": data["hide_participation"],
             "grace_seconds": data["grace_seconds"],
             "double_keying": data["double_keying"],
@@ -220,7 +256,13 @@ def contest_initial(contest) -> dict:
         "prediction_target": contest.prediction_target,
         "tie_break": ", ".join(contest.tie_break),
         "lot_seed": contest.lot_seed,
-        "prizes": "\n".join(f"{p['name']}: {p['count']}" for p in contest.prizes),
+        "prizes": "\n".join(
+            f"{p['name']}: {p['count']}" + (": dự đoán" if p.get("for") == "prediction" else "")
+            for p in contest.prizes
+        ),
+        "unit_prizes": json.dumps(contest.unit_prizes, ensure_ascii=False)
+        if contest.unit_prizes
+        else "",
         "hide_participation": contest.hide_participation,
         "grace_seconds": contest.grace_seconds,
         "double_keying": contest.double_keying,

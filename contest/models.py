@@ -48,6 +48,9 @@ class Contest(models.Model):
     )
     lot_seed = models.CharField(_("chuỗi bốc thăm"), max_length=200, blank=True)
     prizes = models.JSONField(_("cơ cấu giải"), default=list, blank=True)
+    # Collective prizes for units: {"prizes": [...], "min_rate": [{"up_to": N, "rate": r}, ...],
+    # "points": {"<individual prize>": points}} (see docs/contracts.md).
+    unit_prizes = models.JSONField(_("giải tập thể"), default=dict, blank=True)
     hide_participation = models.BooleanField(_("ẩn số người tham gia"), default=False)
     eligible_units = models.ManyToManyField(
         "accounts.Unit",
@@ -355,6 +358,11 @@ class Result(models.Model):
     entries_count = models.PositiveIntegerField(default=0)
     invalid_count = models.PositiveIntegerField(default=0)
     published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True)
+    # A provisional result may be published for objections until this time; it can
+    # be made final only after it.
+    objections_until = models.DateTimeField(_("nhận khiếu nại đến"), null=True, blank=True)
+    # Collective standings of units over the whole contest, kept on its last round's result.
+    unit_standings = models.JSONField(default=list, blank=True)
     # Ceremony: None = no ceremony (every winner shown once published); N = the N
     # lowest prizes have been revealed so far.
     revealed = models.PositiveIntegerField(null=True, blank=True)
@@ -378,19 +386,33 @@ class Result(models.Model):
 class ResultRow(models.Model):
     """A ranked counted entry (``rank`` set) or an invalid entry (``reason`` set)."""
 
-    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="rows")
+    # A ranking writes a row per entry (a million in a national contest): only the
+    # indexes the pages use are kept, none for the foreign keys themselves.
+    result = models.ForeignKey(
+        Result, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     rank = models.PositiveIntegerField(null=True)
     person = models.CharField(max_length=12, blank=True)
     full_name = models.CharField(max_length=120, blank=True)
     unit = models.ForeignKey(
-        "accounts.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     channel = models.CharField(max_length=6)
     attempt = models.ForeignKey(
-        Attempt, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Attempt, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     paper = models.ForeignKey(
-        PaperEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        PaperEntry,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True)
     prediction = models.PositiveBigIntegerField(null=True)
@@ -403,7 +425,10 @@ class ResultRow(models.Model):
 
     class Meta:
         ordering = ["result", "rank"]
-        indexes = [models.Index(fields=["result", "rank"], name="resultrow_rank_idx")]
+        indexes = [
+            models.Index(fields=["result", "rank"], name="resultrow_rank_idx"),
+            models.Index(fields=["result", "person"], name="resultrow_person_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rank or self.reason} · {self.full_name}"
@@ -490,3 +515,64 @@ class KeyCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contest.slug} · {self.version} · {self.action}"
+
+
+class WinnerCheck(models.Model):
+    """The committee's check of a prize winner's identity, by person: it survives re-ranking."""
+
+    ITEMS = (
+        ("identity", _("Đã đối chiếu họ tên với CCCD/giấy tờ tùy thân")),
+        ("contact", _("Đã liên lạc được qua số điện thoại")),
+        ("eligible", _("Đúng đối tượng dự thi, không thuộc Ban Tổ chức")),
+        ("single", _("Không dùng nhiều tài khoản, không có phiếu trùng")),
+    )
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="winner_checks")
+    person = models.CharField(max_length=12)
+    checks = models.JSONField(default=dict)
+    note = models.CharField(_("ghi chú"), max_length=255, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("xác minh người đạt giải")
+        verbose_name_plural = _("xác minh người đạt giải")
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "person"], name="one_check_per_winner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contest.slug} · {self.person}"
+
+    @property
+    def complete(self) -> bool:
+        return all(self.checks.get(key) for key, _label in self.ITEMS)
+
+
+class ResultEvent(models.Model):
+    """One step of the results workflow: ranked, winner checked, published, finalized…"""
+
+    class Action(models.TextChoices):
+        RANKED = "ranked", _("Xếp hạng tạm:")
+        FINALIZED = "finalized", _("Chốt kết quả chính thức:")
+        KEY_CORRECTED = "key_corrected", _("Sửa đáp án:")
+        WINNER_CHECKED = "winner_checked", _("Xác minh người đạt giải:")
+        PUBLISHED = "published", _("Công bố:")
+        UNPUBLISHED = "unpublished", _("Thôi công bố")
+        NOT_PUBLISHED = "not_published", _("Không tự công bố lại:")
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="result_events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    detail = models.CharField(max_length=255, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contest.slug} · {self.action}"

@@ -5,13 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contest.exports import certificates_pdf, latest_results, results_csv, results_xlsx, winners_pdf
 from contest.jobs import job_create
-from contest.models import Contest, KeyCorrection, Result, ResultRow
+from contest.models import Contest, KeyCorrection, Result, ResultEvent, ResultRow, WinnerCheck
 from contest.organizer import _organizer
 from contest.services.explain import criteria_text, explain, reason_text
 from contest.services.ranking import question_stats
@@ -101,15 +102,37 @@ def manage_results(request, slug: str):
         and not all(r.final for r in results)
         and corrections[0].created_at > min(r.created_at for r in results)
     )
+    checks = {c.person: c for c in WinnerCheck.objects.filter(contest=contest)}
+    to_check = []
+    for row in (
+        ResultRow.objects.filter(result__in=results)
+        .exclude(prize="")
+        .select_related("result__round", "unit")
+        .order_by("result__round__number", "rank")
+    ):
+        check = checks.get(row.person)
+        to_check.append(
+            {
+                "row": row,
+                "check": check,
+                "items": [
+                    (key, label, bool(check and check.checks.get(key)))
+                    for key, label in WinnerCheck.ITEMS
+                ],
+            }
+        )
     return render(
         request,
         "contest/manage_results.html",
         {
             "contest": contest,
+            "to_check": to_check,
+            "events": ResultEvent.objects.filter(contest=contest).select_related("by")[:30],
             "blocks": blocks,
             "now": timezone.now(),
             "reason_text": reason_text,
             "corrections": corrections,
+            "units": results[-1].unit_standings if results else [],
             "stale": stale,
             "actions": KeyCorrection.Action.choices,
         },
@@ -163,18 +186,62 @@ def manage_rank(request, slug: str):
 @login_required
 @require_POST
 def manage_publish(request, slug: str):
+    """Publish (a provisional result with an objection window, or the final one), or withdraw."""
+    from datetime import datetime
+
+    from contest.services import workflow
+
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
-    publish = request.POST.get("publish") == "1"
-    finals = Result.objects.filter(contest=contest, final=True)
-    if not finals.exists():
-        messages.error(request, _("Chỉ công bố được kết quả chính thức: hãy chốt kết quả trước."))
+    if request.POST.get("publish") != "1":
+        workflow.results_unpublish(contest=contest, user=request.user)
+        messages.success(request, _("Đã thôi công bố kết quả."))
+        return redirect("contest:manage_results", slug=slug)
+    until = None
+    raw = request.POST.get("objections_until", "").strip()
+    if raw:
+        try:
+            until = datetime.fromisoformat(raw).replace(tzinfo=contest.tz)
+        except ValueError:
+            messages.error(
+                request,
+                _("Chưa công bố: “%(raw)s” không phải ngày giờ (ví dụ 2022-06-20 17:00).")
+                % {"raw": raw},
+            )
+            return redirect("contest:manage_results", slug=slug)
+    try:
+        workflow.results_publish(contest=contest, user=request.user, objections_until=until)
+    except workflow.WorkflowRefused as refused:
+        messages.error(request, _("Chưa công bố: %(why)s") % {"why": refused})
     else:
-        finals.update(published_at=timezone.now() if publish else None)
-        messages.success(
-            request, _("Đã công bố kết quả.") if publish else _("Đã thôi công bố kết quả.")
-        )
+        messages.success(request, _("Đã công bố kết quả."))
     return redirect("contest:manage_results", slug=slug)
+
+
+@login_required
+@require_POST
+def manage_winner_check(request, slug: str):
+    """Tick what the committee has checked about one prize winner."""
+    from contest.services import workflow
+
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    try:
+        check = workflow.winner_check(
+            contest=contest,
+            person=request.POST.get("person", ""),
+            checks={key: request.POST.get(key) == "on" for key, _label in WinnerCheck.ITEMS},
+            note=request.POST.get("note", ""),
+            user=request.user,
+        )
+    except workflow.WorkflowRefused as refused:
+        messages.error(request, _("Chưa lưu: %(why)s") % {"why": refused})
+    else:
+        messages.success(
+            request,
+            _("Đã lưu xác minh: đủ.") if check.complete else _("Đã lưu; còn mục chưa xác minh."),
+        )
+    return redirect(f"{reverse('contest:manage_results', args=[slug])}#xac-minh")
 
 
 @login_required
@@ -205,11 +272,8 @@ def manage_export(request, slug: str, kind: str):
 
 
 def _published(contest: Contest) -> list[Result]:
-    return list(
-        Result.objects.filter(contest=contest, final=True, published_at__isnull=False)
-        .select_related("round")
-        .order_by("round__number")
-    )
+    """What the public sees: per round, the current result once it has been published."""
+    return [r for r in latest_results(contest) if r.published_at is not None]
 
 
 def results_page(request, slug: str):
@@ -233,7 +297,12 @@ def results_page(request, slug: str):
     return render(
         request,
         "contest/results.html",
-        {"contest": contest, "blocks": blocks, "corrections": corrections},
+        {
+            "contest": contest,
+            "blocks": blocks,
+            "corrections": corrections,
+            "units": results[-1].unit_standings if results else [],
+        },
     )
 
 

@@ -23,6 +23,11 @@ urlpatterns = [
     path("manage/<slug:slug>/results/publish/", results.manage_publish, name="manage_publish"),
     path("manage/<slug:slug>/results/key/", results.manage_key_correct, name="manage_key_correct"),
     path(
+        "manage/<slug:slug>/results/winners/",
+        results.manage_winner_check,
+        name="manage_winner_check",
+    ),
+    path(
         "manage/<slug:slug>/results/export/<str:kind>/",
         results.manage_export,
         name="manage_export",

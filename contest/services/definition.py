@@ -113,6 +113,34 @@ def _prizes_check(prizes: Any, errors: list[str], path: str) -> list:
     return prizes
 
 
+def _unit_prizes_check(spec: Any, errors: list[str]) -> dict:
+    """Collective prizes: prize tiers, minimum participation rates by unit size, prize points."""
+    if not isinstance(spec, dict):
+        errors.append("unit_prizes: cần một đối tượng {prizes, min_rate, points}")
+        return {}
+    if not spec:
+        return {}
+    prizes = _prizes_check(spec.get("prizes", []), errors, "unit_prizes.prizes")
+    bands = spec.get("min_rate", [])
+    if not isinstance(bands, list):
+        errors.append("unit_prizes.min_rate: cần danh sách mức tỷ lệ tối thiểu")
+        bands = []
+    for i, band in enumerate(bands):
+        rate = band.get("rate") if isinstance(band, dict) else None
+        up_to = band.get("up_to") if isinstance(band, dict) else None
+        if not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            errors.append(f"unit_prizes.min_rate[{i}].rate: tỷ lệ từ 0 đến 1 (ví dụ 0.3 = 30%)")
+        if up_to is not None and (not isinstance(up_to, int) or up_to < 1):
+            errors.append(f"unit_prizes.min_rate[{i}].up_to: số người là số nguyên dương")
+    points = spec.get("points", {})
+    if not isinstance(points, dict) or not all(
+        isinstance(v, int | float) and v >= 0 for v in points.values()
+    ):
+        errors.append("unit_prizes.points: mỗi giải cá nhân một số điểm không âm")
+        points = {}
+    return {"prizes": prizes, "min_rate": bands, "points": points}
+
+
 def contest_check(data: dict) -> tuple[dict, list[dict], list[str]]:
     """Validate the contest JSON; return (contest fields, round fields, errors)."""
     errors: list[str] = []
@@ -180,6 +208,7 @@ def contest_check(data: dict) -> tuple[dict, list[dict], list[str]]:
         errors.append("tie_break: có prediction_error nhưng cuộc thi không có câu dự đoán")
     questions = _questions_check(data.get("questions"), errors, "questions")
     prizes = _prizes_check(data.get("prizes", []), errors, "prizes")
+    unit_prizes = _unit_prizes_check(data.get("unit_prizes") or {}, errors)
     units = data.get("eligible_units", [])
     unknown = set(units) - set(Unit.objects.filter(code__in=units).values_list("code", flat=True))
     if unknown:
@@ -227,6 +256,7 @@ def contest_check(data: dict) -> tuple[dict, list[dict], list[str]]:
         "tie_break": tie_break,
         "lot_seed": data.get("lot_seed", ""),
         "prizes": prizes,
+        "unit_prizes": unit_prizes,
         "hide_participation": bool(data.get("hide_participation", False)),
         "essay_question": data.get("essay_question", ""),
         "grace_seconds": int(data.get("grace_seconds", 30)),

@@ -257,5 +257,15 @@ def key_correct(
         for correction in corrections:
             correction.entries_regraded = touched
         KeyCorrection.objects.bulk_update(corrections, ["entries_regraded"])
+        from contest.services.workflow import record
+
+        decision = "hủy câu" if action == KeyCorrection.Action.VOID else "chấp nhận"
+        record(
+            contest=contest,
+            action="key_corrected",
+            detail=f"{code}: {decision} {', '.join(corrections[0].answers)}; "
+            f"chấm lại {touched} bài",
+            by=user,
+        )
     events.entries_changed(contest_id=contest.pk)
     return corrections[0]

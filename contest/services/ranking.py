@@ -16,6 +16,8 @@ direction; a contest lists them in its own order.
 
 import hashlib
 import json
+import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -36,6 +38,7 @@ from contest.models import (
 )
 from questions.models import QuestionVersion
 
+logger = logging.getLogger("cuocthi.ranking")
 ONLINE = "online"
 PAPER = "paper"
 _BIGINT = 9223372036854775807  # "no prediction" / "no duration": after every real value
@@ -240,6 +243,16 @@ def _invalid_sql() -> str:
 def _inputs_hash(cursor, header: list) -> str:
     """SHA-256 of everything the ranking read: the rules, then every entry in a fixed order."""
     digest = hashlib.sha256(json.dumps(header, ensure_ascii=False, default=str).encode())
+    if connection.vendor == "postgresql":
+        # The same rows, hashed where they are: no million rows through Python.
+        cursor.execute(
+            "SELECT encode(sha256(convert_to(COALESCE(string_agg(concat_ws('|', channel, "
+            "attempt_id, paper_id, person, score, prediction, duration, submitted_at, reason), "
+            "E'\\n' ORDER BY channel, attempt_id, paper_id), ''), 'UTF8')), 'hex') "
+            "FROM rank_candidates"
+        )
+        digest.update(cursor.fetchone()[0].encode())
+        return digest.hexdigest()
     cursor.execute(
         "SELECT channel, attempt_id, paper_id, person, score, prediction, duration, "
         "submitted_at, reason FROM rank_candidates ORDER BY channel, attempt_id, paper_id"
@@ -301,6 +314,18 @@ def _award(result: Result, prizes: list[dict], excluded: set[str]) -> None:
         ResultRow.objects.filter(pk__in=pks).update(prize=name)
 
 
+class _Clock:
+    """Step timings in the log, so an operator sees where a big ranking spends its time."""
+
+    def __init__(self, what: str):
+        self.what, self.last = what, time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        logger.info("%s: %s in %.2f s", self.what, step, now - self.last)
+        self.last = now
+
+
 def rank_round(
     contest: Contest, round: Round, *, final: bool = False, user=None, excluded=frozenset()
 ) -> Result:
@@ -316,7 +341,9 @@ def rank_round(
         raise RankingError(
             "vòng thi chưa đóng: chỉ xếp hạng tạm được; kết quả chính thức sau giờ đóng."
         )
+    clock = _Clock(f"rank {contest.slug} round {round.number}")
     grade_round(round, only_ungraded=True)
+    clock.lap("graded what was ungraded")
     chain = [name for name in (contest.tie_break or ["score"]) if name in CRITERIA]
     candidates, params = _candidates_sql(contest, round)
     rows_table = ResultRow._meta.db_table
@@ -332,6 +359,7 @@ def rank_round(
             Result.objects.filter(pk__in=old).delete()
         cursor.execute("DROP TABLE IF EXISTS rank_candidates")
         cursor.execute(f"CREATE TEMPORARY TABLE rank_candidates AS {candidates}", params)
+        clock.lap("gathered the entries")
         if contest.prediction_target == Contest.PredictionTarget.PARTICIPANTS:
             cursor.execute("SELECT COUNT(DISTINCT person) FROM rank_candidates WHERE reason = ''")
             target = cursor.fetchone()[0]
@@ -358,8 +386,10 @@ def rank_round(
             inputs_hash=_inputs_hash(cursor, header),
             created_by=user,
         )
+        clock.lap("target and inputs hash")
         rank_sql, rank_params = _rank_sql(contest, chain, target)
         cursor.execute(rank_sql, [*rank_params, result.pk])
+        clock.lap("ranked and stored")
         cursor.execute(_invalid_sql(), [result.pk])
         cursor.execute(
             f"SELECT COUNT(rank), COUNT(*) - COUNT(rank) FROM {rows_table} WHERE result_id = %s",
@@ -370,6 +400,7 @@ def rank_round(
         Result.objects.filter(pk=result.pk).update(entries_count=ranked, invalid_count=invalid)
         result.entries_count, result.invalid_count = ranked, invalid
         _award(result, round.prizes or contest.prizes or [], set(excluded))
+        clock.lap("invalid entries and prizes")
     return result
 
 
@@ -379,6 +410,19 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
     One prize per person in the contest: whoever holds a prize of an earlier
     round is passed over in the later ones.
     """
+    from contest.services import workflow
+
+    if final:
+        window = workflow.objection_window_open(contest)
+        if window is not None:
+            until = timezone.localtime(window.objections_until, contest.tz)
+            raise RankingError(
+                f"đang trong thời hạn nhận khiếu nại (đến {until:%H:%M %d/%m/%Y}, "
+                f"{contest.timezone}); chốt kết quả chính thức sau thời hạn đó."
+            )
+    public = Result.objects.filter(contest=contest, final=False, published_at__isnull=False)
+    was_published = public.exists()
+    window_end = max((r.objections_until for r in public if r.objections_until), default=None)
     results: list[Result] = []
     prized: set[str] = set()
     for round in contest.rounds.order_by("number"):
@@ -394,7 +438,82 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
             result = rank_round(contest, round, final=final, user=user, excluded=prized)
         prized |= set(result.rows.exclude(prize="").values_list("person", flat=True))
         results.append(result)
+    if contest.unit_prizes.get("prizes") and results and not results[-1].unit_standings:
+        results[-1].unit_standings = unit_standings(contest, results)
+        Result.objects.filter(pk=results[-1].pk).update(unit_standings=results[-1].unit_standings)
+    workflow.record(
+        contest=contest,
+        action="finalized" if final else "ranked",
+        detail=", ".join(f"vòng {r.round.number}: {r.entries_count} bài" for r in results),
+        by=user,
+    )
+    if was_published:
+        # The provisional results were public: the new ones (final, or corrected during
+        # the objection window) replace them, as long as every winner has been checked.
+        try:
+            workflow.results_publish(
+                contest=contest, user=user, objections_until=None if final else window_end
+            )
+        except workflow.WorkflowRefused as refused:
+            workflow.record(contest=contest, action="not_published", detail=str(refused), by=user)
     return results
+
+
+def _min_rate(bands: list[dict], headcount: int) -> float:
+    """The minimum participation rate for a unit of this size: the first band it fits in."""
+    for band in bands:
+        if band.get("up_to") is None or headcount <= band["up_to"]:
+            return float(band.get("rate", 0))
+    return 0.0
+
+
+def unit_standings(contest: Contest, results: list[Result]) -> list[dict]:
+    """Collective prizes: units by participation rate, then prize points, then participants.
+
+    Participants of a unit are the distinct people ranked in any round; the rate
+    divides them by the unit's headcount (entered in the unit list). A unit
+    below the minimum rate for its size, or without a headcount, takes no prize.
+    """
+    from accounts.models import Unit
+
+    spec = contest.unit_prizes or {}
+    points_for = spec.get("points", {})
+    ranked = ResultRow.objects.filter(result__in=results, rank__isnull=False, unit__isnull=False)
+    people = dict(ranked.values_list("unit").annotate(n=Count("person", distinct=True)).order_by())
+    points: dict[int, float] = {}
+    for unit_id, prize in ranked.exclude(prize="").values_list("unit", "prize"):
+        points[unit_id] = points.get(unit_id, 0) + float(points_for.get(prize, 0))
+    rows = []
+    for unit in Unit.objects.filter(pk__in=people):
+        n = people[unit.pk]
+        rate = n / unit.headcount if unit.headcount else None
+        minimum = _min_rate(spec.get("min_rate", []), unit.headcount or 0)
+        rows.append(
+            {
+                "unit": unit.name,
+                "unit_code": unit.code,
+                "participants": n,
+                "headcount": unit.headcount,
+                "rate": round(rate, 4) if rate is not None else None,
+                "min_rate": minimum,
+                "points": points.get(unit.pk, 0),
+                "eligible": rate is not None and rate >= minimum,
+                "prize": "",
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            not r["eligible"],
+            -(r["rate"] or 0),
+            -r["points"],
+            -r["participants"],
+            r["unit"],
+        )
+    )
+    names = [p["name"] for p in spec.get("prizes", []) for _ in range(int(p.get("count", 0)))]
+    for row, name in zip([r for r in rows if r["eligible"]], names, strict=False):
+        row["prize"] = name
+    return rows
 
 
 # --- reading a stored result ------------------------------------------------------------------

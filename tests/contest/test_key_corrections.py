@@ -216,3 +216,73 @@ def test_the_closest_prediction_prize_goes_to_the_closest_without_another_prize(
         "0905000001": "Giải Nhất",
         "0905000004": "Giải dự đoán",
     }
+
+
+def test_collective_prizes_go_by_participation_rate_with_a_minimum_by_unit_size():
+    from tests.factories import UnitFactory
+
+    UnitFactory(code="a", name="Xã A", headcount=10)  # small: needs 50%
+    UnitFactory(code="b", name="Xã B", headcount=1000)  # large: needs 0.1%
+    UnitFactory(code="c", name="Xã C", headcount=4)  # small, but only 1 of 4 took part
+    UnitFactory(code="d", name="Xã D", headcount=None)  # no headcount entered
+    contest = make_contest(
+        prizes=[{"name": "Giải Nhất", "count": 1}],
+        unit_prizes={
+            "prizes": [
+                {"name": "Tập thể Nhất", "count": 1},
+                {"name": "Tập thể Nhì", "count": 5},
+            ],
+            "min_rate": [{"up_to": 100, "rate": 0.5}, {"rate": 0.001}],
+            "points": {"Giải Nhất": 3},
+        },
+    )
+    rows = [
+        f"P-{n},Người {n},09050000{n:02d},,A B B AC B,3,2022-06-01,,,{u}"
+        for n, u in (
+            (1, "a"),
+            (2, "a"),
+            (3, "a"),
+            (4, "a"),
+            (5, "a"),  # 5 of 10: 50%
+            (6, "b"),
+            (7, "b"),  # 2 of 1000
+            (8, "c"),  # 1 of 4: 25% < 50%
+            (9, "d"),
+        )
+    ]
+    rows.append(f"P-10,Người 10,0905000010,,{ALL_RIGHT},3,2022-06-01,,,b")  # Giải Nhất: 3 points
+    from contest.services.paper import paper_import
+
+    data = (
+        "sheet_no,full_name,phone,id_number,answers,prediction,postmark_date,received_at,"
+        "invalid_reason,unit\n" + "\n".join(rows) + "\n"
+    ).encode()
+    assert paper_import(contest=contest, data=data, kind="csv").errors == []
+    standings = contest_rank(contest)[-1].unit_standings
+    table = [
+        (u["unit"], u["participants"], u["rate"], u["points"], u["eligible"], u["prize"])
+        for u in standings
+    ]
+    assert table == [
+        ("Xã A", 5, 0.5, 0, True, "Tập thể Nhất"),
+        ("Xã B", 3, 0.003, 3.0, True, "Tập thể Nhì"),
+        ("Xã C", 1, 0.25, 0, False, ""),
+        ("Xã D", 1, None, 0, False, ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("giải", "unit_prizes: cần một đối tượng"),
+        ({"prizes": [{"name": "X"}]}, "unit_prizes.prizes[0]"),
+        ({"prizes": [], "min_rate": [{"rate": 30}]}, "tỷ lệ từ 0 đến 1"),
+        ({"prizes": [], "points": {"Nhất": -1}}, "điểm không âm"),
+    ],
+)
+def test_bad_collective_prize_rules_are_refused(spec, message):
+    from contest.services.definition import contest_check
+    from tests.factories import contest_json
+
+    _fields, _rounds, errors = contest_check(contest_json(unit_prizes=spec))
+    assert any(message in e for e in errors), errors

@@ -70,6 +70,19 @@ def test_an_organizer_creates_a_contest_from_the_form(client, organizer):
     assert overview.status_code == 200
 
 
+def test_prediction_prizes_and_collective_prizes_survive_an_edit_through_the_form(
+    client, organizer
+):
+    unit_prizes = '{"prizes": [{"name": "Tập thể Nhất", "count": 1}], "min_rate": [{"rate": 0.2}]}'
+    data = form_data(prizes="Giải Nhất: 1\nGiải dự đoán: 2: dự đoán", unit_prizes=unit_prizes)
+    assert client.post(reverse("contest:manage_new"), data).status_code == 302
+    contest = Contest.objects.get(slug="cchc-2023")
+    assert contest.prizes[1] == {"name": "Giải dự đoán", "count": 2, "for": "prediction"}
+    assert contest.unit_prizes["prizes"] == [{"name": "Tập thể Nhất", "count": 1}]
+    edit = client.get(reverse("contest:manage_edit", args=["cchc-2023"])).content.decode()
+    assert "Giải dự đoán: 2: dự đoán" in edit and "Tập thể Nhất" in edit
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -77,6 +90,8 @@ def test_an_organizer_creates_a_contest_from_the_form(client, organizer):
         ({"closes_at": "2023-05-01T16:00"}, "giờ đóng phải sau giờ mở"),
         ({"prizes": "Giải Nhất một"}, "Tên giải: số lượng"),
         ({"tie_break": "score, luck"}, "tie_break:"),
+        ({"unit_prizes": '{"prizes": [}'}, "Giải tập thể: JSON chưa đúng (dòng 1, cột 13)"),
+        ({"unit_prizes": '{"prizes": [], "min_rate": [{"rate": 2}]}'}, "tỷ lệ từ 0 đến 1"),
     ],
 )
 def test_the_form_refuses_bad_contests_with_the_reason(client, organizer, overrides, message):

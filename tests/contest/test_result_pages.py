@@ -1,11 +1,22 @@
 """Organizers rank, finalize and publish; the public sees winners; a participant sees why."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import ORGANIZERS_GROUP
-from contest.models import BackgroundJob, ContestMembership, KeyCorrection, Result
+from contest.models import (
+    BackgroundJob,
+    ContestMembership,
+    KeyCorrection,
+    Result,
+    ResultEvent,
+    ResultRow,
+    WinnerCheck,
+)
 from contest.results import mask_person
 from tests.contest.test_ranking import ALL_RIGHT, make_contest, online, paper
 from tests.factories import UserFactory
@@ -34,27 +45,96 @@ def organizer_of(contest):
     return user
 
 
-def test_organizers_rank_finalize_and_publish(client, contest):
+def check_winners(client, contest, *, skip=()):
+    """Tick every check for every prize winner (but the people in ``skip``)."""
+    for person in (
+        ResultRow.objects.filter(result__contest=contest)
+        .exclude(prize="")
+        .values_list("person", flat=True)
+    ):
+        if person not in skip:
+            client.post(
+                reverse("contest:manage_winner_check", args=[contest.slug]),
+                {"person": person, **{key: "on" for key, _l in WinnerCheck.ITEMS}},
+            )
+
+
+def test_organizers_rank_verify_publish_for_objections_then_finalize(client, contest):
     client.force_login(organizer_of(contest))
     page = reverse("contest:manage_results", args=[contest.slug])
+    publish = reverse("contest:manage_publish", args=[contest.slug])
+    results = reverse("contest:results", args=[contest.slug])
     assert "Chưa xếp hạng lần nào" in client.get(page).content.decode()
     response = client.post(reverse("contest:manage_rank", args=[contest.slug]))
     job = BackgroundJob.objects.get(kind="rank_contest")
     assert response.url == reverse("contest:job", args=[job.pk]) and job.status == "done"
     html = client.get(page).content.decode()
     assert "Kết quả tạm (chỉ Ban Tổ chức xem)" in html and "0905000003" in html
+    assert "Xác minh người đạt giải" in html
     # Not public yet.
-    public = client.get(reverse("contest:results", args=[contest.slug])).content.decode()
+    public = client.get(results).content.decode()
     assert "chưa công bố" in public and "Trần Văn Cư" not in public
-    client.post(reverse("contest:manage_publish", args=[contest.slug]), {"publish": "1"})
-    assert not Result.objects.filter(published_at__isnull=False).exists()  # provisional: refused
-    client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})
-    assert Result.objects.get().final
-    client.post(reverse("contest:manage_publish", args=[contest.slug]), {"publish": "1"})
-    public = client.get(reverse("contest:results", args=[contest.slug])).content.decode()
+
+    # A winner not yet checked: publication refused, and the page says who.
+    check_winners(client, contest, skip={"0905000003"})
+    html = client.post(
+        publish, {"publish": "1", "objections_until": "2099-01-05T17:00"}, follow=True
+    ).content.decode()
+    assert "Chưa công bố: còn 1 người đạt giải chưa xác minh xong (0905000003)" in html
+    check_winners(client, contest)
+    # A provisional result needs an objection deadline, in the future, that is a date.
+    for bad, message in (
+        ("", "kèm thời hạn nhận khiếu nại"),
+        ("2001-01-01T10:00", "phải sau lúc này"),
+        ("mai", "không phải ngày giờ"),
+    ):
+        html = client.post(
+            publish, {"publish": "1", "objections_until": bad}, follow=True
+        ).content.decode()
+        assert message in html
+    assert not Result.objects.filter(published_at__isnull=False).exists()
+    client.post(publish, {"publish": "1", "objections_until": "2099-01-05T17:00"})
+    public = client.get(results).content.decode()
+    assert "Đây là kết quả tạm thời" in public and "17:00 05/01/2099 (Asia/Ho_Chi_Minh)" in public
     assert "Trần Văn Cư" in public and "Giải Nhất" in public
+
+    # Final only after the objection window.
+    client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})
+    assert (
+        "đang trong thời hạn nhận khiếu nại" in BackgroundJob.objects.latest("created_at").message
+    )
+    assert not Result.objects.filter(final=True).exists()
+    Result.objects.update(objections_until=timezone.now() - timedelta(minutes=1))
+    client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})
+    final = Result.objects.get()
+    assert final.final and final.published_at is not None  # still public, now final
+    public = client.get(results).content.decode()
+    assert "Đây là kết quả tạm thời" not in public and "Trần Văn Cư" in public
     assert "0905***003" in public and "0905000003" not in public  # phones masked
     assert "published-before-the-draw" in public and "sha256sum" in public
+    steps = list(ResultEvent.objects.order_by("at", "pk").values_list("action", flat=True))
+    assert steps[0] == "ranked" and steps[-2:] == ["finalized", "published"]
+    assert {"winner_checked", "published"} <= set(steps)
+
+
+def test_winner_checks_are_kept_when_the_contest_is_ranked_again(client, contest):
+    client.force_login(organizer_of(contest))
+    client.post(reverse("contest:manage_rank", args=[contest.slug]))
+    check_winners(client, contest)
+    client.post(reverse("contest:manage_rank", args=[contest.slug]))
+    html = client.get(reverse("contest:manage_results", args=[contest.slug])).content.decode()
+    assert (
+        html.count('<span class="badge">đã xác minh</span>')
+        == ResultRow.objects.exclude(prize="").count()
+        == 3
+    )
+    # Only prize holders can be checked.
+    html = client.post(
+        reverse("contest:manage_winner_check", args=[contest.slug]),
+        {"person": "079185000123", "identity": "on"},
+        follow=True,
+    ).content.decode()
+    assert "Chưa lưu: người này không có giải" in html
 
 
 def test_another_contests_organizer_cannot_see_results_or_exports(client, contest):
@@ -122,6 +202,7 @@ def test_organizers_correct_the_key_from_the_results_page_and_the_public_sees_wh
     assert "Đã sửa đáp án câu Q-002 và chấm lại 5 bài" in html
     assert "hãy bấm “Chấm và xếp hạng tạm” để xếp lại" in html  # the ranking is now stale
     client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})
+    check_winners(client, contest)
     client.post(reverse("contest:manage_publish", args=[contest.slug]), {"publish": "1"})
     public = client.get(reverse("contest:results", args=[contest.slug])).content.decode()
     assert "Đáp án đã điều chỉnh sau giờ đóng" in public and "Sai căn cứ pháp lý." in public

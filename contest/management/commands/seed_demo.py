@@ -365,6 +365,23 @@ def demo_entries(contest: Contest, *, online: int = 1800, sheets: int = 700) -> 
     if report.errors:
         raise RuntimeError("\n".join(report.errors[:10]))
     contest_rank(contest, final=True)
+    # The committee checked every winner before publishing (see the results page).
+    from contest.models import ResultRow, WinnerCheck
+
+    WinnerCheck.objects.bulk_create(
+        [
+            WinnerCheck(
+                contest=contest,
+                person=person,
+                checks={key: True for key, _label in WinnerCheck.ITEMS},
+                note="Đã đối chiếu tại lễ trao giải (dữ liệu mẫu)",
+            )
+            for person in ResultRow.objects.filter(result__contest=contest)
+            .exclude(prize="")
+            .values_list("person", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
     Result.objects.filter(contest=contest, final=True).update(
         published_at=contest.closes_at + timedelta(days=10)
     )

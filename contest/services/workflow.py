@@ -1,0 +1,138 @@
+"""The road from a ranking to the published, final result; every step is recorded.
+
+provisional ranking (organizers only) → every prize winner's identity checked
+(``WinnerCheck``) → publication (a provisional result may be published with an
+objection window) → final (frozen, inputs hashed; not before the objection
+window has closed) → published. ``ResultEvent`` keeps who did what and when.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from contest.models import Contest, Result, ResultEvent, ResultRow, WinnerCheck
+
+
+class WorkflowRefused(Exception):
+    """The step cannot be taken now (message for the organizer, in Vietnamese)."""
+
+
+def record(*, contest: Contest, action: str, detail: str = "", by=None) -> None:
+    ResultEvent.objects.create(contest=contest, action=action, detail=detail[:255], by=by)
+
+
+def latest_results(contest: Contest) -> list[Result]:
+    """Per round, the final result if there is one, else the latest provisional one."""
+    out = []
+    for round in contest.rounds.order_by("number"):
+        result = Result.objects.filter(round=round).order_by("-final", "-created_at").first()
+        if result is not None:
+            out.append(result)
+    return out
+
+
+def winners(results: list[Result]) -> list[str]:
+    """The people holding a prize in these results."""
+    return list(
+        ResultRow.objects.filter(result__in=results)
+        .exclude(prize="")
+        .values_list("person", flat=True)
+        .distinct()
+    )
+
+
+def unverified_winners(contest: Contest, results: list[Result]) -> list[str]:
+    people = winners(results)
+    done = {
+        check.person
+        for check in WinnerCheck.objects.filter(contest=contest, person__in=people)
+        if check.complete
+    }
+    return [p for p in people if p not in done]
+
+
+def winner_check(*, contest: Contest, person: str, checks: dict, note: str, user) -> WinnerCheck:
+    """Record what the committee checked about a prize winner."""
+    if person not in winners(latest_results(contest)):
+        raise WorkflowRefused("người này không có giải trong kết quả hiện tại.")
+    keys = {key for key, _label in WinnerCheck.ITEMS}
+    check, _created = WinnerCheck.objects.update_or_create(
+        contest=contest,
+        person=person,
+        defaults={
+            "checks": {key: bool(checks.get(key)) for key in keys},
+            "note": note.strip()[:255],
+            "checked_by": user,
+        },
+    )
+    record(
+        contest=contest,
+        action="winner_checked",
+        detail=f"{person}: {'đủ' if check.complete else 'chưa đủ'}",
+        by=user,
+    )
+    return check
+
+
+def results_publish(
+    *, contest: Contest, user, objections_until: datetime | None = None, now=None
+) -> list[Result]:
+    """Publish the current results once every prize winner has been checked.
+
+    A provisional result may carry an objection window; a final one needs none.
+    """
+    now = now or timezone.now()
+    results = latest_results(contest)
+    if not results:
+        raise WorkflowRefused("chưa có kết quả: hãy chấm và xếp hạng trước.")
+    missing = unverified_winners(contest, results)
+    if missing:
+        raise WorkflowRefused(
+            f"còn {len(missing)} người đạt giải chưa xác minh xong "
+            f"({', '.join(missing[:5])}{'…' if len(missing) > 5 else ''})."
+        )
+    final = all(r.final for r in results)
+    if not final:
+        if objections_until is None:
+            raise WorkflowRefused(
+                "kết quả tạm chỉ công bố kèm thời hạn nhận khiếu nại; "
+                "hoặc chốt kết quả chính thức trước."
+            )
+        if objections_until <= now:
+            raise WorkflowRefused("thời hạn nhận khiếu nại phải sau lúc này.")
+    with transaction.atomic():
+        for result in results:
+            result.published_at = now
+            result.objections_until = None if result.final else objections_until
+            result.save(update_fields=["published_at", "objections_until"])
+        detail = (
+            "chính thức"
+            if final
+            else (
+                "tạm, nhận khiếu nại đến "
+                f"{timezone.localtime(objections_until, contest.tz):%H:%M %d/%m/%Y}"
+            )
+        )
+        record(contest=contest, action="published", detail=detail, by=user)
+    return results
+
+
+def results_unpublish(*, contest: Contest, user) -> None:
+    Result.objects.filter(contest=contest).update(published_at=None)
+    record(contest=contest, action="unpublished", by=user)
+
+
+def objection_window_open(contest: Contest, now=None) -> Result | None:
+    """A published provisional result whose objection window has not closed, if any."""
+    now = now or timezone.now()
+    return (
+        Result.objects.filter(
+            contest=contest,
+            final=False,
+            published_at__isnull=False,
+            objections_until__gt=now,
+        )
+        .order_by("-objections_until")
+        .first()
+    )
