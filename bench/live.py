@@ -11,20 +11,15 @@ updates to one client (the contract says at most one a second).
 
 import asyncio
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from datetime import datetime
-from pathlib import Path
 
-from bench.submit import _free_port, _prepare, percentile
+from bench.server import uvicorn
+from bench.submit import _prepare, percentile
 
 CLIENTS = int(os.environ.get("BENCH_WS_CLIENTS", 2000))
 BASELINE = int(os.environ.get("BENCH_WS_BASELINE", 10))
 SECONDS = float(os.environ.get("BENCH_WS_SECONDS", 15))
-ROOT = Path(__file__).resolve().parent.parent
 
 
 async def _phase(host: str, slug: str, clients: int, sessions: list[str]) -> dict:
@@ -113,40 +108,6 @@ async def _phase(host: str, slug: str, clients: int, sessions: list[str]) -> dic
     }
 
 
-def _server(port: int):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "false",
-        "LIVE_MAX_CONNECTIONS_PER_CLIENT": "1000000",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--no-access-log",
-            "--lifespan",
-            "off",
-            "--timeout-keep-alive",
-            "60",
-            "--ws-max-size",
-            "4096",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def run(report) -> None:
     from django.db import connection
 
@@ -156,21 +117,10 @@ def run(report) -> None:
     baseline_sessions = _prepare(slug="bench-base-live", participants=400, phone_prefix="07")
     load_sessions = _prepare(slug="bench-live", participants=400, phone_prefix="05")
     connection.close()
-    port = _free_port()
-    server = _server(port)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        host = f"127.0.0.1:{port}"
+    limits = {"LIVE_MAX_CONNECTIONS_PER_CLIENT": "1000000"}
+    with uvicorn(limits, "--ws-max-size", "4096") as host:
         base = asyncio.run(_phase(host, "bench-base-live", BASELINE, baseline_sessions))
         load = asyncio.run(_phase(host, "bench-live", CLIENTS, load_sessions))
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
     for name, phase in (("baseline", base), ("load", load)):
         lat = phase["latencies"] or [0]
         report(f"live_{name}_clients_connected", phase["connected"], "clients")

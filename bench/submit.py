@@ -10,23 +10,13 @@ is checked: every participant has exactly one submitted attempt with 20 answers.
 import asyncio
 import os
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
+
+from bench.server import uvicorn
 
 PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", 400))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 32))
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _prepare(
@@ -199,47 +189,8 @@ def run(report) -> None:
 
     sessions = _prepare()
     connection.close()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "false",
-        "ATTEMPT_SWEEP_SECONDS": "30",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--no-access-log",
-            "--lifespan",
-            "off",
-            "--timeout-keep-alive",
-            "60",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        asyncio.run(_run(f"http://127.0.0.1:{port}", sessions, report))
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=20)
+    with uvicorn({"ATTEMPT_SWEEP_SECONDS": "30"}) as host:
+        asyncio.run(_run(f"http://{host}", sessions, report))
     rows = (
         Attempt.objects.filter(contest__slug="bench-submit")
         .values("user")

@@ -119,6 +119,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return  # nothing changed: say nothing
         self.last_payload = comparable
         await self.send(json.dumps(payload, ensure_ascii=False))
+        # The next second counts from this send, not from the claim: a slow query must
+        # not bring two messages closer together than the interval.
+        self.last_sent = time.monotonic()
 
     async def _refresh_loop(self):
         period = getattr(settings, "LIVE_REFRESH_SECONDS", 5)

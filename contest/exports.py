@@ -12,7 +12,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from contest.models import Contest, Result, ResultRow
-from contest.services.workflow import latest_results  # noqa: F401 (re-exported)
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 COLUMNS = [

@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from contest.exports import certificates_pdf, latest_results, results_csv, results_xlsx, winners_pdf
+from contest.exports import certificates_pdf, results_csv, results_xlsx, winners_pdf
 from contest.jobs import job_create
 from contest.models import Contest, KeyCorrection, Result, ResultEvent, ResultRow, WinnerCheck
 from contest.organizer import _organizer
 from contest.services.explain import criteria_text, explain, reason_text
 from contest.services.ranking import question_stats
+from contest.services.workflow import latest_results
 
 
 def mask_person(person: str) -> str:

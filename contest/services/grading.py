@@ -198,27 +198,20 @@ def key_correct(
     if not reason.strip():
         raise KeyCorrectionRefused("hãy ghi lý do sửa đáp án: lý do được công bố cùng kết quả.")
     code = code.strip()
-    version_ids = set(
-        AttemptQuestion.objects.filter(
-            attempt__contest=contest, version__question__code=code
-        ).values_list("version_id", flat=True)
+    # (version, round) pairs in which the question was used, counted in the database.
+    used = set(
+        AttemptQuestion.objects.filter(attempt__contest=contest, version__question__code=code)
+        .values_list("version_id", "attempt__round_id")
+        .distinct()
     ) | set(
-        PaperAnswer.objects.filter(
-            entry__contest=contest, version__question__code=code
-        ).values_list("version_id", flat=True)
+        PaperAnswer.objects.filter(entry__contest=contest, version__question__code=code)
+        .values_list("version_id", "entry__round_id")
+        .distinct()
     )
-    if not version_ids:
+    if not used:
         raise KeyCorrectionRefused(f"câu {code or '(trống)'} không có trong bài nào của cuộc thi.")
-    rounds = Round.objects.filter(contest=contest).filter(
-        pk__in=AttemptQuestion.objects.filter(
-            attempt__contest=contest, version_id__in=version_ids
-        ).values("attempt__round")
-    ) | Round.objects.filter(contest=contest).filter(
-        pk__in=PaperAnswer.objects.filter(
-            entry__contest=contest, version_id__in=version_ids
-        ).values("entry__round")
-    )
-    rounds = list(rounds.distinct())
+    version_ids = {version for version, _round in used}
+    rounds = list(Round.objects.filter(pk__in={round for _version, round in used}))
     if any(now < r.closes_at for r in rounds):
         raise KeyCorrectionRefused("chỉ sửa đáp án sau giờ đóng của vòng thi có câu hỏi này.")
     if Result.objects.filter(round__in=rounds, final=True).exists():

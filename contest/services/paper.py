@@ -29,8 +29,8 @@ from questions.importers.tabular import cell_text, read_table
 from questions.models import LETTERS, Question, QuestionVersion
 
 REQUIRED_COLUMNS = ("sheet_no", "answers", "postmark_date")
-KNOWN_COLUMNS = {
-    "sheet_no",
+# The fields of a sheet a clerk types or corrects (everything but its number and round).
+SHEET_FIELDS = (
     "full_name",
     "phone",
     "id_number",
@@ -42,8 +42,8 @@ KNOWN_COLUMNS = {
     "postmark_date",
     "received_at",
     "invalid_reason",
-    "round",
-}
+)
+KNOWN_COLUMNS = {"sheet_no", *SHEET_FIELDS, "round"}
 # The fields of a sheet that its content hash covers, in a fixed order.
 HASHED = (
     "round",
@@ -454,20 +454,6 @@ def _write(contest: Contest, sheets: list[SheetRow], user) -> None:
 
 # --- corrections -----------------------------------------------------------------------
 
-CORRECTABLE = (
-    "full_name",
-    "phone",
-    "id_number",
-    "birth_year",
-    "unit",
-    "address",
-    "answers",
-    "prediction",
-    "postmark_date",
-    "received_at",
-    "invalid_reason",
-)
-
 
 def entry_canonical(entry: PaperEntry) -> dict:
     return {
@@ -499,7 +485,7 @@ def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, us
     before = entry_canonical(entry)
     raw = {k: ("" if v is None else str(v)) for k, v in before.items() if k != "round"}
     raw["round"] = str(entry.round.number)
-    raw.update({k: v for k, v in changes.items() if k in CORRECTABLE})
+    raw.update({k: v for k, v in changes.items() if k in SHEET_FIELDS})
     raw["sheet_no"] = entry.sheet_no
     sheets, errors = _parse_one(contest, raw)
     if errors:
@@ -510,7 +496,7 @@ def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, us
         raise ValueError("Không có gì thay đổi.")
     with transaction.atomic():
         entry = PaperEntry.objects.select_for_update().get(pk=entry.pk)
-        for name in CORRECTABLE:
+        for name in SHEET_FIELDS:
             setattr(entry, name, getattr(sheet, name))
         entry.round = sheet.round
         entry.content_hash = sheet.content_hash
@@ -542,20 +528,7 @@ def _parse_one(contest: Contest, raw: dict) -> tuple[list[SheetRow], list[str]]:
 
 # --- receiving, keying by hand, reconciliation ----------------------------------------------
 
-KEYED_FIELDS = (
-    "sheet_no",
-    "full_name",
-    "phone",
-    "id_number",
-    "birth_year",
-    "unit",
-    "address",
-    "answers",
-    "prediction",
-    "postmark_date",
-    "received_at",
-    "invalid_reason",
-)
+KEYED_FIELDS = ("sheet_no", *SHEET_FIELDS)
 
 
 class KeyingRefused(Exception):

@@ -480,9 +480,9 @@ def unit_standings(contest: Contest, results: list[Result]) -> list[dict]:
     points_for = spec.get("points", {})
     ranked = ResultRow.objects.filter(result__in=results, rank__isnull=False, unit__isnull=False)
     people = dict(ranked.values_list("unit").annotate(n=Count("person", distinct=True)).order_by())
-    points: dict[int, float] = {}
+    points: dict[int, int | float] = {}
     for unit_id, prize in ranked.exclude(prize="").values_list("unit", "prize"):
-        points[unit_id] = points.get(unit_id, 0) + float(points_for.get(prize, 0))
+        points[unit_id] = points.get(unit_id, 0) + points_for.get(prize, 0)
     rows = []
     for unit in Unit.objects.filter(pk__in=people):
         n = people[unit.pk]

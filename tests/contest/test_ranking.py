@@ -130,6 +130,33 @@ def test_paper_sorts_after_online_on_a_duration_tie_and_earlier_submission_wins(
     assert ranked[0]["decided_by"] == "duration"
 
 
+def test_a_sheet_counts_as_submitted_at_received_at_else_the_end_of_its_postmark_day():
+    contest = make_contest(tie_break=["score", "submitted_at"])
+    paper(
+        contest,
+        f"P-1,Bưu điện,0905000009,,{ALL_RIGHT},1,2022-06-01,,",
+        f"P-2,Nộp tay,0905000008,,{ALL_RIGHT},1,2022-06-01,01/06/2022 09:30,",
+    )
+    # Online, same day 23:59 and next day 00:01 (contest time): either side of the sheet's time.
+    online(
+        contest,
+        "0905000001",
+        prediction=1,
+        seconds=30,
+        start=datetime(2022, 6, 1, 23, 59, tzinfo=VN),
+    )
+    online(
+        contest, "0905000002", prediction=1, seconds=30, start=datetime(2022, 6, 2, 0, 1, tzinfo=VN)
+    )
+    ranked = result_json(contest_rank(contest)[0])["entries"]
+    assert [(e["person"], e["submitted_at"]) for e in ranked] == [
+        ("0905000008", "2022-06-01T09:30:00+07:00"),
+        ("0905000001", "2022-06-01T23:59:30+07:00"),
+        ("0905000009", "2022-06-01T23:59:59.999999+07:00"),
+        ("0905000002", "2022-06-02T00:01:30+07:00"),
+    ]
+
+
 def test_the_lot_is_sha256_of_seed_and_person_and_anyone_can_recompute_it():
     contest = make_contest(tie_break=["score", "lot"], lot_seed="xổ-số-2022")
     people = [f"09050000{n:02d}" for n in range(1, 9)]

@@ -96,6 +96,7 @@ def test_organizers_rank_verify_publish_for_objections_then_finalize(client, con
     client.post(publish, {"publish": "1", "objections_until": "2099-01-05T17:00"})
     public = client.get(results).content.decode()
     assert "Đây là kết quả tạm thời" in public and "17:00 05/01/2099 (Asia/Ho_Chi_Minh)" in public
+    assert f"Ban Tổ chức ({contest.organizer_name}) nhận khiếu nại" in public
     assert "Trần Văn Cư" in public and "Giải Nhất" in public
 
     # Final only after the objection window.

@@ -4,12 +4,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from contest.exports import (
     certificates_pdf,
-    latest_results,
     results_csv,
     results_xlsx,
     winners_pdf,
 )
 from contest.models import Contest
+from contest.services.workflow import latest_results
 
 
 class Command(BaseCommand):
