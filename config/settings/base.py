@@ -82,8 +82,22 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 # --- Database ---------------------------------------------------------------
 if env("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A psycopg connection pool per worker process. Under ASGI each request may run in
+    # a thread of its own; with persistent connections (CONN_MAX_AGE) every such thread
+    # kept one open, and 100 residents used 300 connections. The pool bounds a process
+    # to DATABASE_POOL_MAX_SIZE connections: keep workers x that < max_connections
+    # (docs/operators.md). A request that finds the pool empty waits up to
+    # DATABASE_POOL_TIMEOUT seconds. Django requires CONN_MAX_AGE = 0 with a pool.
+    if env.bool("DATABASE_POOL", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10),
+        }
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
