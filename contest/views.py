@@ -119,7 +119,13 @@ def attempt_page(request, pk):
 @login_required
 @require_POST
 def attempt_answer(request, pk):
-    """Autosave one answer: JSON ``{"position": 3, "answer": "B", "seq": 1712…}``."""
+    """Autosave one answer: JSON ``{"position": 3, "answer": "B", "seq": 1712…, "base": 7}``.
+
+    ``seq`` identifies the change (a retry repeats it), ``base`` is the server's
+    order the page last saw for the question and ``prior`` the page's own earlier
+    changes not yet confirmed (see ``answer_save``). A write that arrives after a
+    newer answer is answered 409 with the answer stored, which the page then shows.
+    """
     if rate_limited(request, "answer", limit=240, seconds=60):
         return JsonResponse(
             {"ok": False, "error": _("Bạn gửi quá nhanh. Hãy chờ vài giây.")}, status=429
@@ -129,7 +135,11 @@ def attempt_answer(request, pk):
         body = json.loads(request.body or b"{}")
         position, seq = int(body["position"]), int(body.get("seq", 0))
         answer = str(body.get("answer", ""))
-    except (ValueError, KeyError, TypeError):
+        base = None if body.get("base") is None else int(body["base"])
+        prior = [int(p) for p in body.get("prior") or []][-20:]
+        if not all(0 <= v < 2**63 for v in (seq, base or 0, *prior)):
+            raise ValueError("out of range")
+    except (ValueError, KeyError, TypeError, AttributeError):
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:
         saved = answer_save(
@@ -138,6 +148,8 @@ def attempt_answer(request, pk):
             position=position,
             answer=answer,
             seq=seq,
+            base=base,
+            prior=prior,
             now=timezone.now(),
         )
     except AttemptRefused as refused:
@@ -145,14 +157,27 @@ def attempt_answer(request, pk):
         return JsonResponse(
             {"ok": False, "error": refused.message, "code": refused.code}, status=status
         )
-    return JsonResponse(
-        {
-            "ok": True,
-            "position": saved.position,
-            "answer": saved.answer,
-            "saved_at": saved.saved_at.isoformat(),
-        }
-    )
+    stored = {
+        "position": saved.position,
+        "answer": saved.answer,
+        "seq": saved.seq,
+        "saved_at": saved.saved_at.isoformat(),
+    }
+    if saved.stale:
+        message = _(
+            "Câu %(n)s đã có câu trả lời mới hơn (từ máy khác hoặc thẻ khác); trang hiện đáp án đã lưu."
+        )
+        return JsonResponse(
+            {
+                "ok": False,
+                "stale": True,
+                "code": "stale",
+                "error": message % {"n": position},
+                **stored,
+            },
+            status=409,
+        )
+    return JsonResponse({"ok": True, **stored})
 
 
 @never_cache
