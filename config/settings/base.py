@@ -208,6 +208,8 @@ LIVE_REFRESH_SECONDS = env.float("LIVE_REFRESH_SECONDS", default=5)
 # Open live sockets per client address (run uvicorn with --proxy-headers behind a proxy,
 # or every visitor shares the proxy's address).
 LIVE_MAX_CONNECTIONS_PER_CLIENT = env.int("LIVE_MAX_CONNECTIONS_PER_CLIENT", default=20)
+# Messages a live socket may send a minute (clients only ask for the time); more closes it.
+LIVE_MAX_MESSAGES_PER_MINUTE = env.int("LIVE_MAX_MESSAGES_PER_MINUTE", default=30)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cuocthi@localhost")
