@@ -196,6 +196,10 @@ ACCOUNT_RATE_LIMITS = {
 
 # Pluggable SMS delivery (accounts/sms.py): console in the embedded default.
 SMS_BACKEND = env("SMS_BACKEND", default="accounts.sms.ConsoleBackend")
+# Every SMS costs the district money: at most this many codes to one number, and for one
+# account (login by code, phone change), in any 24 hours. Counted in the database.
+SMS_MAX_PER_PHONE_PER_DAY = env.int("SMS_MAX_PER_PHONE_PER_DAY", default=5)
+SMS_MAX_PER_ACCOUNT_PER_DAY = env.int("SMS_MAX_PER_ACCOUNT_PER_DAY", default=8)
 # Sign-ups from one address within an hour before the image CAPTCHA is shown;
 # 0 shows it always.
 CAPTCHA_SIGNUP_THRESHOLD = env.int("CAPTCHA_SIGNUP_THRESHOLD", default=3)
