@@ -21,7 +21,12 @@ from accounts.models import Unit
 from accounts.roles import user_is_clerk, user_is_organizer
 from contest.jobs import job_create
 from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
-from contest.paperform import answer_form_pdf, form_geometry, question_sheet_pdf
+from contest.paperform import (
+    answer_form_pdf,
+    form_geometry,
+    question_sheet_cached,
+    question_sheet_pdf,
+)
 from contest.services.paper import (
     KEYED_FIELDS,
     KeyingRefused,
@@ -466,7 +471,7 @@ def public_form(request, slug: str, kind: str):
         raise Http404
     try:
         data = (
-            question_sheet_pdf(contest, round_)
+            question_sheet_cached(contest, round_)
             if kind == "questions"
             else answer_form_pdf(contest, round_, first_serial=0, copies=1)
         )
