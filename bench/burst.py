@@ -32,7 +32,7 @@ from bench.submit import _prepare, percentile
 
 RESIDENTS = int(os.environ.get("BURST_RESIDENTS", 200))
 CONCURRENCY = int(os.environ.get("BURST_CONCURRENCY", 40))
-POSITIONS = 5
+POSITIONS = int(os.environ.get("BURST_ANSWERS", 5))  # answers per resident, then a correction
 RETRIES = 12
 
 
@@ -74,7 +74,7 @@ class ConnectionSampler(threading.Thread):
         return self.peak
 
 
-async def _burst(host: str, slug: str, sessions: list[str], chaos) -> Outcome:
+async def _burst(host: str, slug: str, sessions: list[str], chaos, positions: int) -> Outcome:
     import httpx
 
     outcome = Outcome()
@@ -149,7 +149,7 @@ async def _burst(host: str, slug: str, sessions: list[str], chaos) -> Outcome:
                 answers[position], seqs[position] = letter, saved.json()["seq"]
                 return True
 
-            for position in range(1, POSITIONS + 1):
+            for position in range(1, positions + 1):
                 await save(position, "ABCD"[(index + position) % 4])
             await save(1, "ABCD"[(index + 3) % 4])  # a correction of the first answer
             done = await call(
@@ -242,6 +242,7 @@ def phase(
     residents: int = RESIDENTS,
     phone_prefix: str = "07",
     chaos: bool = False,
+    positions: int = POSITIONS,
     signer: tuple[str, str] | None = None,
     log=None,
 ) -> dict:
@@ -275,7 +276,9 @@ def phase(
             started = time.perf_counter()
             # A thread of its own: the caller may already run an event loop (Playwright).
             with ThreadPoolExecutor(1) as pool:
-                outcome = pool.submit(asyncio.run, _burst(host, slug, sessions, actions)).result()
+                outcome = pool.submit(
+                    asyncio.run, _burst(host, slug, sessions, actions, positions)
+                ).result()
             elapsed = time.perf_counter() - started
             outcome.peak_connections = sampler.stop()
             signed_in = sign_in(host, *signer) if signer else 0
