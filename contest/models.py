@@ -368,6 +368,7 @@ class Result(models.Model):
     # Ceremony: None = no ceremony (every winner shown once published); N = the N
     # lowest prizes have been revealed so far.
     revealed = models.PositiveIntegerField(null=True, blank=True)
+    ceremony_ended_at = models.DateTimeField(_("kết thúc lễ trao giải lúc"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -51,6 +51,9 @@
       if (msg.per_minute) setField("last_minute", msg.per_minute.length ? msg.per_minute[msg.per_minute.length - 1][1] : 0);
       units(msg.by_unit);
       root.dataset.updated = msg.server_time || "";
+    } else if (msg.type === "reveal" && msg.ended) {
+      // The ceremony is over: the page shows the whole list of winners again.
+      if (document.getElementById("reveals")) window.location.reload();
     } else if (msg.type === "reveal") {
       reveal(msg);
     }
