@@ -324,7 +324,15 @@ def my_result(request, slug: str):
             .select_related("paper", "attempt")
         )
         for row in found.order_by("rank"):
-            items.append({"result": result, "row": row, "why": explain(result, row)})
+            entry = row.attempt or row.paper
+            items.append(
+                {
+                    "result": result,
+                    "row": row,
+                    "why": explain(result, row),
+                    "maximum": entry.max_score if entry else None,
+                }
+            )
     return render(
         request,
         "contest/my_result.html",

@@ -68,7 +68,7 @@ def test_the_whole_flow_start_answer_review_submit_receipt(client, contest, resi
     attempt.refresh_from_db()
     assert attempt.status == "submitted" and attempt.prediction == 8123 and attempt.score == 1
     receipt = client.get(response["Location"]).content.decode()
-    assert attempt.receipt_code in receipt and "Asia/Ho_Chi_Minh" in receipt
+    assert attempt.receipt_code in receipt and "giờ Việt Nam (UTC+07:00)" in receipt
     assert (
         "Điểm" not in receipt.split("Mã biên nhận")[1].split("</dl>")[0]
     )  # no score before the close
