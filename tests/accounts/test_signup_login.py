@@ -195,3 +195,15 @@ def test_several_residents_can_sign_up_one_after_another(client):
     assert users.count() == 3
     assert len({user.username for user in users}) == 3
     assert all(user.username for user in users)
+
+
+def test_help_texts_carry_the_id_their_field_points_to(client):
+    html = client.get(reverse("account_signup")).content.decode()
+    assert 'aria-describedby="id_id_number_helptext"' in html
+    assert 'id="id_id_number_helptext"' in html
+
+
+def test_the_phone_verification_page_has_one_primary_action(client):
+    response = client.post(reverse("account_signup"), signup_data())
+    html = client.get(response["Location"]).content.decode()
+    assert html.count('class="primary"') == 1
