@@ -12,6 +12,7 @@ from accounts.roles import user_is_bank_editor, user_is_organizer
 from contest.forms import ContestForm, contest_initial
 from contest.models import Attempt, Contest, ContestMembership
 from contest.selectors import participation
+from contest.services.attempts import contest_close
 from contest.services.definition import ContestInvalid, contest_import
 
 
@@ -96,4 +97,29 @@ def manage_edit(request, slug: str | None = None):
         request,
         "contest/manage_edit.html",
         {"form": form, "contest": contest, "locked": locked, "errors": errors},
+    )
+
+
+@login_required
+def manage_close(request, slug: str):
+    """Close an open contest now, after a confirmation that says what happens to attempts."""
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    now = timezone.now()
+    if contest.closes_at <= now:
+        messages.info(request, _("Cuộc thi đã đóng."))
+        return redirect("contest:manage_overview", contest.slug)
+    if request.method == "POST":
+        finished = contest_close(contest=contest, now=now)
+        messages.success(
+            request,
+            _("Đã đóng cuộc thi. %(n)s lượt thi đang làm đã được nộp tự động với các câu đã lưu.")
+            % {"n": finished},
+        )
+        return redirect("contest:manage_overview", contest.slug)
+    in_progress = Attempt.objects.filter(contest=contest, status=Attempt.Status.IN_PROGRESS).count()
+    return render(
+        request,
+        "contest/manage_close.html",
+        {"contest": contest, "in_progress": in_progress, "now": now},
     )

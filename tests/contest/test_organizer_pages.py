@@ -2,6 +2,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -136,3 +137,32 @@ def test_organizers_of_another_contest_and_participants_are_kept_out(client, org
     client.force_login(UserFactory())
     assert client.get(reverse("contest:manage_list")).status_code == 403
     assert client.post(reverse("contest:manage_new"), form_data()).status_code == 403
+
+
+def test_an_organizer_closes_an_open_contest_from_the_pages_after_a_confirmation(client, organizer):
+    contest = contest_import(data=contest_json())[0]
+    ContestMembership.objects.create(contest=contest, user=organizer, role="organizer")
+    now = datetime(2022, 6, 1, 9, tzinfo=VN)
+    attempt = Attempt.objects.create(
+        contest=contest,
+        round=contest.rounds.get(),
+        user=ProfileFactory().user,
+        number=1,
+        started_at=now,
+        deadline=contest.closes_at,
+    )
+    with time_machine.travel(now, tick=False):
+        overview = client.get(reverse("contest:manage_overview", args=[contest.slug]))
+        assert "close_contest" not in overview.content.decode()
+        url = reverse("contest:manage_close", args=[contest.slug])
+        assert url in overview.content.decode()
+        confirm = client.get(url).content.decode()
+        assert "1 lượt thi đang làm sẽ được nộp tự động" in confirm
+        contest.refresh_from_db()
+        assert contest.closes_at > now  # looking at the confirmation closes nothing
+        response = client.post(url)
+    assert response.status_code == 302
+    contest.refresh_from_db()
+    attempt.refresh_from_db()
+    assert contest.closes_at == now
+    assert attempt.status != Attempt.Status.IN_PROGRESS
