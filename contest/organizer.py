@@ -77,9 +77,12 @@ def manage_edit(request, slug: str | None = None):
         }
     )
     form = ContestForm(
-        request.POST or None, initial=initial, editing=contest is not None, locked=locked
+        request.POST or None,
+        initial=initial,
+        editing=contest is not None,
+        locked=locked,
+        rounds=contest.rounds.all() if contest else None,
     )
-    errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -89,14 +92,12 @@ def manage_edit(request, slug: str | None = None):
                         contest=saved, user=request.user, role="organizer"
                     )
         except ContestInvalid as invalid:
-            errors = invalid.errors
+            form.add_service_errors(invalid.errors)
         else:
             messages.success(request, _("Đã lưu cuộc thi."))
             return redirect("contest:manage_overview", saved.slug)
     return render(
-        request,
-        "contest/manage_edit.html",
-        {"form": form, "contest": contest, "locked": locked, "errors": errors},
+        request, "contest/manage_edit.html", {"form": form, "contest": contest, "locked": locked}
     )
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Unit
 from accounts.roles import user_is_clerk, user_is_organizer
+from contest.invalid_reasons import clerk_reason_choices
 from contest.jobs import job_create
 from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
 from contest.paperform import answer_form_pdf, form_geometry, question_sheet_pdf
@@ -40,13 +41,6 @@ from contest.services.paper import (
 from questions.importers.base import FileRejected
 
 SCAN_MAX_BYTES = 10 * 1024 * 1024
-INVALID_REASONS = [
-    ("", gettext_lazy("— hợp lệ —")),
-    ("photocopy", gettext_lazy("photocopy: phiếu photo")),
-    ("unreadable", gettext_lazy("unreadable: không đọc được")),
-    ("not_signed", gettext_lazy("not_signed: không ký tên")),
-    ("wrong_form", gettext_lazy("wrong_form: không đúng mẫu phiếu")),
-]
 FIELD_LABELS = {
     "sheet_no": gettext_lazy("Số phiếu"),
     "full_name": gettext_lazy("Họ và tên"),
@@ -164,7 +158,7 @@ class KeyForm(forms.Form):
     )
     received_at = forms.CharField(label=FIELD_LABELS["received_at"], required=False)
     invalid_reason = forms.ChoiceField(
-        label=FIELD_LABELS["invalid_reason"], choices=INVALID_REASONS, required=False
+        label=FIELD_LABELS["invalid_reason"], choices=clerk_reason_choices, required=False
     )
 
 
