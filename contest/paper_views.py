@@ -38,7 +38,7 @@ from contest.services.paper import (
     paper_reconcile,
     paper_versions,
 )
-from questions.importers.base import FileRejected
+from questions.importers.base import FileRejected, error_for_page
 
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 FIELD_LABELS = {
@@ -413,7 +413,15 @@ def paper_upload(request, slug: str):
                     f"paper-uploads/{contest.pk}/{timezone.now():%Y%m%d%H%M%S}.{kind}",
                     ContentFile(data),
                 )
-                context.update({"report": report, "stored": stored, "filename": upload.name})
+                context.update(
+                    {
+                        "report": report,
+                        "errors": [error_for_page(e, FIELD_LABELS) for e in report.errors],
+                        "valid_rows": report.created + report.unchanged,
+                        "stored": stored,
+                        "filename": upload.name,
+                    }
+                )
     return render(request, "contest/paper_upload.html", context)
 
 

@@ -168,7 +168,8 @@ def test_upload_previews_then_imports_in_the_background(client, contest):
         "U-2,Bình,0905000002,BBB,5,2022-06-01\n"
     ).encode()
     preview = client.post(url, {"file": SimpleUploadedFile("s.csv", csv)}).content.decode()
-    assert "row 3: answers: có 3 câu trả lời, phiếu có 5 câu" in preview
+    assert "Dòng 3, cột Đáp án (answers): có 3 câu trả lời, phiếu có 5 câu" in preview
+    assert "row 3" not in preview
     assert not PaperEntry.objects.exists()
     stored = preview.split('name="stored" value="')[1].split('"')[0]
     response = client.post(url, {"stored": stored, "partial": "1"})
@@ -197,3 +198,12 @@ def test_printable_form_geometry_and_public_download(client, contest):
         client.get(reverse("contest:public_form", args=[contest.slug, "questions"])).status_code
         == 200
     )
+
+
+def test_an_upload_without_one_valid_row_offers_no_import(client, contest):
+    client.force_login(member(contest))
+    url = reverse("contest:paper_upload", args=[contest.slug])
+    csv = "sheet_no,full_name,phone,answers,prediction,postmark_date\nU-2,Bình,0905000002,BBB,5,2022-06-01\n"
+    preview = client.post(url, {"file": SimpleUploadedFile("s.csv", csv.encode())}).content.decode()
+    assert "Không có dòng hợp lệ nào để nhập" in preview
+    assert "Chỉ nhập các dòng hợp lệ" not in preview
