@@ -135,6 +135,7 @@ def manage_results(request, slug: str):
             "corrections": corrections,
             "units": results[-1].unit_standings if results else [],
             "stale": stale,
+            "final": bool(results) and all(r.final for r in results),
             "actions": KeyCorrection.Action.choices,
         },
     )
@@ -253,18 +254,19 @@ def manage_export(request, slug: str, kind: str):
     if not results:
         raise Http404(_("Cuộc thi chưa được xếp hạng."))
     if kind == "csv":
-        data, mime = results_csv(results), "text/csv; charset=utf-8"
+        data, mime, name = results_csv(results), "text/csv; charset=utf-8", "ket-qua"
     elif kind == "xlsx":
-        data = results_xlsx(results)
+        data, name = results_xlsx(results), "ket-qua"
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif kind == "pdf":
-        data, mime = winners_pdf(contest, results), "application/pdf"
+        data, mime, name = winners_pdf(contest, results), "application/pdf", "danh-sach-dat-giai"
     elif kind == "certificates":
-        data, mime, kind = certificates_pdf(contest, results), "application/pdf", "pdf"
+        data, mime, name = certificates_pdf(contest, results), "application/pdf", "giay-chung-nhan"
+        kind = "pdf"
     else:
         raise Http404
     response = HttpResponse(data, content_type=mime)
-    name = f"ket-qua-{contest.slug}.{kind}"
+    name = f"{name}-{contest.slug}.{kind}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -561,21 +561,37 @@ def result_json(result: Result) -> dict:
 
 
 def question_stats(round: Round) -> list[dict]:
-    """Share of valid-looking answers that were correct, per question of the round (hardest first)."""
+    """Share of answers that score, per question of the round (hardest first).
+
+    Answer-key corrections in force count: a voided question is left out, and
+    every accepted answer of a corrected question counts as right.
+    """
+    from contest.services.grading import key_rules
+
+    rules = key_rules(round.contest_id)
+    voided = [vid for vid, accepted in rules.items() if accepted is None]
+    corrected = {vid: accepted for vid, accepted in rules.items() if accepted}
     rows: dict[int, dict] = {}
     for model, owner in ((AttemptQuestion, "attempt"), (PaperAnswer, "entry")):
-        base = model.objects.filter(**{f"{owner}__round": round})
+        base = model.objects.filter(**{f"{owner}__round": round}).exclude(version__in=voided)
         if model is AttemptQuestion:
             base = base.exclude(attempt__status=Attempt.Status.IN_PROGRESS)
         for version_id, total in base.values_list("version").annotate(n=Count("pk")):
             rows.setdefault(version_id, {"total": 0, "correct": 0})["total"] += total
-        for version_id, right in (
-            base.filter(answer=F("version__correct"))
+        right_by_key = (
+            base.exclude(version__in=list(corrected))
+            .filter(answer=F("version__correct"))
             .exclude(answer="")
             .values_list("version")
             .annotate(n=Count("pk"))
-        ):
+        )
+        for version_id, right in right_by_key:
             rows[version_id]["correct"] += right
+        for version_id, accepted in corrected.items():
+            if version_id in rows:
+                rows[version_id]["correct"] += base.filter(
+                    version=version_id, answer__in=accepted
+                ).count()
     versions = QuestionVersion.objects.in_bulk(list(rows)).items()
     stats = [
         {
