@@ -265,6 +265,15 @@ def paper_key_view(request, slug: str):
                 ),
             }[outcome.state] % {"s": outcome.sheet_no}
             (messages.warning if outcome.state == "conflict" else messages.success)(request, text)
+            if outcome.warning:
+                messages.warning(
+                    request,
+                    _(
+                        "Lưu ý: %(warning)s Phiếu vẫn được lưu như người dự thi đã ghi; "
+                        "Ban Tổ chức sẽ kiểm tra khi xác minh người đạt giải."
+                    )
+                    % {"warning": outcome.warning},
+                )
             return redirect("contest:paper_key", slug=slug)
     return render(request, "contest/paper_key.html", _key_context(contest, form))
 

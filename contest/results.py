@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.identity import id_birth_year_warning
 from contest.exports import certificates_pdf, results_csv, results_xlsx, winners_pdf
 from contest.jobs import job_create
 from contest.models import Contest, KeyCorrection, Result, ResultEvent, ResultRow, WinnerCheck
@@ -108,7 +109,7 @@ def manage_results(request, slug: str):
     for row in (
         ResultRow.objects.filter(result__in=results)
         .exclude(prize="")
-        .select_related("result__round", "unit")
+        .select_related("result__round", "unit", "paper")
         .order_by("result__round__number", "rank")
     ):
         check = checks.get(row.person)
@@ -116,6 +117,9 @@ def manage_results(request, slug: str):
             {
                 "row": row,
                 "check": check,
+                "warning": id_birth_year_warning(row.paper.id_number, row.paper.birth_year)
+                if row.paper
+                else "",
                 "items": [
                     (key, label, bool(check and check.checks.get(key)))
                     for key, label in WinnerCheck.ITEMS

@@ -207,3 +207,28 @@ def test_an_upload_without_one_valid_row_offers_no_import(client, contest):
     preview = client.post(url, {"file": SimpleUploadedFile("s.csv", csv.encode())}).content.decode()
     assert "Không có dòng hợp lệ nào để nhập" in preview
     assert "Chỉ nhập các dòng hợp lệ" not in preview
+
+
+def test_keying_a_cccd_that_disagrees_with_the_birth_year_saves_with_a_warning_shown(client):
+    contest = make_contest(double_keying=False)
+    client.force_login(member(contest))
+    url = reverse("contest:paper_key", args=[contest.slug])
+    data = {**SHEET, "id_number": "079085012345", "birth_year": "1990", "unit": ""}
+    page = client.post(url, data, follow=True).content.decode()
+    assert "Phiếu P-00001: đã nhập." in page
+    assert "Số CCCD 079085012345 ghi năm sinh 1985, phiếu ghi năm sinh 1990." in page
+    assert PaperEntry.objects.get().birth_year == 1990
+    # the winners' identity check shows it too
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import ORGANIZERS_GROUP
+    from contest.services.ranking import contest_rank
+
+    contest_rank(contest)
+    organizer = member(contest, role="organizer")
+    organizer.is_staff = True
+    organizer.save()
+    organizer.groups.add(Group.objects.get_or_create(name=ORGANIZERS_GROUP)[0])
+    client.force_login(organizer)
+    html = client.get(reverse("contest:manage_results", args=[contest.slug])).content.decode()
+    assert "Cần kiểm tra:" in html and "ghi năm sinh 1985, phiếu ghi năm sinh 1990" in html
