@@ -23,6 +23,7 @@ from contest.invalid_reasons import clerk_reason_choices
 from contest.jobs import job_create
 from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
 from contest.paperform import answer_form_pdf, form_geometry, question_sheet_pdf
+from contest.reconciliation import differing_questions, keying_initial, keyings_compare
 from contest.services.paper import (
     KEYED_FIELDS,
     KeyingRefused,
@@ -307,7 +308,7 @@ def paper_conflict(request, slug: str, sheet_no: str):
     if len(keyings) < 2:
         raise PermissionDenied(_("Phiếu này không ở hàng chờ đối chiếu."))
     first, second = keyings[0].data, keyings[1].data
-    initial = {k: ("" if first.get(k) is None else first.get(k)) for k in KEYED_FIELDS}
+    initial = keying_initial(contest=contest, data=first, fields=KEYED_FIELDS)
     initial["sheet_no"] = sheet_no
     form = KeyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -321,21 +322,23 @@ def paper_conflict(request, slug: str, sheet_no: str):
         else:
             messages.success(request, _("Đã đối chiếu phiếu %(s)s.") % {"s": sheet_no})
             return redirect("contest:paper_home", slug=slug)
-    rows = [
-        {
-            "field": FIELD_LABELS.get(k, k),
-            "first": first.get(k),
-            "second": second.get(k),
-            "differs": first.get(k) != second.get(k),
-        }
-        for k in first
-        if k != "round"
-    ]
+    rows, answers = keyings_compare(
+        contest=contest, first=first, second=second, labels=FIELD_LABELS
+    )
     receipt = PaperReceipt.objects.filter(contest=contest, sheet_no=sheet_no).first()
     return render(
         request,
         "contest/paper_conflict.html",
-        _key_context(contest, form, rows=rows, keyings=keyings, receipt=receipt, sheet_no=sheet_no),
+        _key_context(
+            contest,
+            form,
+            rows=rows,
+            answers=answers,
+            answers_differ=differing_questions(answers),
+            keyings=keyings,
+            receipt=receipt,
+            sheet_no=sheet_no,
+        ),
     )
 
 

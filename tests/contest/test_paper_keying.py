@@ -232,3 +232,32 @@ def test_keying_a_cccd_that_disagrees_with_the_birth_year_saves_with_a_warning_s
     client.force_login(organizer)
     html = client.get(reverse("contest:manage_results", args=[contest.slug])).content.decode()
     assert "Cần kiểm tra:" in html and "ghi năm sinh 1985, phiếu ghi năm sinh 1990" in html
+
+
+def test_the_reconciliation_page_marks_differing_questions_with_local_times_and_unit_names(
+    client, contest
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.factories import UnitFactory
+
+    UnitFactory(code="an-thanh", name="Xã An Thành")
+    first, second, organizer = member(contest), member(contest), member(contest, "organizer")
+    arrived = datetime(2022, 6, 2, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    PaperReceipt.objects.create(
+        contest=contest, sheet_no=SHEET["sheet_no"], postmark_date="2022-06-01", received_at=arrived
+    )
+    sheet = {**SHEET, "unit": "an-thanh", "received_at": "02/06/2022 09:30"}
+    paper_key(contest=contest, raw=sheet, clerk=first)
+    groups = ALL_RIGHT.split()
+    groups[2] = "A" if groups[2] != "A" else "C"
+    paper_key(contest=contest, raw={**sheet, "answers": " ".join(groups)}, clerk=second)
+    client.force_login(organizer)
+    html = client.get(
+        reverse("contest:paper_conflict", args=[contest.slug, SHEET["sheet_no"]])
+    ).content.decode()
+    assert "khác nhau ở câu 3" in html
+    assert html.count('<li class="differs">') == 1
+    assert "Xã An Thành" in html and ">an-thanh<" not in html
+    assert "09:30 02/06/2022" in html and "+00:00" not in html and "T02:30" not in html
