@@ -26,6 +26,8 @@ from contest.services.attempts import (
     attempt_start,
     attempt_submit,
     check_may_start,
+    prediction_clean,
+    prediction_save,
     round_current,
 )
 
@@ -125,6 +127,9 @@ def attempt_answer(request, pk):
     order the page last saw for the question and ``prior`` the page's own earlier
     changes not yet confirmed (see ``answer_save``). A write that arrives after a
     newer answer is answered 409 with the answer stored, which the page then shows.
+
+    The prediction travels the same way: ``{"prediction": "8123", "seq": 1712…}``, stored
+    in the order of arrival.
     """
     if rate_limited(request, "answer", limit=240, seconds=60):
         return JsonResponse(
@@ -133,15 +138,32 @@ def attempt_answer(request, pk):
     attempt = _own_attempt(request, pk)
     try:
         body = json.loads(request.body or b"{}")
-        position, seq = int(body["position"]), int(body.get("seq", 0))
-        answer = str(body.get("answer", ""))
+        seq = int(body.get("seq", 0))
         base = None if body.get("base") is None else int(body["base"])
         prior = [int(p) for p in body.get("prior") or []][-20:]
         if not all(0 <= v < 2**63 for v in (seq, base or 0, *prior)):
             raise ValueError("out of range")
+        if "prediction" in body:
+            position, answer = None, str(body["prediction"])[:40]
+        else:
+            position, answer = int(body["position"]), str(body.get("answer", ""))
     except (ValueError, KeyError, TypeError, AttributeError):
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:
+        if position is None:
+            value, order = prediction_save(
+                attempt=attempt, user=request.user, raw=answer, seq=seq, now=timezone.now()
+            )
+            shown = "" if value is None else str(value)
+            return JsonResponse(
+                {
+                    "ok": True,
+                    "prediction": value,
+                    "position": "prediction",
+                    "answer": shown,
+                    "seq": order,
+                }
+            )
         saved = answer_save(
             attempt=attempt,
             user=request.user,
@@ -209,14 +231,8 @@ def attempt_submit_view(request, pk):
         messages.error(request, _("Bạn gửi quá nhiều lần. Hãy chờ một phút rồi thử lại."))
         return redirect("contest:review", pk)
     attempt = _own_attempt(request, pk)
-    raw = request.POST.get("prediction", "").replace(".", "").replace(",", "").replace(" ", "")
-    prediction = None
-    if raw:
-        if not raw.isdigit() or len(raw) > 12:
-            messages.error(request, _("Số dự đoán phải là số nguyên không âm, ví dụ 8123."))
-            return redirect("contest:review", pk)
-        prediction = int(raw)
     try:
+        prediction = prediction_clean(request.POST.get("prediction", ""))
         attempt_submit(
             attempt=attempt,
             user=request.user,

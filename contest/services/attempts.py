@@ -258,10 +258,56 @@ def answer_save(
     )
 
 
+def prediction_clean(raw: str | int | None) -> int | None:
+    """The prediction as a whole number (``8.123``, ``8 123`` and ``8,123`` read as 8123).
+
+    Returns ``None`` for an empty answer; raises ``AttemptRefused`` for anything
+    that is not a non-negative whole number of at most 12 digits.
+    """
+    text = str(raw if raw is not None else "").strip()
+    for separator in (".", ",", " ", "\u00a0"):
+        text = text.replace(separator, "")
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        raise AttemptRefused(
+            _("Số dự đoán phải là số nguyên không âm, ví dụ 8123."), "bad_prediction"
+        )
+    return int(text)
+
+
+def prediction_save(
+    *, attempt: Attempt, user, raw: str, seq: int, now: datetime
+) -> tuple[int | None, int]:
+    """Save the prediction as it is typed, like an answer; returns (value kept, server order).
+
+    Stored in the order the server receives it (the attempt's write counter, never
+    the phone's clock: ``seq`` is only the phone's id of the change); refused once
+    the attempt is finished, under the same row lock as answers.
+    """
+    check_accepts_answers(attempt=attempt, user=user, now=now)
+    value = prediction_clean(raw)
+    with transaction.atomic():
+        order = _next_write(attempt)
+        if order is None:
+            raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
+        Attempt.objects.filter(pk=attempt.pk, status=_IN_PROGRESS).update(
+            prediction=value, prediction_seq=order
+        )
+    return value, order
+
+
 # --- submit -----------------------------------------------------------------------------
 
 
-def _finish(attempt: Attempt, *, status: str, submitted_at: datetime, now: datetime) -> Attempt:
+def _finish(
+    attempt: Attempt, *, status: str, submitted_at: datetime, now: datetime, **given
+) -> Attempt:
+    """Grade and close the attempt; ``given`` holds what the participant sent with a submit.
+
+    A finish without a submit (time out, the sweeper, the close) keeps the
+    prediction and essay already saved in the row, never the ones of a stale object.
+    """
     from contest.services.grading import grade_items, key_rules
 
     # Lock the attempt row first (callers hold a transaction): an autosave in flight
@@ -280,9 +326,7 @@ def _finish(attempt: Attempt, *, status: str, submitted_at: datetime, now: datet
         score=score,
         max_score=maximum,
         duration_seconds=max(0, int((end - attempt.started_at).total_seconds())),
-        prediction=attempt.prediction,
-        essay=attempt.essay,
-        submit_key=attempt.submit_key,
+        **given,
     )
     attempt.refresh_from_db()
     if updated:
@@ -315,17 +359,23 @@ def attempt_submit(
         raise AttemptRefused(
             _("Đã hết giờ làm bài. Bài của bạn đã được nộp tự động với các câu đã lưu."), "expired"
         )
+    if prediction is None:
+        # Typed on the attempt page and autosaved: the review form may leave it out.
+        prediction = Attempt.objects.filter(pk=attempt.pk).values_list("prediction", flat=True)[0]
     if attempt.contest.prediction_question and prediction is None:
         raise AttemptRefused(
             _("Hãy trả lời câu hỏi dự đoán trước khi nộp bài."), "prediction_missing"
         )
-    attempt.prediction, attempt.essay, attempt.submit_key = (
-        prediction,
-        essay[:5000],
-        submit_key[:64],
-    )
     with transaction.atomic():
-        return _finish(attempt, status=Attempt.Status.SUBMITTED, submitted_at=now, now=now)
+        return _finish(
+            attempt,
+            status=Attempt.Status.SUBMITTED,
+            submitted_at=now,
+            now=now,
+            prediction=prediction,
+            essay=essay[:5000],
+            submit_key=submit_key[:64],
+        )
 
 
 def attempt_finish_expired(*, attempt: Attempt, now: datetime) -> Attempt:
