@@ -149,8 +149,10 @@ class Attempt(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     prediction = models.PositiveBigIntegerField(null=True, blank=True)
-    # The client's sequence number of the last autosaved prediction (as for answers).
+    # The server's order of the stored prediction (from answers_written, as for answers).
     prediction_seq = models.BigIntegerField(default=0)
+    # The phone's id of the prediction stored (a retried request is recognized by it).
+    prediction_key = models.BigIntegerField(default=0)
     essay = models.TextField(blank=True)
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     # Points possible (the drawn questions, less any voided by a key correction).

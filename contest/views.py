@@ -128,8 +128,8 @@ def attempt_answer(request, pk):
     changes not yet confirmed (see ``answer_save``). A write that arrives after a
     newer answer is answered 409 with the answer stored, which the page then shows.
 
-    The prediction travels the same way: ``{"prediction": "8123", "seq": 1712…}``, stored
-    in the order of arrival.
+    The prediction travels the same way, under the same rules:
+    ``{"prediction": "8123", "seq": 1712…, "base": 9}``.
     """
     if rate_limited(request, "answer", limit=240, seconds=60):
         return JsonResponse(
@@ -151,29 +151,26 @@ def attempt_answer(request, pk):
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:
         if position is None:
-            value, order = prediction_save(
-                attempt=attempt, user=request.user, raw=answer, seq=seq, now=timezone.now()
+            saved = prediction_save(
+                attempt=attempt,
+                user=request.user,
+                raw=answer,
+                seq=seq,
+                base=base,
+                prior=prior,
+                now=timezone.now(),
             )
-            shown = "" if value is None else str(value)
-            return JsonResponse(
-                {
-                    "ok": True,
-                    "prediction": value,
-                    "position": "prediction",
-                    "answer": shown,
-                    "seq": order,
-                }
+        else:
+            saved = answer_save(
+                attempt=attempt,
+                user=request.user,
+                position=position,
+                answer=answer,
+                seq=seq,
+                base=base,
+                prior=prior,
+                now=timezone.now(),
             )
-        saved = answer_save(
-            attempt=attempt,
-            user=request.user,
-            position=position,
-            answer=answer,
-            seq=seq,
-            base=base,
-            prior=prior,
-            now=timezone.now(),
-        )
     except AttemptRefused as refused:
         status = 410 if refused.code in ("expired", "finished") else 400
         return JsonResponse(
@@ -185,6 +182,13 @@ def attempt_answer(request, pk):
         "seq": saved.seq,
         "saved_at": saved.saved_at.isoformat(),
     }
+    if position is None:
+        stored["prediction"] = int(saved.answer) if saved.answer else None
+    if saved.stale and position is None:
+        message = _("Số dự đoán đã được sửa ở máy khác hoặc thẻ khác; trang hiện số đã lưu.")
+        return JsonResponse(
+            {"ok": False, "stale": True, "code": "stale", "error": message, **stored}, status=409
+        )
     if saved.stale:
         message = _(
             "Câu %(n)s đã có câu trả lời mới hơn (từ máy khác hoặc thẻ khác); trang hiện đáp án đã lưu."

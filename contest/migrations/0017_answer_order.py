@@ -16,6 +16,11 @@ class Migration(migrations.Migration):
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
+            model_name='attempt',
+            name='prediction_key',
+            field=models.BigIntegerField(default=0),
+        ),
+        migrations.AddField(
             model_name='attemptquestion',
             name='answer_key',
             field=models.BigIntegerField(default=0),

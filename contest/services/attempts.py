@@ -35,7 +35,7 @@ class AttemptRefused(Exception):
 class Saved:
     """What is stored for a question after a write: ``seq`` is the server's order."""
 
-    position: int
+    position: int | str  # "prediction" for the prediction
     answer: str
     saved_at: datetime
     seq: int = 0
@@ -277,13 +277,19 @@ def prediction_clean(raw: str | int | None) -> int | None:
 
 
 def prediction_save(
-    *, attempt: Attempt, user, raw: str, seq: int, now: datetime
-) -> tuple[int | None, int]:
-    """Save the prediction as it is typed, like an answer; returns (value kept, server order).
+    *,
+    attempt: Attempt,
+    user,
+    raw: str,
+    seq: int,
+    now: datetime,
+    base: int | None = None,
+    prior: tuple[int, ...] | list[int] = (),
+) -> Saved:
+    """Save the prediction as it is typed, with the ordering rules of ``answer_save``.
 
-    Stored in the order the server receives it (the attempt's write counter, never
-    the phone's clock: ``seq`` is only the phone's id of the change); refused once
-    the attempt is finished, under the same row lock as answers.
+    Returns what is stored (``position`` is ``"prediction"``, ``answer`` the number
+    as text, ``seq`` the server's order); ``stale`` when a newer prediction is kept.
     """
     check_accepts_answers(attempt=attempt, user=user, now=now)
     value = prediction_clean(raw)
@@ -291,10 +297,27 @@ def prediction_save(
         order = _next_write(attempt)
         if order is None:
             raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
-        Attempt.objects.filter(pk=attempt.pk, status=_IN_PROGRESS).update(
-            prediction=value, prediction_seq=order
+        target = Attempt.objects.filter(pk=attempt.pk, status=_IN_PROGRESS)
+        if seq:
+            target = target.exclude(prediction_key=seq)  # a retry of what is stored
+        if base is not None:
+            target = target.filter(
+                Q(prediction_seq__lte=base) | Q(prediction_key__in=list(prior)[-20:])
+            )
+        if target.update(prediction=value, prediction_seq=order, prediction_key=seq):
+            shown = "" if value is None else str(value)
+            return Saved(position="prediction", answer=shown, saved_at=now, seq=order)
+        stored = Attempt.objects.values("prediction", "prediction_seq", "prediction_key").get(
+            pk=attempt.pk
         )
-    return value, order
+    kept = stored["prediction"]
+    return Saved(
+        position="prediction",
+        answer="" if kept is None else str(kept),
+        saved_at=now,
+        seq=stored["prediction_seq"],
+        stale=not (seq and stored["prediction_key"] == seq),
+    )
 
 
 # --- submit -----------------------------------------------------------------------------

@@ -102,7 +102,7 @@
     var position = positions[0];
     var item = queue[position];
     var body = position === "prediction"
-      ? { prediction: item.answer, seq: item.seq }
+      ? { prediction: item.answer, seq: item.seq, base: item.base, prior: item.prior || [] }
       : { position: Number(position), answer: item.answer, seq: item.seq,
           base: item.base, prior: item.prior || [] };
     fetch(root.dataset.answerUrl, {

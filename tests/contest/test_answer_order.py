@@ -141,3 +141,12 @@ def test_the_page_carries_the_server_order_of_each_answer(client, attempt):
     with time_machine.travel(DURING + timedelta(seconds=5), tick=False):
         page = client.get(reverse("contest:attempt", args=[attempt.pk])).content.decode()
     assert f'data-position="2" data-seq="{saved["seq"]}"' in page
+
+
+def test_the_prediction_is_kept_in_the_order_the_server_receives_it(client, attempt):
+    now_ms = int(DURING.timestamp() * 1000)
+    ahead = post(client, attempt, prediction="9000", seq=now_ms + 3_600_000)
+    fixed = post(client, attempt, prediction="8123", seq=now_ms)
+    assert ahead.json()["ok"] and fixed.json()["ok"] and fixed.json()["seq"] > ahead.json()["seq"]
+    attempt.refresh_from_db()
+    assert attempt.prediction == 8123
