@@ -27,7 +27,7 @@ pytestmark = [
 ]
 RESIDENTS = 200
 ANSWERS = 3  # then a correction of the first: 4 autosaves, a start and a submit each
-WORKERS, POOL_MAX = 2, 20  # bench.server starts 2 workers; DATABASE_POOL_MAX_SIZE default
+WORKERS, POOL_MAX = 2, 15  # bench.server starts 2 workers; DATABASE_POOL_MAX_SIZE default
 
 
 def test_two_hundred_residents_then_a_killed_worker_and_redis_down(tmp_path, settings):
