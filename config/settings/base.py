@@ -92,7 +92,7 @@ if env("DATABASE_URL", default=""):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
             "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=15),
-            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=30),
         }
         DATABASES["default"]["CONN_MAX_AGE"] = 0
     else:
