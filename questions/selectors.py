@@ -5,8 +5,16 @@ from django.db.models import Count, Q, QuerySet
 from questions.models import Bank, Question, QuestionVersion
 
 
-def banks_with_counts() -> QuerySet[Bank]:
-    return Bank.objects.annotate(
+def banks_for(*, user) -> QuerySet[Bank]:
+    """The banks ``user`` may open (``accounts.roles.user_may_use_bank``): own, or all for admins."""
+    if not user.is_authenticated or not user.is_active:
+        return Bank.objects.none()
+    return Bank.objects.all() if user.is_superuser else Bank.objects.filter(owners=user)
+
+
+def banks_with_counts(*, user) -> QuerySet[Bank]:
+    """The banks ``user`` may open, with their numbers of questions and topics."""
+    return banks_for(user=user).annotate(
         n_questions=Count("questions", filter=Q(questions__archived=False)),
         n_topics=Count("topics", distinct=True),
     )

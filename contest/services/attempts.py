@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.roles import user_may_enter
 from contest.models import Attempt, AttemptQuestion, Contest, Round
+from contest.permissions import user_sees_key
 from questions.models import LETTERS, Question, QuestionVersion
 
 _random = random.SystemRandom()
@@ -53,9 +53,13 @@ def check_may_start(*, contest: Contest, user, now: datetime) -> Round:
     current = round_current(contest=contest, now=now)
     if current is None:
         raise AttemptRefused(_("Cuộc thi đã đóng, không thể bắt đầu lượt thi mới."), "closed")
-    if not user_may_enter(user=user, contest=contest):
+    if user_sees_key(user=user, contest=contest):
         raise AttemptRefused(
-            _("Ban Tổ chức và người nhập phiếu của cuộc thi không được dự thi."), "staff"
+            _(
+                "Bạn xem được đáp án của cuộc thi này (Ban Tổ chức, người nhập phiếu hoặc "
+                "người quản lý ngân hàng câu hỏi) nên không được dự thi."
+            ),
+            "staff",
         )
     profile = getattr(user, "profile", None)
     if profile is None or not profile.full_name:

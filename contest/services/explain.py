@@ -100,6 +100,9 @@ REASONS = {
     "late_submission": gettext_lazy("nộp sau giờ đóng"),
     "missing_identity": gettext_lazy("thiếu họ tên hoặc cả số điện thoại lẫn CCCD"),
     "photocopy": gettext_lazy("phiếu photo"),
+    "staff": gettext_lazy(
+        "người xem được đáp án (Ban Tổ chức, người nhập phiếu, người quản lý ngân hàng câu hỏi) không được dự thi"
+    ),
 }
 
 

@@ -129,7 +129,10 @@ def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
     late_after = round.closes_at + timedelta(seconds=contest.grace_seconds)
     end_of_day, end_params = _end_of_postmark_day(contest, round)
     from accounts.models import Profile, User
+    from contest.permissions import key_viewer_sql
 
+    # People who can see the key (contest.permissions) are never ranked: reason "staff".
+    staff = key_viewer_sql(contest)
     attempt, user, profile = Attempt._meta.db_table, User._meta.db_table, Profile._meta.db_table
     paper = PaperEntry._meta.db_table
     online_person = "COALESCE(NULLIF(u.phone, ''), NULLIF(p.id_number, ''), '')"
@@ -141,7 +144,8 @@ def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
                COALESCE(a.max_score > 0 AND a.score = a.max_score, FALSE) AS full_marks,
                a.prediction AS prediction, a.duration_seconds AS duration,
                a.submitted_at AS submitted_at, u.date_joined AS registered_at,
-               CASE WHEN a.submitted_at > %s THEN 'late_submission'
+               CASE WHEN a.user_id IN ({staff["user_id"][0]}) THEN 'staff'
+                    WHEN a.submitted_at > %s THEN 'late_submission'
                     WHEN TRIM(COALESCE(p.full_name, '')) = '' OR {online_person} = ''
                     THEN 'missing_identity'
                     ELSE '' END AS reason
@@ -155,7 +159,10 @@ def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
                COALESCE(e.max_score > 0 AND e.score = e.max_score, FALSE),
                e.prediction, NULL,
                COALESCE(e.received_at, {end_of_day}), COALESCE(e.received_at, {end_of_day}),
-               CASE WHEN e.invalid_reason <> '' THEN e.invalid_reason
+               CASE WHEN (e.phone <> '' AND e.phone IN ({staff["phone"][0]}))
+                      OR (e.id_number <> '' AND e.id_number IN ({staff["id_number"][0]}))
+                    THEN 'staff'
+                    WHEN e.invalid_reason <> '' THEN e.invalid_reason
                     WHEN TRIM(e.full_name) = '' OR {paper_person} = '' THEN 'missing_identity'
                     WHEN e.postmark_date > %s THEN 'late_postmark'
                     ELSE '' END
@@ -163,11 +170,14 @@ def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
         WHERE e.round_id = %s
     """
     params = [
+        *staff["user_id"][1],
         ops.adapt_datetimefield_value(late_after),
         round.pk,
         Attempt.Status.IN_PROGRESS,
         *end_params,
         *end_params,
+        *staff["phone"][1],
+        *staff["id_number"][1],
         ops.adapt_datefield_value(_paper_deadline(contest, round)),
         round.pk,
     ]

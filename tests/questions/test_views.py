@@ -22,8 +22,10 @@ def organizer(client):
 
 
 @pytest.fixture
-def bank():
-    return Bank.objects.create(slug="cchc", title="Cải cách hành chính")
+def bank(organizer):
+    bank = Bank.objects.create(slug="cchc", title="Cải cách hành chính")
+    bank.owners.add(organizer)
+    return bank
 
 
 def question_post(**overrides):
@@ -60,6 +62,7 @@ def test_participants_cannot_open_the_question_bank(client, bank):
 
 
 def test_anonymous_visitors_are_sent_to_login(client, bank):
+    client.logout()
     response = client.get(reverse("questions:question_list", args=["cchc"]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
