@@ -131,6 +131,7 @@ def manage_results(request, slug: str):
             "events": ResultEvent.objects.filter(contest=contest).select_related("by")[:30],
             "blocks": blocks,
             "now": timezone.now(),
+            "answers_closed": contest.answers_closed(timezone.now()),
             "reason_text": reason_text,
             "corrections": corrections,
             "units": results[-1].unit_standings if results else [],

@@ -120,7 +120,7 @@ def attempt_start(*, contest: Contest, user, now: datetime) -> tuple[Attempt, bo
         round=current, user=user, status=Attempt.Status.IN_PROGRESS
     ).first()
     if existing is not None:
-        if existing.deadline + timedelta(seconds=contest.grace_seconds) > now:
+        if existing.accepts_until > now:
             return existing, False
         attempt_finish_expired(attempt=existing, now=now)
     used = Attempt.objects.filter(round=current, user=user).count()
@@ -179,7 +179,7 @@ def check_accepts_answers(*, attempt: Attempt, user, now: datetime) -> None:
         raise AttemptRefused(_("Lượt thi này không phải của bạn."), "not_yours")
     if attempt.status != Attempt.Status.IN_PROGRESS:
         raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
-    if now > attempt.deadline + timedelta(seconds=attempt.contest.grace_seconds):
+    if now > attempt.accepts_until:
         raise AttemptRefused(_("Đã hết giờ làm bài. Các câu đã lưu được nộp tự động."), "expired")
 
 
@@ -250,7 +250,7 @@ def attempt_submit(
         raise AttemptRefused(_("Lượt thi này không phải của bạn."), "not_yours")
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return attempt  # the first submit won; this one is a retry
-    if now > attempt.deadline + timedelta(seconds=attempt.contest.grace_seconds):
+    if now > attempt.accepts_until:
         attempt_finish_expired(attempt=attempt, now=now)
         raise AttemptRefused(
             _("Đã hết giờ làm bài. Bài của bạn đã được nộp tự động với các câu đã lưu."), "expired"
@@ -287,11 +287,7 @@ def attempts_sweep(*, now: datetime, contest: Contest | None = None, batch: int 
         )
         if contest is not None:
             overdue = overdue.filter(contest=contest)
-        chunk = [
-            a
-            for a in overdue[:batch]
-            if a.deadline + timedelta(seconds=a.contest.grace_seconds) < now
-        ]
+        chunk = [a for a in overdue[:batch] if a.accepts_until < now]
         if not chunk:
             return done
         for attempt in chunk:

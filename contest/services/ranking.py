@@ -19,7 +19,6 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -126,7 +125,7 @@ def _end_of_postmark_day(contest: Contest, round: Round) -> tuple[str, list]:
 def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
     """Every finished entry of the round with its person and, if invalid, why."""
     ops = connection.ops
-    late_after = round.closes_at + timedelta(seconds=contest.grace_seconds)
+    late_after = round.closes_at + contest.grace
     end_of_day, end_params = _end_of_postmark_day(contest, round)
     from accounts.models import Profile, User
     from contest.permissions import key_viewer_sql
@@ -347,9 +346,10 @@ def rank_round(
     """
     from contest.services.grading import grade_round, key_rules
 
-    if final and timezone.now() < round.closes_at:
+    if final and not contest.answers_closed(timezone.now(), round):
         raise RankingError(
-            "vòng thi chưa đóng: chỉ xếp hạng tạm được; kết quả chính thức sau giờ đóng."
+            "vòng thi chưa đóng hoặc còn trong thời gian ân hạn nhận câu trả lời: chỉ xếp "
+            "hạng tạm được; kết quả chính thức sau đó."
         )
     clock = _Clock(f"rank {contest.slug} round {round.number}")
     grade_round(round, only_ungraded=True)

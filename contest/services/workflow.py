@@ -86,6 +86,10 @@ def results_publish(
     results = latest_results(contest)
     if not results:
         raise WorkflowRefused("chưa có kết quả: hãy chấm và xếp hạng trước.")
+    if not all(contest.answers_closed(now, result.round) for result in results):
+        raise WorkflowRefused(
+            "vòng thi còn nhận câu trả lời (giờ đóng cộng thời gian ân hạn); hãy công bố sau đó."
+        )
     missing = unverified_winners(contest, results)
     if missing:
         raise WorkflowRefused(
