@@ -308,10 +308,27 @@ def results_page(request, slug: str):
     )
 
 
+def _is_mine(row: ResultRow, user) -> bool:
+    """One's own attempt, or a paper sheet bearing one's verified phone.
+
+    A citizen id typed in a profile is not proof of anything: a sheet matched only by
+    its CCCD is never shown here (the committee answers such a participant itself).
+    """
+    if row.attempt_id is not None:
+        return row.attempt is not None and row.attempt.user_id == user.pk
+    return bool(
+        row.paper is not None
+        and user.phone
+        and user.phone_verified
+        and row.paper.phone == user.phone
+    )
+
+
 @login_required
 def my_result(request, slug: str):
     contest = get_object_or_404(Contest, slug=slug)
     profile = getattr(request.user, "profile", None)
+    # The person keys narrow the search (indexed); _is_mine decides.
     keys = [k for k in (request.user.phone, profile and profile.id_number) if k]
     items = []
     for result in _published(contest):
@@ -321,7 +338,8 @@ def my_result(request, slug: str):
             .select_related("paper", "attempt")
         )
         for row in found.order_by("rank"):
-            items.append({"result": result, "row": row, "why": explain(result, row)})
+            if _is_mine(row, request.user):
+                items.append({"result": result, "row": row, "why": explain(result, row)})
     return render(
         request,
         "contest/my_result.html",
