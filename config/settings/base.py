@@ -254,12 +254,29 @@ SITE_CONTACT = env(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "client_errors_without_traceback": {
+            "()": "config.logfilters.ClientErrorsWithoutTraceback",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "server_errors": {
+            "class": "logging.StreamHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "loggers": {
         "cuocthi": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-        # 500s with their tracebacks, in production too (Django's default only mails them,
-        # to ADMINS nobody sets); 4xx warnings stay out of the log.
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
-        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # 500s with their tracebacks go to the console in production too (Django's own
+        # handlers print them only with DEBUG and otherwise mail ADMINS, which nobody sets).
+        "django.request": {
+            "handlers": ["server_errors"],
+            "filters": ["client_errors_without_traceback"],
+        },
     },
 }
+# The site's own page for a form sent with a stale security token.
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"

@@ -30,7 +30,7 @@ def owners_from_contests(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contest", "0012_result_rows_without_fk_checks"),
+        ("contest", "0015_resident_prediction_and_ceremony"),
         ("questions", "0002_bank_owners"),
     ]
 

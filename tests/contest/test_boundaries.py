@@ -17,6 +17,7 @@ from contest.services.definition import ContestInvalid, contest_import
 from contest.services.paper import paper_import
 from contest.services.ranking import contest_rank
 from questions.models import Bank
+from tests.contest.test_organizer_pages import form_data
 from tests.factories import ProfileFactory, UserFactory, contest_json, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db
@@ -120,28 +121,10 @@ def test_the_operators_command_may_use_any_bank(tmp_path, world):
 def test_new_with_a_taken_slug_never_overwrites_another_organizers_contest(client, world):
     contest, _editor, _organizer = world
     stranger = organizer_account()
-    make_bank_with_topics(slug="rieng").owners.add(stranger)
     client.force_login(stranger)
-    response = client.post(
-        reverse("contest:manage_new"),
-        {
-            "slug": contest.slug,
-            "title": "Tên bị ghi đè",
-            "organizer": "Kẻ lạ",
-            "timezone": "Asia/Ho_Chi_Minh",
-            "opens_at": "2023-05-24T16:00",
-            "closes_at": "2023-06-09T16:00",
-            "channels": ["online"],
-            "attempt_time_limit_minutes": "30",
-            "max_attempts": "1",
-            "counted_attempt": "best",
-            "bank": "rieng",
-            "draw": "Thể chế: 1",
-            "tie_break": "score",
-            "prizes": "Giải Nhất: 1",
-            "grace_seconds": "30",
-        },
-    )
+    make_bank_with_topics(slug="rieng", topics=(("Thể chế", 8),)).owners.add(stranger)
+    data = form_data(slug=contest.slug, title="Tên bị ghi đè", bank="rieng")
+    response = client.post(reverse("contest:manage_new"), data)
     assert response.status_code == 200
     assert "đã được dùng cho một cuộc thi khác" in response.content.decode()
     contest.refresh_from_db()
@@ -168,3 +151,19 @@ def test_import_contest_still_refuses_scoring_changes_once_entries_exist(tmp_pat
     with pytest.raises(Exception, match="lỗi; không ghi gì"):
         call_command("import_contest", str(path), stderr=err)
     assert "max_attempts: không sửa được" in err.getvalue()
+
+
+def test_the_contest_form_offers_and_accepts_only_ones_own_banks(client, world):
+    stranger = organizer_account()
+    make_bank_with_topics(slug="rieng", topics=(("Thể chế", 8),)).owners.add(stranger)
+    client.force_login(stranger)
+    page = client.get(reverse("contest:manage_new")).content.decode()
+    assert 'value="rieng"' in page and 'value="cchc"' not in page
+    response = client.post(reverse("contest:manage_new"), form_data(slug="moi-2023", bank="cchc"))
+    assert response.status_code == 200 and not Contest.objects.filter(slug="moi-2023").exists()
+    assert (
+        client.post(
+            reverse("contest:manage_new"), form_data(slug="moi-2023", bank="rieng")
+        ).status_code
+        == 302
+    )
