@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -65,6 +66,7 @@ def _winners(result: Result) -> list[dict]:
         .exclude(prize="")
         .order_by("rank")
         .values("rank", "full_name", "unit__name", "score", "prize", "person", "channel")
+        .annotate(maximum=Coalesce("attempt__max_score", "paper__max_score"))
     )
     rows = list(rows)
     for row in rows:
@@ -290,6 +292,8 @@ def results_page(request, slug: str):
         {
             "result": r,
             "winners": _winners(r),
+            "all_revealed": r.revealed is not None
+            and r.revealed >= r.rows.exclude(prize="").count(),
             "stats": _stats(r),
             "rounds": len(results) > 1,
             "chain": criteria_text(r.tie_break),
@@ -326,7 +330,15 @@ def my_result(request, slug: str):
             .select_related("paper", "attempt")
         )
         for row in found.order_by("rank"):
-            items.append({"result": result, "row": row, "why": explain(result, row)})
+            entry = row.attempt or row.paper
+            items.append(
+                {
+                    "result": result,
+                    "row": row,
+                    "why": explain(result, row),
+                    "maximum": entry.max_score if entry else None,
+                }
+            )
     return render(
         request,
         "contest/my_result.html",
@@ -375,28 +387,45 @@ def manage_ceremony(request, slug: str):
     """The projector page: reveal the prizes one by one, lowest first."""
     from contest.services.ceremony import (
         CeremonyError,
+        ceremony_end,
         ceremony_result,
         ceremony_reveal_next,
         ceremony_start,
+        check_ceremony_may_start,
         revealed_payloads,
     )
 
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
     if request.method == "POST":
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") == "start":
+            if action == "start":
                 ceremony_start(contest=contest)
+            elif action == "end":
+                ceremony_end(contest=contest)
             else:
                 ceremony_reveal_next(contest=contest)
         except CeremonyError as error:
             messages.error(request, str(error))
         return redirect("contest:manage_ceremony", slug=slug)
     result = ceremony_result(contest)
+    refusal = None
+    if result is not None and result.revealed is None:
+        try:
+            check_ceremony_may_start(contest=contest, now=timezone.now())
+        except CeremonyError as error:
+            refusal = str(error)
     reveals = revealed_payloads(contest)
     total = result.rows.exclude(prize="").count() if result else 0
     return render(
         request,
         "contest/manage_ceremony.html",
-        {"contest": contest, "result": result, "reveals": reveals, "total": total},
+        {
+            "contest": contest,
+            "result": result,
+            "reveals": reveals,
+            "total": total,
+            "refusal": refusal,
+        },
     )

@@ -7,6 +7,7 @@ from contest.criteria import criteria_text  # noqa: F401  (re-exported for the p
 from contest.invalid_reasons import reason_label
 from contest.models import Result, ResultRow
 from contest.services.ranking import lot_digest
+from contest.timeparse import duration_text
 
 
 def _score(value) -> str:
@@ -40,7 +41,7 @@ def _pair(result: Result, criterion: str, mine: ResultRow, theirs: ResultRow) ->
         def took(row):
             if row.duration_seconds is None:
                 return _("làm trên giấy, không tính thời gian (xếp sau bài trực tuyến)")
-            return _("%(s)s giây") % {"s": row.duration_seconds}
+            return duration_text(row.duration_seconds)
 
         return _(
             "bằng điểm và dự đoán; thời gian làm bài của bạn: %(mine)s, của họ: %(theirs)s"
