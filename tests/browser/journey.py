@@ -1,9 +1,15 @@
 """What the journey tests share: screenshots under a folder the test names, axe-core checks,
-and logging in through the real login page."""
+and logging in through the real login page.
 
+With ``CUOCTHI_DOC_SHOTS=1`` the journeys also write the small screenshots of
+docs/organizers.md into docs/img/ (``Journey.doc``).
+"""
+
+import os
 from pathlib import Path
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
 PASSWORD = "mat-khau-9x!"  # tests.factories.UserFactory's password
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
@@ -28,6 +34,22 @@ class Journey:
         if check:
             self.axe(page, label)
         return path
+
+    def doc(self, target, name: str, *, height: int = 1400) -> None:
+        """A small PNG for the guide: ``target`` is a page or a locator; top ``height`` px kept."""
+        if not os.environ.get("CUOCTHI_DOC_SHOTS"):
+            return
+        import io
+
+        from PIL import Image
+
+        image = Image.open(io.BytesIO(target.screenshot()))
+        image = image.crop((0, 0, image.width, min(image.height, height)))
+        if image.width > 720:
+            image = image.resize((720, round(image.height * 720 / image.width)), Image.LANCZOS)
+        image = image.convert("RGB").quantize(colors=96, method=Image.Quantize.MEDIANCUT)
+        DOC_IMAGES.mkdir(exist_ok=True)
+        image.save(DOC_IMAGES / f"{name}.png", optimize=True)
 
     def axe(self, page, label: str) -> None:
         from axe_playwright_python.sync_playwright import Axe

@@ -94,6 +94,7 @@ def test_two_clerks_key_the_same_sheets_and_the_organizer_reconciles_and_correct
     assert "Xã An Thành" in boss.locator("dl.compare").inner_text()
     assert fits_width(boss), "the reconciliation page scrolls sideways at 360 px"
     journey.shot(boss, "organizer-reconciliation-360")
+    journey.doc(boss, "clerks-reconciliation-360", height=1500)
     boss.fill("#id_answers", "BBCBB")  # the original sheet says C
     boss.click("form.card button[type=submit]")
     boss.wait_for_load_state()

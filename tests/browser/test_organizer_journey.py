@@ -79,6 +79,7 @@ def test_an_organizer_runs_a_whole_contest_from_the_pages(live_server, browser):
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
     journey.shot(page, "bank-import-preview")
+    journey.doc(page, "organizer-01-bank-import")
     page.click("button[name=confirm]")
     page.wait_for_load_state()
     assert Question.objects.filter(bank__slug="cchc-moi").count() == 6
@@ -127,6 +128,9 @@ def test_an_organizer_runs_a_whole_contest_from_the_pages(live_server, browser):
     for i in (3, 4):
         page.select_option(f"#id_tie_break_{i}", "")
     journey.shot(page, "contest-form-filled")
+    journey.doc(page.locator("fieldset.rows").nth(0), "organizer-02-tie-break")
+    journey.doc(page.locator("fieldset.rows").nth(1), "organizer-03-prizes")
+    journey.doc(page.locator("fieldset.rows").nth(3), "organizer-04-rounds")
     page.click("form.contest-form > button[type=submit]")
     page.wait_for_load_state()
     assert "Đã lưu cuộc thi." in page.content(), page.inner_text("main")[:2000]
@@ -147,6 +151,7 @@ def test_an_organizer_runs_a_whole_contest_from_the_pages(live_server, browser):
     attempt_start(contest=contest, user=still, now=timezone.now())
     page.goto(f"{base}/manage/cchc-tuan/live/")
     journey.shot(page, "dashboard")
+    journey.doc(page, "organizer-05-dashboard", height=900)
 
     # 4. Closing from the pages, after a confirmation.
     mobile.goto(f"{base}/manage/cchc-tuan/")
@@ -155,6 +160,7 @@ def test_an_organizer_runs_a_whole_contest_from_the_pages(live_server, browser):
     mobile.wait_for_load_state()
     assert "1 lượt thi đang làm sẽ được nộp tự động" in mobile.content()
     journey.shot(mobile, "close-confirmation-360")
+    journey.doc(mobile, "organizer-06-close-360")
     mobile.click("main form button[type=submit]")
     mobile.wait_for_load_state()
     assert "Đã đóng cuộc thi" in mobile.content()
@@ -174,6 +180,7 @@ def test_an_organizer_runs_a_whole_contest_from_the_pages(live_server, browser):
         form.locator("button[type=submit]").click()
         page.wait_for_load_state()
     journey.shot(page, "ranked-and-checked")
+    journey.doc(page, "organizer-07-ranked", height=1500)
     until = timezone.localtime(timezone.now()) + timedelta(days=2)
     page.fill("#objections-until", until.strftime(LOCAL))
     page.click("button:has-text('Công bố kết quả tạm')")
@@ -184,6 +191,7 @@ def test_an_organizer_runs_a_whole_contest_from_the_pages(live_server, browser):
     mobile.goto(f"{base}/contests/cchc-tuan/results/")
     assert "Đây là kết quả tạm thời" in mobile.content()
     journey.shot(mobile, "public-provisional-360")
+    journey.doc(mobile, "organizer-08-provisional-360", height=1100)
 
     # 6. After the objection window: final results, the ceremony, the exports.
     with time_machine.travel(until + timedelta(minutes=5), tick=True):
@@ -194,6 +202,7 @@ def test_an_organizer_runs_a_whole_contest_from_the_pages(live_server, browser):
         assert "Kết quả đã chốt chính thức" in page.content(), page.inner_text("main")[:1500]
         assert page.locator("text=Chấm và xếp hạng tạm").count() == 0
         journey.shot(page, "final-results")
+        journey.doc(page, "organizer-09-final", height=700)
         page.goto(f"{base}/manage/cchc-tuan/ceremony/")
         journey.shot(page, "ceremony-ready")
         page.click("text=Bắt đầu lễ trao giải")
@@ -201,7 +210,9 @@ def test_an_organizer_runs_a_whole_contest_from_the_pages(live_server, browser):
         while page.locator("text=Công bố giải tiếp theo").count():
             page.click("text=Công bố giải tiếp theo")
             page.wait_for_load_state()
+        assert "Đã công bố 3/3 giải" in page.content()
         journey.shot(page, "ceremony-last-reveal")
+        journey.doc(page, "organizer-10-ceremony", height=600)
         if page.locator("text=Kết thúc lễ trao giải").count():
             page.click("text=Kết thúc lễ trao giải")
             page.wait_for_load_state()
