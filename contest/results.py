@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.identity import id_birth_year_warning
 from contest.exports import certificates_pdf, results_csv, results_xlsx, winners_pdf
 from contest.jobs import job_create
 from contest.models import Contest, KeyCorrection, Result, ResultEvent, ResultRow, WinnerCheck
@@ -110,7 +111,7 @@ def manage_results(request, slug: str):
     for row in (
         ResultRow.objects.filter(result__in=results)
         .exclude(prize="")
-        .select_related("result__round", "unit")
+        .select_related("result__round", "unit", "paper")
         .order_by("result__round__number", "rank")
     ):
         check = checks.get(row.person)
@@ -118,6 +119,9 @@ def manage_results(request, slug: str):
             {
                 "row": row,
                 "check": check,
+                "warning": id_birth_year_warning(row.paper.id_number, row.paper.birth_year)
+                if row.paper
+                else "",
                 "items": [
                     (key, label, bool(check and check.checks.get(key)))
                     for key, label in WinnerCheck.ITEMS
@@ -137,6 +141,7 @@ def manage_results(request, slug: str):
             "corrections": corrections,
             "units": results[-1].unit_standings if results else [],
             "stale": stale,
+            "final": bool(results) and all(r.final for r in results),
             "actions": KeyCorrection.Action.choices,
         },
     )
@@ -255,18 +260,19 @@ def manage_export(request, slug: str, kind: str):
     if not results:
         raise Http404(_("Cuộc thi chưa được xếp hạng."))
     if kind == "csv":
-        data, mime = results_csv(results), "text/csv; charset=utf-8"
+        data, mime, name = results_csv(results), "text/csv; charset=utf-8", "ket-qua"
     elif kind == "xlsx":
-        data = results_xlsx(results)
+        data, name = results_xlsx(results), "ket-qua"
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif kind == "pdf":
-        data, mime = winners_pdf(contest, results), "application/pdf"
+        data, mime, name = winners_pdf(contest, results), "application/pdf", "danh-sach-dat-giai"
     elif kind == "certificates":
-        data, mime, kind = certificates_pdf(contest, results), "application/pdf", "pdf"
+        data, mime, name = certificates_pdf(contest, results), "application/pdf", "giay-chung-nhan"
+        kind = "pdf"
     else:
         raise Http404
     response = HttpResponse(data, content_type=mime)
-    name = f"ket-qua-{contest.slug}.{kind}"
+    name = f"{name}-{contest.slug}.{kind}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
