@@ -63,6 +63,7 @@ class Command(BaseCommand):
         finished = self._finished_contest(bank, now)
         entries = demo_entries(finished)
         organizer = User.objects.get(phone="0900000002")
+        bank.owners.add(organizer)  # the demo bank belongs to the demo organizer
         for contest in (open_contest, finished):
             ContestMembership.objects.get_or_create(
                 contest=contest, user=organizer, role="organizer"
