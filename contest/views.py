@@ -25,6 +25,7 @@ from contest.services.attempts import (
     answer_save,
     attempt_start,
     attempt_submit,
+    attempts_finish_overdue,
     check_may_start,
     prediction_clean,
     prediction_save,
@@ -42,6 +43,7 @@ def contest_detail(request, slug: str):
     now = timezone.now()
     refusal = None
     if request.user.is_authenticated:
+        attempts_finish_overdue(user=request.user, now=now)
         try:
             check_may_start(contest=contest, user=request.user, now=now)
         except AttemptRefused as refused:
@@ -237,6 +239,7 @@ def attempt_receipt(request, pk):
 @login_required
 def my_entries(request):
     now = timezone.now()
+    attempts_finish_overdue(user=request.user, now=now)
     attempts = list(attempts_of(user=request.user))
     contests = {a.contest_id: a.contest for a in attempts}
     closed = {pk for pk, contest in contests.items() if contest.answers_closed(now)}

@@ -318,6 +318,23 @@ def attempt_finish_expired(*, attempt: Attempt, now: datetime) -> Attempt:
         )
 
 
+def attempts_finish_overdue(*, user, now: datetime) -> int:
+    """Finish this person's attempts whose time (and grace) is over; returns how many.
+
+    Pages that list a person's attempts call it first, so they never show an
+    attempt as still running after its time is up (the sweeper may not have run yet).
+    """
+    overdue = Attempt.objects.filter(
+        user=user, status=Attempt.Status.IN_PROGRESS, deadline__lt=now
+    ).select_related("contest")
+    finished = 0
+    for attempt in overdue:
+        if attempt.deadline + timedelta(seconds=attempt.contest.grace_seconds) < now:
+            attempt_finish_expired(attempt=attempt, now=now)
+            finished += 1
+    return finished
+
+
 def attempts_sweep(*, now: datetime, contest: Contest | None = None, batch: int = 500) -> int:
     """Finish every attempt still open past its deadline plus grace; returns how many."""
     done = 0
