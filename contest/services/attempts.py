@@ -329,7 +329,7 @@ def attempts_finish_overdue(*, user, now: datetime) -> int:
     ).select_related("contest")
     finished = 0
     for attempt in overdue:
-        if attempt.deadline + timedelta(seconds=attempt.contest.grace_seconds) < now:
+        if attempt.accepts_until < now:
             attempt_finish_expired(attempt=attempt, now=now)
             finished += 1
     return finished
