@@ -28,7 +28,12 @@ from contest.paperform import (
     question_sheet_cached,
     question_sheet_pdf,
 )
-from contest.reconciliation import differing_questions, keying_initial, keyings_compare
+from contest.reconciliation import (
+    correction_changes,
+    differing_questions,
+    keying_initial,
+    keyings_compare,
+)
 from contest.services.paper import (
     KEYED_FIELDS,
     KeyingRefused,
@@ -353,9 +358,8 @@ def paper_sheet(request, slug: str, sheet_no: str):
     contest = _contest_for(request, slug, organizer=True)
     entry = get_object_or_404(PaperEntry, contest=contest, sheet_no=sheet_no)
     current = entry_canonical(entry)
-    initial = {
-        k: ("" if current.get(k) is None else current.get(k)) for k in KEYED_FIELDS if k in current
-    }
+    fields = [k for k in KEYED_FIELDS if k in current]
+    initial = keying_initial(contest=contest, data=current, fields=fields)
     initial["sheet_no"] = sheet_no
     form = KeyForm(request.POST or None, initial=initial)
     reason = request.POST.get("reason", "")
@@ -377,7 +381,15 @@ def paper_sheet(request, slug: str, sheet_no: str):
             form,
             entry=entry,
             receipt=receipt,
-            corrections=entry.corrections.select_related("by"),
+            corrections=[
+                {
+                    "correction": c,
+                    "changes": correction_changes(
+                        contest=contest, before=c.before, after=c.after, labels=FIELD_LABELS
+                    ),
+                }
+                for c in entry.corrections.select_related("by")
+            ],
             reason=reason,
             labels=FIELD_LABELS,
         ),
