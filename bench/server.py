@@ -58,7 +58,7 @@ def uvicorn(env: dict[str, str], *options: str, processes: list | None = None, l
     if processes is not None:
         processes.append(server)
     try:
-        for _ in range(100):
+        for _ in range(600):  # up to a minute: a loaded machine imports Django slowly
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break

@@ -76,7 +76,7 @@ def _server(redis_url: str, log):
         stdout=subprocess.DEVNULL,
         stderr=log,
     )
-    for _ in range(100):
+    for _ in range(600):  # up to a minute: a loaded machine imports Django slowly
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break
