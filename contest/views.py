@@ -97,7 +97,7 @@ def attempt_page(request, pk):
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("contest:receipt", attempt.pk)
     now = timezone.now()
-    if now > attempt.deadline + timezone.timedelta(seconds=attempt.contest.grace_seconds):
+    if now > attempt.accepts_until:
         from contest.services.attempts import attempt_finish_expired
 
         attempt_finish_expired(attempt=attempt, now=now)
@@ -221,7 +221,8 @@ def attempt_receipt(request, pk):
     attempt = _own_attempt(request, pk)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("contest:attempt", pk)
-    closed = timezone.now() >= attempt.contest.closes_at
+    # The key only once no attempt of anyone can still save an answer.
+    closed = attempt.contest.answers_closed(timezone.now())
     items = attempt_items(attempt=attempt) if closed else []
     return render(
         request,
@@ -239,8 +240,13 @@ def attempt_receipt(request, pk):
 def my_entries(request):
     now = timezone.now()
     attempts_finish_overdue(user=request.user, now=now)
+    attempts = list(attempts_of(user=request.user))
+    contests = {a.contest_id: a.contest for a in attempts}
+    closed = {pk for pk, contest in contests.items() if contest.answers_closed(now)}
     return render(
-        request, "contest/my_entries.html", {"attempts": attempts_of(user=request.user), "now": now}
+        request,
+        "contest/my_entries.html",
+        {"attempts": attempts, "now": now, "closed": closed},
     )
 
 

@@ -221,6 +221,37 @@ def test_only_this_contests_organizers_may_correct_the_key(client, contest):
     assert response.status_code == 403 and not KeyCorrection.objects.exists()
 
 
+def _published_final(contest):
+    from django.core.management import call_command
+
+    call_command("rank_contest", contest.slug, "--final", stdout=None)
+    Result.objects.update(published_at="2022-06-20T10:00+07:00")
+
+
+def test_a_cccd_typed_in_a_profile_does_not_show_someone_elses_paper_result(client, contest):
+    from tests.factories import ProfileFactory
+
+    _published_final(contest)
+    # Lê Thị Dung's sheet bears only her CCCD; someone else types it into their profile.
+    intruder = ProfileFactory(id_number="079185000123", full_name="Kẻ Mạo Danh").user
+    client.force_login(intruder)
+    html = client.get(reverse("contest:my_result", args=[contest.slug])).content.decode()
+    assert "P-2" not in html and "Hạng <strong>" not in html
+
+
+def test_a_paper_sheet_is_shown_to_the_account_with_its_verified_phone_only(client, contest):
+    from tests.factories import ProfileFactory
+
+    _published_final(contest)
+    unverified = ProfileFactory(user=UserFactory(phone="0905000003", phone_verified=False)).user
+    client.force_login(unverified)
+    url = reverse("contest:my_result", args=[contest.slug])
+    assert "P-1" not in client.get(url).content.decode()
+    unverified.phone_verified = True
+    unverified.save()
+    assert "P-1" in client.get(url).content.decode()
+
+
 def test_the_organizers_results_page_names_criteria_and_reasons_in_vietnamese(client, contest):
     client.force_login(organizer_of(contest))
     client.post(reverse("contest:manage_rank", args=[contest.slug]))
