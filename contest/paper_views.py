@@ -8,8 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -37,9 +36,16 @@ from contest.services.paper import (
     paper_reconcile,
     paper_versions,
 )
+from contest.uploads import (
+    SCAN_MAX_BYTES,
+    UPLOAD_MAX_BYTES,
+    pending_upload_create,
+    pending_upload_find,
+    scan_content_type,
+    scan_verify,
+)
 from questions.importers.base import FileRejected
 
-SCAN_MAX_BYTES = 10 * 1024 * 1024
 INVALID_REASONS = [
     ("", gettext_lazy("— hợp lệ —")),
     ("photocopy", gettext_lazy("photocopy: phiếu photo")),
@@ -103,19 +109,7 @@ class ReceiveForm(forms.Form):
             return None
         if scan.size > SCAN_MAX_BYTES:
             raise ValidationError(_("Tệp quá lớn: tối đa 10 MB."))
-        head = scan.read(5)
-        scan.seek(0)
-        if head == b"%PDF-":
-            return scan
-        from questions.images import image_normalize
-
-        try:
-            normalized = image_normalize(scan)
-        except ValidationError as error:
-            raise ValidationError(
-                _("Tệp không phải ảnh hay PDF đọc được: %(e)s") % {"e": error.messages[0]}
-            ) from error
-        return ContentFile(normalized.full.read(), name="scan.jpg")
+        return scan_verify(scan)
 
 
 class KeyForm(forms.Form):
@@ -210,7 +204,12 @@ def paper_home(request, slug: str):
             "organizer": organizer,
             "questions": questions,
             "setup_error": setup_error,
-            "recent": PaperReceipt.objects.filter(contest=contest).order_by("-created_at")[:10],
+            "register": Paginator(
+                PaperReceipt.objects.filter(contest=contest)
+                .select_related("received_by")
+                .order_by("-created_at", "-pk"),
+                100,
+            ).get_page(request.GET.get("page")),
         },
     )
 
@@ -380,16 +379,17 @@ def paper_upload(request, slug: str):
 
     contest = _contest_for(request, slug)
     context = {"contest": contest}
-    if request.method == "POST" and request.POST.get("stored"):
-        path = request.POST["stored"]
-        if not path.startswith(f"paper-uploads/{contest.pk}/") or not default_storage.exists(path):
+    scope = f"paper:{contest.pk}"
+    if request.method == "POST" and "upload" in request.POST:
+        pending = pending_upload_find(pk=request.POST["upload"], owner=request.user, scope=scope)
+        if pending is None:
             messages.error(request, _("Tệp tải lên đã hết hạn; hãy tải lên lại."))
             return redirect("contest:paper_upload", slug=slug)
         job = job_create(kind="paper_import", owner=request.user, total=3)
         paper_import_task.enqueue(
             job_id=str(job.pk),
             contest_id=contest.pk,
-            path=path,
+            upload_id=str(pending.pk),
             partial=request.POST.get("partial") == "1",
             user_id=request.user.pk,
         )
@@ -399,7 +399,7 @@ def paper_upload(request, slug: str):
         kind = upload.name.rsplit(".", 1)[-1].lower() if upload else ""
         if upload is None or kind not in ("csv", "xlsx"):
             context["error"] = _("Hãy chọn tệp .csv hoặc .xlsx.")
-        elif upload.size > 20 * 1024 * 1024:
+        elif upload.size > UPLOAD_MAX_BYTES:
             context["error"] = _("Tệp quá lớn: tối đa 20 MB.")
         else:
             data = upload.read()
@@ -415,12 +415,34 @@ def paper_upload(request, slug: str):
             except (FileRejected, PaperSetupError) as error:
                 context["error"] = str(error)
             else:
-                stored = default_storage.save(
-                    f"paper-uploads/{contest.pk}/{timezone.now():%Y%m%d%H%M%S}.{kind}",
-                    ContentFile(data),
+                pending = pending_upload_create(
+                    owner=request.user, scope=scope, data=data, filename=upload.name, format=kind
                 )
-                context.update({"report": report, "stored": stored, "filename": upload.name})
+                context.update({"report": report, "upload": pending.pk, "filename": upload.name})
     return render(request, "contest/paper_upload.html", context)
+
+
+@login_required
+def paper_scan(request, slug: str, sheet_no: str):
+    """A sheet's scan, to this contest's clerks and organizers only; images inline, else a download."""
+    from django.http import Http404
+    from django_sendfile import sendfile
+
+    contest = _contest_for(request, slug)
+    receipt = get_object_or_404(PaperReceipt, contest=contest, sheet_no=sheet_no)
+    if not receipt.scan:
+        raise Http404(_("Phiếu này chưa có ảnh chụp."))
+    content_type, inline, extension = scan_content_type(receipt.scan.name)
+    response = sendfile(
+        request,
+        receipt.scan.path,
+        attachment=not inline,
+        attachment_filename=f"phieu-{sheet_no}.{extension}",
+        mimetype=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

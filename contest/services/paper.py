@@ -561,8 +561,17 @@ def next_sheet_no(contest: Contest) -> str:
 
 
 def paper_receive(*, contest: Contest, postmark_date: date, received_at: datetime, scan, user):
-    """Register an arriving sheet; returns the receipt with its new ``sheet_no``."""
+    """Register an arriving sheet; returns the receipt with its new ``sheet_no``.
+
+    ``scan`` (a file, or a ``VerifiedScan``) is checked by its content and stored privately
+    under a random name (``contest.uploads.scan_store``); a scan that is not a readable image
+    or PDF raises ``ValidationError`` and nothing is registered.
+    """
     from contest.models import PaperReceipt
+    from contest.uploads import scan_store, scan_verify
+
+    if scan is not None:
+        scan = scan_verify(scan)
 
     with transaction.atomic():
         receipt = PaperReceipt(
@@ -573,7 +582,7 @@ def paper_receive(*, contest: Contest, postmark_date: date, received_at: datetim
             received_by=user,
         )
         if scan is not None:
-            receipt.scan.save(scan.name, scan, save=False)
+            scan_store(receipt=receipt, scan=scan)
         receipt.save()
     events.entries_changed(contest_id=contest.pk)
     return receipt

@@ -170,8 +170,8 @@ def test_upload_previews_then_imports_in_the_background(client, contest):
     preview = client.post(url, {"file": SimpleUploadedFile("s.csv", csv)}).content.decode()
     assert "row 3: answers: có 3 câu trả lời, phiếu có 5 câu" in preview
     assert not PaperEntry.objects.exists()
-    stored = preview.split('name="stored" value="')[1].split('"')[0]
-    response = client.post(url, {"stored": stored, "partial": "1"})
+    upload = preview.split('name="upload" value="')[1].split('"')[0]
+    response = client.post(url, {"upload": upload, "partial": "1"})
     job = BackgroundJob.objects.get(kind="paper_import")
     assert response.url == reverse("contest:job", args=[job.pk]) and job.status == "done"
     assert list(PaperEntry.objects.values_list("sheet_no", flat=True)) == ["U-1"]
