@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from django.db import transaction
@@ -87,7 +88,7 @@ def units_import_csv(*, text: str) -> tuple[int, int]:
                 f"row {number}: kind: loại phải là huyện, xã, phường, thị trấn hoặc cơ quan"
             )
         headcount = row.get("headcount") or None
-        if headcount is not None and not headcount.isdigit():
+        if headcount is not None and not re.fullmatch(r"[0-9]{1,9}", headcount, re.ASCII):
             errors.append(f"row {number}: headcount: số người phải là số nguyên không âm")
         rows.append(
             (number, code, row.get("name"), kind, slugify(row.get("parent", "")), headcount)

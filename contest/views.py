@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from contest.inputs import BIGINT_MAX, bounded_int, prediction_parse
 from contest.models import Attempt, BackgroundJob, Contest
 from contest.ratelimit import rate_limited
 from contest.selectors import (
@@ -116,6 +117,10 @@ def attempt_page(request, pk):
     )
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number here")
+
+
 @login_required
 @require_POST
 def attempt_answer(request, pk):
@@ -126,10 +131,13 @@ def attempt_answer(request, pk):
         )
     attempt = _own_attempt(request, pk)
     try:
-        body = json.loads(request.body or b"{}")
-        position, seq = int(body["position"]), int(body.get("seq", 0))
-        answer = str(body.get("answer", ""))
-    except (ValueError, KeyError, TypeError):
+        body = json.loads(request.body or b"{}", parse_constant=_refuse_constant)
+        position = bounded_int(body["position"], low=1, high=10_000)
+        seq = bounded_int(body.get("seq", 0), low=0, high=BIGINT_MAX)
+        answer = body.get("answer", "")
+        if not isinstance(answer, str) or len(answer) > 20:
+            raise ValueError("answer")
+    except (ValueError, KeyError, TypeError, AttributeError):
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:
         saved = answer_save(
@@ -184,13 +192,11 @@ def attempt_submit_view(request, pk):
         messages.error(request, _("Bạn gửi quá nhiều lần. Hãy chờ một phút rồi thử lại."))
         return redirect("contest:review", pk)
     attempt = _own_attempt(request, pk)
-    raw = request.POST.get("prediction", "").replace(".", "").replace(",", "").replace(" ", "")
-    prediction = None
-    if raw:
-        if not raw.isdigit() or len(raw) > 12:
-            messages.error(request, _("Số dự đoán phải là số nguyên không âm, ví dụ 8123."))
-            return redirect("contest:review", pk)
-        prediction = int(raw)
+    try:
+        prediction = prediction_parse(request.POST.get("prediction", ""))
+    except ValueError:
+        messages.error(request, _("Số dự đoán phải là số nguyên không âm, ví dụ 8123."))
+        return redirect("contest:review", pk)
     try:
         attempt_submit(
             attempt=attempt,

@@ -5,11 +5,13 @@ from decimal import Decimal, InvalidOperation
 
 from questions.importers import register
 from questions.importers.base import Importer, ParsedQuestion, ParseResult
-from questions.importers.tabular import cell_text, read_table
+from questions.importers.tabular import cell_text, read_table, too_long, too_long_message
 from questions.models import LETTERS
 
 OPTION_COLUMNS = [f"option_{c}" for c in "abcdef"]
 REQUIRED = ("code", "topic", "text", "correct")
+COLUMNS = (*REQUIRED, *OPTION_COLUMNS, "points", "difficulty", "explanation", "source", "kind")
+MAX_QUESTIONS = 50_000
 DIFFICULTY = {
     "easy": "easy",
     "dễ": "easy",
@@ -35,7 +37,7 @@ class SpreadsheetImporter(Importer):
 
     def parse(self, data: bytes) -> ParseResult:
         result = ParseResult()
-        headers, rows = read_table(data, self.kind)
+        headers, rows = read_table(data, self.kind, columns=COLUMNS, max_rows=MAX_QUESTIONS)
         missing = [c for c in REQUIRED if c not in headers]
         if not any(c in headers for c in OPTION_COLUMNS[:2]) or "option_b" not in headers:
             missing += [c for c in ("option_a", "option_b") if c not in headers]
@@ -57,6 +59,11 @@ class SpreadsheetImporter(Importer):
             nonlocal ok
             ok = False
             result.error(n, f"row {n}: {column}: {message}")
+
+        for column in too_long(row):
+            bad(column, too_long_message(column, row))
+        if not ok:
+            return None
 
         code = cell_text(row.get("code"))
         if not code:
