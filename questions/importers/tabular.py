@@ -19,10 +19,9 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from questions.importers.base import FileRejected, decode_text
+from questions.importers.base import MAX_FILE_BYTES, FileRejected, check_size, decode_text
 from questions.spreadsheets import formula_unquote
 
-MAX_BYTES = 20 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_COLUMNS = 100
@@ -51,11 +50,7 @@ def read_table(
     skipped. Raises ``FileRejected`` when the file is not what it claims or passes a cap,
     also while iterating.
     """
-    if len(data) > MAX_BYTES:
-        raise FileRejected(
-            f"tệp quá lớn ({len(data) // (1024 * 1024)} MB; tối đa {MAX_BYTES // (1024 * 1024)} MB)."
-            " Hãy chia thành nhiều tệp."
-        )
+    check_size(data)
     wanted = set(columns) if columns is not None else None
     if kind == "xlsx":
         headers, values = _read_xlsx(data, wanted)
@@ -97,7 +92,7 @@ def _read_csv(data: bytes):
         raise FileRejected("tệp không phải CSV văn bản (có ký tự nhị phân).")
     # The csv module refuses fields over 128 KB by raising mid-file; the byte cap above
     # bounds memory, and an overlong cell becomes a row error (``too_long``) instead.
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
