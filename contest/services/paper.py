@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -453,13 +453,31 @@ def _write(contest: Contest, sheets: list[SheetRow], user) -> None:
             if sheet.round.number not in versions:
                 versions[sheet.round.number] = paper_versions(sheet.round)
             items += [
-                PaperAnswer(entry_id=entry.pk, position=i, version=v, answer=m)
+                (entry.pk, i, v.pk, m)
                 for i, (v, m) in enumerate(
                     zip(versions[sheet.round.number], sheet.marks, strict=True), start=1
                 )
             ]
-        PaperAnswer.objects.bulk_create(items, batch_size=5000)
+        _insert_answers(items)
         grade_paper([e.pk for e in entries], contest.pk)
+
+
+def _insert_answers(rows: list[tuple[int, int, int, str]]) -> None:
+    """Write (entry_id, position, version_id, answer) rows in bulk.
+
+    Twenty rows a sheet make a million for 50,000 sheets: built as plain tuples
+    and sent with ``COPY`` on PostgreSQL and ``executemany`` on SQLite, not as
+    a million model instances.
+    """
+    table = PaperAnswer._meta.db_table
+    columns = "entry_id, position, version_id, answer"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)", rows)
 
 
 # --- corrections -----------------------------------------------------------------------
