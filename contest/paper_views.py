@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Unit
 from accounts.roles import user_is_clerk, user_is_organizer
+from contest.inputs import ascii_digits
 from contest.jobs import job_create
 from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
 from contest.paperform import answer_form_pdf, form_geometry, question_sheet_pdf
@@ -36,6 +37,7 @@ from contest.services.paper import (
     paper_reconcile,
     paper_versions,
 )
+from contest.timeparse import BadDate, parse_date
 from contest.uploads import (
     SCAN_MAX_BYTES,
     UPLOAD_MAX_BYTES,
@@ -97,6 +99,22 @@ class ReceiveForm(forms.Form):
         label=gettext_lazy("Nhận lúc"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+    def clean_postmark_date(self):
+        day = self.cleaned_data["postmark_date"]
+        try:
+            return parse_date(day)
+        except BadDate as error:
+            raise ValidationError(str(error)) from error
+
+    def clean_received_at(self):
+        moment = self.cleaned_data["received_at"]
+        try:
+            parse_date(moment)
+        except BadDate as error:
+            raise ValidationError(str(error)) from error
+        return moment
+
     scan = forms.FileField(
         label=gettext_lazy("Ảnh chụp hoặc bản quét phiếu (không bắt buộc)"),
         required=False,
@@ -445,11 +463,19 @@ def paper_scan(request, slug: str, sheet_no: str):
     return response
 
 
+def _round_asked(contest: Contest, request):
+    """The round named by ``?round=N`` (default 1), or ``None`` when there is no such round."""
+    raw = request.GET.get("round") or "1"
+    if not ascii_digits(raw, max_digits=4):
+        return None
+    return contest.rounds.filter(number=int(raw)).first()
+
+
 @login_required
 def paper_form(request, slug: str, kind: str):
     """The printable answer form (PDF), its geometry (JSON), or the question sheet (PDF)."""
     contest = _contest_for(request, slug)
-    round_ = contest.rounds.filter(number=request.GET.get("round") or 1).first()
+    round_ = _round_asked(contest, request)
     if round_ is None:
         raise PermissionDenied(_("Không có vòng thi này."))
     try:
@@ -461,11 +487,11 @@ def paper_form(request, slug: str, kind: str):
             data = question_sheet_pdf(contest, round_)
             name = f"cau-hoi-{contest.slug}.pdf"
         else:
-            try:
-                first = max(1, int(request.GET.get("from", 1)))
-                copies = min(500, max(1, int(request.GET.get("copies", 1))))
-            except ValueError:
-                first, copies = 1, 1
+            raw_first, raw_copies = request.GET.get("from", "1"), request.GET.get("copies", "1")
+            first = int(raw_first) if ascii_digits(raw_first, max_digits=9) else 1
+            first = max(1, first)
+            copies = int(raw_copies) if ascii_digits(raw_copies, max_digits=3) else 1
+            copies = min(500, max(1, copies))
             data = answer_form_pdf(contest, round_, first_serial=first, copies=copies)
             name = f"phieu-tra-loi-{contest.slug}.pdf"
     except PaperSetupError as error:
@@ -483,9 +509,9 @@ def public_form(request, slug: str, kind: str):
     contest = get_object_or_404(Contest, slug=slug)
     if "paper" not in contest.channels or timezone.now() < contest.opens_at:
         raise Http404(_("Cuộc thi này chưa có phiếu giấy để tải."))
-    round_ = contest.rounds.filter(number=request.GET.get("round") or 1).first()
+    round_ = _round_asked(contest, request)
     if round_ is None or kind not in ("form", "questions"):
-        raise Http404
+        raise Http404(_("Không có vòng thi này."))
     try:
         data = (
             question_sheet_pdf(contest, round_)
