@@ -68,9 +68,8 @@ def _rows(values: Iterator[tuple], keep: list[tuple[int, str]], max_rows: int):
     for number, cells in enumerate(values, start=2):
         if number > max_rows + 1:
             raise FileRejected(
-                f"tệp có hơn {max_rows:,} dòng (kể cả dòng trống); hãy chia thành nhiều tệp.".replace(
-                    ",", "."
-                )
+                f"tệp có hơn {_thousands(max_rows)} dòng (kể cả dòng trống); "
+                "hãy chia thành nhiều tệp."
             )
         if number % 1000 == 0 and time.monotonic() > deadline:
             raise FileRejected(
@@ -138,6 +137,9 @@ def _read_xlsx(data: bytes, wanted: set[str] | None):
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
         raise unreadable from error
     sheet = workbook.worksheets[0]
+    # The sheet's stated dimension is whatever the file says: read the rows that are there
+    # (the row cap applies), neither stopping early nor padding up to a claimed million.
+    sheet.reset_dimensions()
     try:
         header = next(sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS * 2, values_only=True))
     except StopIteration as error:
@@ -164,7 +166,11 @@ def too_long(row: dict[str, Any]) -> list[str]:
 
 
 def too_long_message(column: str, row: dict[str, Any]) -> str:
-    return f"ô dài {len(row[column]):,} ký tự, tối đa {MAX_CELL_CHARS:,}".replace(",", ".")
+    return f"ô dài {_thousands(len(row[column]))} ký tự, tối đa {_thousands(MAX_CELL_CHARS)}"
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
 
 
 def cell_text(value: Any) -> str:
