@@ -23,7 +23,7 @@ def prediction_parse(raw) -> int | None:
     Raises ``ValueError`` with a Vietnamese message for anything but a whole number of at
     most ``PREDICTION_MAX_DIGITS`` ASCII digits.
     """
-    text = str(raw or "").strip()
+    text = str(raw if raw is not None else "").strip()
     for separator in (".", ",", " ", "\u00a0"):
         text = text.replace(separator, "")
     if not text:

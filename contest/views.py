@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from contest.inputs import BIGINT_MAX, bounded_int, prediction_parse
+from contest.inputs import BIGINT_MAX, bounded_int
 from contest.models import Attempt, BackgroundJob, Contest
 from contest.ratelimit import rate_limited
 from contest.selectors import (
@@ -27,6 +27,8 @@ from contest.services.attempts import (
     attempt_start,
     attempt_submit,
     check_may_start,
+    prediction_clean,
+    prediction_save,
     round_current,
 )
 
@@ -124,7 +126,10 @@ def _refuse_constant(name: str):
 @login_required
 @require_POST
 def attempt_answer(request, pk):
-    """Autosave one answer: JSON ``{"position": 3, "answer": "B", "seq": 1712…}``."""
+    """Autosave one answer: JSON ``{"position": 3, "answer": "B", "seq": 1712…}``.
+
+    The prediction travels the same way: ``{"prediction": "8123", "seq": 1712…}``.
+    """
     if rate_limited(request, "answer", limit=240, seconds=60):
         return JsonResponse(
             {"ok": False, "error": _("Bạn gửi quá nhanh. Hãy chờ vài giây.")}, status=429
@@ -132,14 +137,25 @@ def attempt_answer(request, pk):
     attempt = _own_attempt(request, pk)
     try:
         body = json.loads(request.body or b"{}", parse_constant=_refuse_constant)
-        position = bounded_int(body["position"], low=1, high=10_000)
         seq = bounded_int(body.get("seq", 0), low=0, high=BIGINT_MAX)
-        answer = body.get("answer", "")
-        if not isinstance(answer, str) or len(answer) > 20:
-            raise ValueError("answer")
+        if "prediction" in body:
+            position, answer = None, body["prediction"]
+            if not isinstance(answer, str | int) or isinstance(answer, bool):
+                raise ValueError("prediction")
+            answer = str(answer)[:40]
+        else:
+            position = bounded_int(body["position"], low=1, high=10_000)
+            answer = body.get("answer", "")
+            if not isinstance(answer, str) or len(answer) > 20:
+                raise ValueError("answer")
     except (ValueError, KeyError, TypeError, AttributeError):
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:
+        if position is None:
+            value = prediction_save(
+                attempt=attempt, user=request.user, raw=answer, seq=seq, now=timezone.now()
+            )
+            return JsonResponse({"ok": True, "prediction": value})
         saved = answer_save(
             attempt=attempt,
             user=request.user,
@@ -193,11 +209,7 @@ def attempt_submit_view(request, pk):
         return redirect("contest:review", pk)
     attempt = _own_attempt(request, pk)
     try:
-        prediction = prediction_parse(request.POST.get("prediction", ""))
-    except ValueError:
-        messages.error(request, _("Số dự đoán phải là số nguyên không âm, ví dụ 8123."))
-        return redirect("contest:review", pk)
-    try:
+        prediction = prediction_clean(request.POST.get("prediction", ""))
         attempt_submit(
             attempt=attempt,
             user=request.user,

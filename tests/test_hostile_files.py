@@ -83,7 +83,7 @@ def test_a_128_kb_cell_through_the_upload_page_is_a_row_error(client, contest):
         {"file": SimpleUploadedFile("s.csv", data)},
     )
     assert response.status_code == 200
-    assert "row 2: received_at: ô dài" in response.content.decode()
+    assert "Dòng 2, cột Nhận lúc (received_at): ô dài" in response.content.decode()
     assert not PaperEntry.objects.exists()
 
 

@@ -97,6 +97,35 @@ def test_autosave_refuses_hostile_numbers_with_400_and_saves_nothing(client, att
     assert not attempt.items.exclude(answer_seq=0).exists()
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"prediction": "²", "seq": 1}',
+        '{"prediction": "٨١٢٣", "seq": 1}',
+        f'{{"prediction": "{HUGE}", "seq": 1}}',
+        f'{{"prediction": {HUGE}, "seq": 1}}',
+        '{"prediction": Infinity, "seq": 1}',
+        '{"prediction": NaN, "seq": 1}',
+        '{"prediction": 1.5, "seq": 1}',
+        '{"prediction": true, "seq": 1}',
+        '{"prediction": [8123], "seq": 1}',
+        '{"prediction": "8123", "seq": 1e999}',
+    ],
+)
+def test_autosaving_a_hostile_prediction_is_a_400_and_saves_nothing(client, attempt, body):
+    with time_machine.travel(DURING, tick=False):
+        response = client.post(
+            reverse("contest:answer", args=[attempt.pk]), data=body, content_type="application/json"
+        )
+    assert response.status_code == 400
+    assert response.json()["error"] in (
+        "Dữ liệu gửi lên không hợp lệ.",
+        "Số dự đoán phải là số nguyên không âm, ví dụ 8123.",
+    )
+    attempt.refresh_from_db()
+    assert attempt.prediction is None
+
+
 def test_autosave_still_takes_the_largest_seq_the_column_holds(client, attempt):
     with time_machine.travel(DURING, tick=False):
         response = client.post(

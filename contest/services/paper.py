@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.identity import normalize_phone, validate_id_number
+from accounts.identity import id_birth_year_warning, normalize_phone, validate_id_number
 from accounts.models import Unit
 from contest import events
 from contest.inputs import ascii_digits, prediction_parse
@@ -282,7 +282,9 @@ def _parse_rows(contest: Contest, headers: list[str], rows) -> tuple[list[SheetR
                 bad("phone", f"“{text['phone']}”: {error.messages[0]}")
         if text.get("id_number"):
             try:
-                sheet.id_number = validate_id_number(text["id_number"], birth_year=sheet.birth_year)
+                # a CCCD that disagrees with the birth year is still what was written: kept,
+                # with a warning for the winners' identity check (id_birth_year_warning)
+                sheet.id_number = validate_id_number(text["id_number"])
             except ValidationError as error:
                 bad("id_number", f"“{text['id_number']}”: {error.messages[0]}")
         if text.get("unit"):
@@ -572,6 +574,7 @@ class KeyingOutcome:
     sheet_no: str
     state: str  # "entered", "keyed_once", "verified", "conflict"
     entry: PaperEntry | None = None
+    warning: str = ""  # e.g. a CCCD that disagrees with the birth year: saved, to be checked
 
 
 def next_sheet_no(contest: Contest) -> str:
@@ -691,6 +694,7 @@ def paper_key(*, contest: Contest, raw: dict, clerk) -> KeyingOutcome:
                 outcome = KeyingOutcome(sheet.sheet_no, "conflict")
     if outcome.entry is not None:
         events.entries_changed(contest_id=contest.pk)
+    outcome.warning = id_birth_year_warning(sheet.id_number, sheet.birth_year)
     return outcome
 
 

@@ -3,6 +3,8 @@
 import re
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from questions.importers import register
 from questions.importers.base import (
     CODE_MAX_CHARS,
@@ -15,6 +17,19 @@ from questions.importers.tabular import cell_text, read_table, too_long, too_lon
 from questions.models import LETTERS
 
 OPTION_COLUMNS = [f"option_{c}" for c in "abcdef"]
+# The columns as the pages name them (the file's headers stay those of CONTRACTS.md).
+COLUMN_LABELS = {
+    "code": _("Mã câu hỏi"),
+    "topic": _("Chủ đề"),
+    "text": _("Nội dung câu hỏi"),
+    **{f"option_{c}": _("Phương án %(letter)s") % {"letter": c.upper()} for c in "abcdef"},
+    "correct": _("Đáp án đúng"),
+    "points": _("Điểm"),
+    "difficulty": _("Độ khó"),
+    "kind": _("Loại câu hỏi"),
+    "explanation": _("Giải thích"),
+    "source": _("Căn cứ pháp lý"),
+}
 REQUIRED = ("code", "topic", "text", "correct")
 COLUMNS = (*REQUIRED, *OPTION_COLUMNS, "points", "difficulty", "explanation", "source", "kind")
 MAX_QUESTIONS = 50_000
