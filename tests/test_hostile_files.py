@@ -292,6 +292,57 @@ def test_a_bank_upload_that_fails_in_the_background_ends_failed_with_the_reason(
     assert not Question.objects.exists()
 
 
+# --- units ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("code,name,kind,headcount\nxa-a,Xã A,xã,²\n", "row 2: headcount:"),
+        ("code,name,kind,headcount\nxa-a,Xã A,xã,١٠٠\n", "row 2: headcount:"),
+        ("code,name,kind\nxa-a,Xã A,xã,extra,cells\nxa-b,Xã B,nope\n", "row 3: kind:"),
+        (f"code,name,kind\nxa-a,{'x' * 200_000},xã\n", "row 2: "),
+    ],
+)
+def test_a_hostile_unit_list_is_refused_with_row_errors(text, message):
+    from accounts.models import Unit
+    from accounts.services import RowErrors, units_import_csv
+
+    with pytest.raises(RowErrors) as refused:
+        units_import_csv(text=text)
+    assert any(e.startswith(message) for e in refused.value.errors), refused.value.errors
+    assert not Unit.objects.exists()
+
+
+# --- contest definitions ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"title": "x" * 100_000},
+        {"max_attempts": float("nan")},
+        {"attempt_time_limit_minutes": float("inf")},
+        {"max_attempts": 10**30},
+        {"opens_at": "0001-01-01T00:00"},
+        {"closes_at": "2022-06-09T16:00+99:99"},
+    ],
+)
+def test_a_hostile_contest_definition_is_refused_with_messages(tmp_path, capsys, override):
+    import json
+
+    from contest.models import Contest
+    from tests.factories import contest_json, make_bank_with_topics
+
+    make_bank_with_topics()
+    path = tmp_path / "contest.json"
+    path.write_text(json.dumps(contest_json(**override)), encoding="utf-8")
+    with pytest.raises(CommandError, match="không ghi gì"):
+        call_command("import_contest", str(path))
+    assert capsys.readouterr().err.strip()
+    assert not Contest.objects.exists()
+
+
 # --- exports ------------------------------------------------------------------------------
 
 
