@@ -29,7 +29,7 @@ def move_scans_out_of_media(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0015_resident_prediction_and_ceremony'),
+        ('contest', '0013_bank_owners_from_contests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
