@@ -229,6 +229,7 @@ def test_hostile_moodle_numbers_are_row_errors_and_the_bank_page_still_opens(
     assert not Question.objects.exists()
     editor = UserFactory()
     editor.groups.add(Group.objects.get_or_create(name=ORGANIZERS_GROUP)[0])
+    bank.owners.add(editor)
     client.force_login(editor)
     assert client.get(reverse("questions:question_list", args=[bank.slug])).status_code == 200
 
@@ -279,6 +280,7 @@ def test_the_questions_command_refuses_a_file_over_the_byte_cap(tmp_path, capsys
 def test_a_bank_upload_that_fails_in_the_background_ends_failed_with_the_reason(client, bank):
     editor = UserFactory()
     editor.groups.add(Group.objects.get_or_create(name=ORGANIZERS_GROUP)[0])
+    bank.owners.add(editor)
     client.force_login(editor)
     url = reverse("questions:bank_import", args=[bank.slug])
     client.post(url, {"file": SimpleUploadedFile("q.gift", b"::A:: Hai? {=X ~Y}\n")})

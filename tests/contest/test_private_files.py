@@ -174,6 +174,8 @@ def test_a_bank_upload_uses_the_same_pending_mechanism(client):
     group, _ = Group.objects.get_or_create(name=ORGANIZERS_GROUP)
     editor.groups.add(group)
     intruder.groups.add(group)
+    bank.owners.add(editor, intruder)  # both may open the bank: only the uploader may confirm
+    other.owners.add(editor)
     client.force_login(editor)
     text = b"::Q1:: Th\xe1\xbb\xad? {=A ~B}\n"
     client.post(
