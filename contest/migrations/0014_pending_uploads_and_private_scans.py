@@ -10,7 +10,8 @@ from django.db import migrations, models
 
 def move_scans_out_of_media(apps, schema_editor):
     """Scans stored under MEDIA_ROOT (public, guessable names) move to the private storage
-    under random names; a file that is missing is left as it is."""
+    under random names (a file that is missing is left as it is); unconfirmed uploads left
+    under MEDIA_ROOT are deleted."""
     from django.core.files.storage import FileSystemStorage, storages
 
     public = FileSystemStorage(location=settings.MEDIA_ROOT)
@@ -24,6 +25,14 @@ def move_scans_out_of_media(apps, schema_editor):
             new = private.save(contest.models._scan_path(receipt, old), handle)
         PaperReceipt.objects.filter(pk=receipt.pk).update(scan=new)
         public.delete(old)
+    # Uploads that were previewed but never confirmed lay under MEDIA_ROOT (publicly aliased)
+    # with guessable names; nothing refers to them any more.
+    for folder in ("paper-uploads", "imports"):
+        if not public.exists(folder):
+            continue
+        for sub in [folder] + [f"{folder}/{d}" for d in public.listdir(folder)[0]]:
+            for name in public.listdir(sub)[1]:
+                public.delete(f"{sub}/{name}")
 
 
 class Migration(migrations.Migration):

@@ -217,3 +217,31 @@ def test_a_job_that_fails_unexpectedly_ends_failed_with_the_reason(client, conte
     assert job.status == "failed" and "FileNotFoundError" in job.message
     assert "thử lại" in job.message
     assert not PendingUpload.objects.exists() and not PaperEntry.objects.exists()
+
+
+def test_the_migration_moves_old_public_scans_and_deletes_forgotten_uploads(contest):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("contest.migrations.0014_pending_uploads_and_private_scans")
+    media = Path(settings.MEDIA_ROOT)
+    old_scan = media / "scans" / str(contest.pk) / "P-00001-scan.jpg"
+    old_scan.parent.mkdir(parents=True, exist_ok=True)
+    old_scan.write_bytes(b"\xff\xd8 photo")
+    forgotten = media / "paper-uploads" / str(contest.pk) / "20220601.csv"
+    forgotten.parent.mkdir(parents=True, exist_ok=True)
+    forgotten.write_text("sheet_no,phone\nP-1,0905000001\n")
+    receipt = PaperReceipt.objects.create(
+        contest=contest,
+        sheet_no="P-00001",
+        postmark_date="2022-06-01",
+        received_at="2022-06-03T09:00+07:00",
+    )
+    PaperReceipt.objects.filter(pk=receipt.pk).update(scan=f"scans/{contest.pk}/P-00001-scan.jpg")
+    migration.move_scans_out_of_media(apps, None)
+    receipt.refresh_from_db()
+    moved = Path(receipt.scan.path)
+    assert Path(settings.PRIVATE_ROOT) in moved.parents and moved.read_bytes() == b"\xff\xd8 photo"
+    assert "P-00001" not in receipt.scan.name
+    assert not old_scan.exists() and not forgotten.exists()
