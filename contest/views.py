@@ -128,9 +128,15 @@ def _refuse_constant(name: str):
 @login_required
 @require_POST
 def attempt_answer(request, pk):
-    """Autosave one answer: JSON ``{"position": 3, "answer": "B", "seq": 1712…}``.
+    """Autosave one answer: JSON ``{"position": 3, "answer": "B", "seq": 1712…, "base": 7}``.
 
-    The prediction travels the same way: ``{"prediction": "8123", "seq": 1712…}``.
+    ``seq`` identifies the change (a retry repeats it), ``base`` is the server's
+    order the page last saw for the question and ``prior`` the page's own earlier
+    changes not yet confirmed (see ``answer_save``). A write that arrives after a
+    newer answer is answered 409 with the answer stored, which the page then shows.
+
+    The prediction travels the same way, under the same rules:
+    ``{"prediction": "8123", "seq": 1712…, "base": 9}``.
     """
     if rate_limited(request, "answer", limit=240, seconds=60):
         return JsonResponse(
@@ -140,6 +146,10 @@ def attempt_answer(request, pk):
     try:
         body = json.loads(request.body or b"{}", parse_constant=_refuse_constant)
         seq = bounded_int(body.get("seq", 0), low=0, high=BIGINT_MAX)
+        base = (
+            None if body.get("base") is None else bounded_int(body["base"], low=0, high=BIGINT_MAX)
+        )
+        prior = [bounded_int(p, low=0, high=BIGINT_MAX) for p in body.get("prior") or []][-20:]
         if "prediction" in body:
             position, answer = None, body["prediction"]
             if not isinstance(answer, str | int) or isinstance(answer, bool):
@@ -154,31 +164,59 @@ def attempt_answer(request, pk):
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:
         if position is None:
-            value = prediction_save(
-                attempt=attempt, user=request.user, raw=answer, seq=seq, now=timezone.now()
+            saved = prediction_save(
+                attempt=attempt,
+                user=request.user,
+                raw=answer,
+                seq=seq,
+                base=base,
+                prior=prior,
+                now=timezone.now(),
             )
-            return JsonResponse({"ok": True, "prediction": value})
-        saved = answer_save(
-            attempt=attempt,
-            user=request.user,
-            position=position,
-            answer=answer,
-            seq=seq,
-            now=timezone.now(),
-        )
+        else:
+            saved = answer_save(
+                attempt=attempt,
+                user=request.user,
+                position=position,
+                answer=answer,
+                seq=seq,
+                base=base,
+                prior=prior,
+                now=timezone.now(),
+            )
     except AttemptRefused as refused:
         status = 410 if refused.code in ("expired", "finished") else 400
         return JsonResponse(
             {"ok": False, "error": refused.message, "code": refused.code}, status=status
         )
-    return JsonResponse(
-        {
-            "ok": True,
-            "position": saved.position,
-            "answer": saved.answer,
-            "saved_at": saved.saved_at.isoformat(),
-        }
-    )
+    stored = {
+        "position": saved.position,
+        "answer": saved.answer,
+        "seq": saved.seq,
+        "saved_at": saved.saved_at.isoformat(),
+    }
+    if position is None:
+        stored["prediction"] = int(saved.answer) if saved.answer else None
+    if saved.stale and position is None:
+        message = _("Số dự đoán đã được sửa ở máy khác hoặc thẻ khác; trang hiện số đã lưu.")
+        return JsonResponse(
+            {"ok": False, "stale": True, "code": "stale", "error": message, **stored}, status=409
+        )
+    if saved.stale:
+        message = _(
+            "Câu %(n)s đã có câu trả lời mới hơn (từ máy khác hoặc thẻ khác); trang hiện đáp án đã lưu."
+        )
+        return JsonResponse(
+            {
+                "ok": False,
+                "stale": True,
+                "code": "stale",
+                "error": message % {"n": position},
+                **stored,
+            },
+            status=409,
+        )
+    return JsonResponse({"ok": True, **stored})
 
 
 @never_cache
