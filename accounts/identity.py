@@ -11,7 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 _SEPARATORS = re.compile(r"[\s.\-()/]")
 # Mobile numbers since the 2018 renumbering: 03x, 05x, 07x, 08x, 09x.
-_MOBILE = re.compile(r"^0[35789]\d{8}$")
+# ASCII digits only: "\d" and isdigit() also take "٠٥" or "²", which would make a second
+# identity for the same person (or fail later in int()).
+_MOBILE = re.compile(r"^0[35789][0-9]{8}$", re.ASCII)
+_ID_NUMBER = re.compile(r"^(?:[0-9]{9}|[0-9]{12})$", re.ASCII)
 
 
 def normalize_phone(raw: str) -> str:
@@ -29,7 +32,7 @@ def normalize_phone(raw: str) -> str:
         value = "0" + value[2:]
     elif value.startswith("840") and len(value) == 12:
         value = value[2:]
-    if not value.isdigit() or not _MOBILE.match(value):
+    if not _MOBILE.match(value):
         raise ValidationError(
             _("Số điện thoại không hợp lệ. Hãy nhập số di động 10 chữ số, ví dụ 0905 123 456."),
             code="phone_invalid",
@@ -69,7 +72,7 @@ def validate_id_number(raw: str, *, birth_year: int | None = None) -> str:
     agree, which catches most typing slips.
     """
     value = re.sub(r"\s", "", str(raw or ""))
-    if not value.isdigit() or len(value) not in (9, 12):
+    if not _ID_NUMBER.match(value):
         raise ValidationError(
             _("Số CCCD phải có 12 chữ số (hoặc CMND 9 chữ số)."), code="id_length"
         )

@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from django.db import transaction
@@ -60,6 +61,7 @@ def units_import_csv(*, text: str) -> tuple[int, int]:
     """
     import csv
     import io
+    import unicodedata
 
     from django.utils.text import slugify
 
@@ -71,8 +73,28 @@ def units_import_csv(*, text: str) -> tuple[int, int]:
     if missing:
         raise RowErrors([f"row 1: {col}: thiếu cột bắt buộc" for col in sorted(missing)])
     rows, errors, seen = [], [], set()
-    for number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+    records: list = []
+    try:
+        for record in reader:
+            records.append((len(records) + 2, record))
+    except csv.Error as error:
+        raise RowErrors(
+            [
+                f"row {len(records) + 2}: file: không đọc được dòng CSV (ô quá dài hoặc hỏng: {error})"
+            ]
+        ) from error
+    for number, raw in records:
+        # Cells past the header (key None) are not read; text is NFC, as everywhere.
+        row = {
+            k.strip().lower(): unicodedata.normalize("NFC", (v or "").strip())
+            for k, v in raw.items()
+            if k is not None and isinstance(v, str | None)
+        }
+        long = [k for k, v in row.items() if len(v) > 255]
+        for column in long:
+            errors.append(f"row {number}: {column}: dài quá 255 ký tự")
+        if long:
+            continue
         code = slugify(row.get("code", ""))
         if not code:
             errors.append(f"row {number}: code: thiếu mã đơn vị")
@@ -87,7 +109,7 @@ def units_import_csv(*, text: str) -> tuple[int, int]:
                 f"row {number}: kind: loại phải là huyện, xã, phường, thị trấn hoặc cơ quan"
             )
         headcount = row.get("headcount") or None
-        if headcount is not None and not headcount.isdigit():
+        if headcount is not None and not re.fullmatch(r"[0-9]{1,9}", headcount, re.ASCII):
             errors.append(f"row {number}: headcount: số người phải là số nguyên không âm")
         rows.append(
             (number, code, row.get("name"), kind, slugify(row.get("parent", "")), headcount)

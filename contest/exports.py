@@ -4,7 +4,6 @@ PDFs embed DejaVu Sans (static/fonts, free licence) so Vietnamese diacritics
 print correctly on any machine.
 """
 
-import csv
 import io
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from contest.criteria import criteria_text
 from contest.models import Contest, Result, ResultRow
+from questions.spreadsheets import csv_bytes, xlsx_append
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 COLUMNS = [
@@ -80,12 +80,7 @@ def _num(value):
 
 
 def results_csv(results: list[Result]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for result in results:
-        writer.writerows(_rows(result))
-    return ("\ufeff" + out.getvalue()).encode()  # BOM: Excel opens it as UTF-8
+    return csv_bytes(COLUMNS, (line for result in results for line in _rows(result)))
 
 
 def results_xlsx(results: list[Result]) -> bytes:
@@ -93,19 +88,19 @@ def results_xlsx(results: list[Result]) -> bytes:
 
     book = Workbook(write_only=True)
     table = book.create_sheet("Kết quả")
-    table.append(COLUMNS)
+    xlsx_append(table, COLUMNS)
     for result in results:
         for line in _rows(result):
-            table.append(line)
+            xlsx_append(table, line)
     about = book.create_sheet("Thông tin")
     for result in results:
-        about.append(["round", result.round.number])
-        about.append(["final", "yes" if result.final else "no"])
-        about.append(["target", result.target])
-        about.append(["tie_break", ", ".join(result.tie_break)])
-        about.append(["lot_seed", result.contest.lot_seed])
-        about.append(["inputs_hash", result.inputs_hash])
-        about.append([])
+        xlsx_append(about, ["round", result.round.number])
+        xlsx_append(about, ["final", "yes" if result.final else "no"])
+        xlsx_append(about, ["target", result.target])
+        xlsx_append(about, ["tie_break", ", ".join(result.tie_break)])
+        xlsx_append(about, ["lot_seed", result.contest.lot_seed])
+        xlsx_append(about, ["inputs_hash", result.inputs_hash])
+        xlsx_append(about, [])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -4,6 +4,8 @@ A view creates the job, enqueues a django-tasks task with the job's id, and
 sends the user to the job page, which polls ``job_json`` until it is done.
 """
 
+import logging
+
 from django.db import transaction
 
 from contest.models import BackgroundJob
@@ -35,3 +37,17 @@ def job_fail(*, job_id, message: str) -> None:
         BackgroundJob.objects.filter(pk=job_id).update(
             status=BackgroundJob.Status.FAILED, message=message
         )
+
+
+def job_fail_unexpected(*, job_id, error: BaseException) -> None:
+    """A job stopped by an error nobody foresaw: logged with its traceback, and the job ends
+    as failed with a reason a person can act on, never left "running"."""
+    logging.getLogger("cuocthi.jobs").exception("job %s failed", job_id, exc_info=error)
+    job_fail(
+        job_id=job_id,
+        message=(
+            "Lỗi không lường trước khi chạy việc này "
+            f"({type(error).__name__}); không có gì được ghi. "
+            "Hãy thử lại; nếu vẫn lỗi, báo cho người quản trị kèm mã việc."
+        ),
+    )

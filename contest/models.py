@@ -1,10 +1,24 @@
+import secrets
 import uuid
 from datetime import datetime, timedelta
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from contest.storage import private_storage
+
+
+def _random_name(folder: str, filename: str) -> str:
+    """A name nobody can guess; only the extension (of the verified type) is kept."""
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"{folder}/{secrets.token_hex(16)}{suffix}"
+
+
+def _pending_path(instance, filename: str) -> str:
+    return _random_name("pending", filename)
 
 
 class Contest(models.Model):
@@ -272,6 +286,27 @@ class ContestMembership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.contest.slug}"
 
 
+class PendingUpload(models.Model):
+    """An uploaded file between its preview and its confirmation.
+
+    The confirmation names it by this random id, and only its owner may use it, only in
+    its scope (``paper:<contest id>``, ``bank:<bank id>``) and before it expires: never by a
+    path the browser could rewrite.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=60)
+    file = models.FileField(upload_to=_pending_path, storage=private_storage)
+    original_name = models.CharField(max_length=255, blank=True)
+    format = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.scope} · {self.original_name}"
+
+
 class BackgroundJob(models.Model):
     """Progress of a long job run through django-tasks, for a page to watch."""
 
@@ -491,7 +526,7 @@ class ResultRow(models.Model):
 
 
 def _scan_path(instance, filename: str) -> str:
-    return f"scans/{instance.contest_id}/{instance.sheet_no}-{filename}"
+    return _random_name(f"scans/{instance.contest_id}", filename)
 
 
 class PaperReceipt(models.Model):
@@ -501,7 +536,9 @@ class PaperReceipt(models.Model):
     sheet_no = models.CharField(_("số phiếu"), max_length=40)
     postmark_date = models.DateField(_("ngày dấu bưu điện / ngày nộp"))
     received_at = models.DateTimeField(_("nhận lúc"))
-    scan = models.FileField(_("ảnh chụp / bản quét"), upload_to=_scan_path, blank=True)
+    scan = models.FileField(
+        _("ảnh chụp / bản quét"), upload_to=_scan_path, storage=private_storage, blank=True
+    )
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

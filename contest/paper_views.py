@@ -8,8 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Unit
 from accounts.roles import user_is_clerk, user_is_organizer
+from contest.inputs import ascii_digits
 from contest.invalid_reasons import clerk_reason_choices
 from contest.jobs import job_create
 from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
@@ -49,9 +49,17 @@ from contest.services.paper import (
     paper_reconcile,
     paper_versions,
 )
+from contest.timeparse import BadDate, parse_date
+from contest.uploads import (
+    SCAN_MAX_BYTES,
+    UPLOAD_MAX_BYTES,
+    pending_upload_create,
+    pending_upload_find,
+    scan_content_type,
+    scan_verify,
+)
 from questions.importers.base import FileRejected, error_for_page
 
-SCAN_MAX_BYTES = 10 * 1024 * 1024
 FIELD_LABELS = {
     "sheet_no": gettext_lazy("Số phiếu"),
     "full_name": gettext_lazy("Họ và tên"),
@@ -96,6 +104,22 @@ class ReceiveForm(forms.Form):
         label=gettext_lazy("Nhận lúc"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+    def clean_postmark_date(self):
+        day = self.cleaned_data["postmark_date"]
+        try:
+            return parse_date(day)
+        except BadDate as error:
+            raise ValidationError(str(error)) from error
+
+    def clean_received_at(self):
+        moment = self.cleaned_data["received_at"]
+        try:
+            parse_date(moment)
+        except BadDate as error:
+            raise ValidationError(str(error)) from error
+        return moment
+
     scan = forms.FileField(
         label=gettext_lazy("Ảnh chụp hoặc bản quét phiếu (không bắt buộc)"),
         required=False,
@@ -108,19 +132,7 @@ class ReceiveForm(forms.Form):
             return None
         if scan.size > SCAN_MAX_BYTES:
             raise ValidationError(_("Tệp quá lớn: tối đa 10 MB."))
-        head = scan.read(5)
-        scan.seek(0)
-        if head == b"%PDF-":
-            return scan
-        from questions.images import image_normalize
-
-        try:
-            normalized = image_normalize(scan)
-        except ValidationError as error:
-            raise ValidationError(
-                _("Tệp không phải ảnh hay PDF đọc được: %(e)s") % {"e": error.messages[0]}
-            ) from error
-        return ContentFile(normalized.full.read(), name="scan.jpg")
+        return scan_verify(scan)
 
 
 class KeyForm(forms.Form):
@@ -215,7 +227,12 @@ def paper_home(request, slug: str):
             "organizer": organizer,
             "questions": questions,
             "setup_error": setup_error,
-            "recent": PaperReceipt.objects.filter(contest=contest).order_by("-created_at")[:10],
+            "register": Paginator(
+                PaperReceipt.objects.filter(contest=contest)
+                .select_related("received_by")
+                .order_by("-created_at", "-pk"),
+                100,
+            ).get_page(request.GET.get("page")),
         },
     )
 
@@ -403,16 +420,17 @@ def paper_upload(request, slug: str):
 
     contest = _contest_for(request, slug)
     context = {"contest": contest}
-    if request.method == "POST" and request.POST.get("stored"):
-        path = request.POST["stored"]
-        if not path.startswith(f"paper-uploads/{contest.pk}/") or not default_storage.exists(path):
+    scope = f"paper:{contest.pk}"
+    if request.method == "POST" and "upload" in request.POST:
+        pending = pending_upload_find(pk=request.POST["upload"], owner=request.user, scope=scope)
+        if pending is None:
             messages.error(request, _("Tệp tải lên đã hết hạn; hãy tải lên lại."))
             return redirect("contest:paper_upload", slug=slug)
         job = job_create(kind="paper_import", owner=request.user, total=3)
         paper_import_task.enqueue(
             job_id=str(job.pk),
             contest_id=contest.pk,
-            path=path,
+            upload_id=str(pending.pk),
             partial=request.POST.get("partial") == "1",
             user_id=request.user.pk,
         )
@@ -422,7 +440,7 @@ def paper_upload(request, slug: str):
         kind = upload.name.rsplit(".", 1)[-1].lower() if upload else ""
         if upload is None or kind not in ("csv", "xlsx"):
             context["error"] = _("Hãy chọn tệp .csv hoặc .xlsx.")
-        elif upload.size > 20 * 1024 * 1024:
+        elif upload.size > UPLOAD_MAX_BYTES:
             context["error"] = _("Tệp quá lớn: tối đa 20 MB.")
         else:
             data = upload.read()
@@ -438,16 +456,15 @@ def paper_upload(request, slug: str):
             except (FileRejected, PaperSetupError) as error:
                 context["error"] = str(error)
             else:
-                stored = default_storage.save(
-                    f"paper-uploads/{contest.pk}/{timezone.now():%Y%m%d%H%M%S}.{kind}",
-                    ContentFile(data),
+                pending = pending_upload_create(
+                    owner=request.user, scope=scope, data=data, filename=upload.name, format=kind
                 )
                 context.update(
                     {
                         "report": report,
                         "errors": [error_for_page(e, FIELD_LABELS) for e in report.errors],
                         "valid_rows": report.created + report.unchanged,
-                        "stored": stored,
+                        "upload": pending.pk,
                         "filename": upload.name,
                     }
                 )
@@ -455,10 +472,41 @@ def paper_upload(request, slug: str):
 
 
 @login_required
+def paper_scan(request, slug: str, sheet_no: str):
+    """A sheet's scan, to this contest's clerks and organizers only; images inline, else a download."""
+    from django.http import Http404
+    from django_sendfile import sendfile
+
+    contest = _contest_for(request, slug)
+    receipt = get_object_or_404(PaperReceipt, contest=contest, sheet_no=sheet_no)
+    if not receipt.scan:
+        raise Http404(_("Phiếu này chưa có ảnh chụp."))
+    content_type, inline, extension = scan_content_type(receipt.scan.name)
+    response = sendfile(
+        request,
+        receipt.scan.path,
+        attachment=not inline,
+        attachment_filename=f"phieu-{sheet_no}.{extension}",
+        mimetype=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _round_asked(contest: Contest, request):
+    """The round named by ``?round=N`` (default 1), or ``None`` when there is no such round."""
+    raw = request.GET.get("round") or "1"
+    if not ascii_digits(raw, max_digits=4):
+        return None
+    return contest.rounds.filter(number=int(raw)).first()
+
+
+@login_required
 def paper_form(request, slug: str, kind: str):
     """The printable answer form (PDF), its geometry (JSON), or the question sheet (PDF)."""
     contest = _contest_for(request, slug)
-    round_ = contest.rounds.filter(number=request.GET.get("round") or 1).first()
+    round_ = _round_asked(contest, request)
     if round_ is None:
         raise PermissionDenied(_("Không có vòng thi này."))
     try:
@@ -470,11 +518,11 @@ def paper_form(request, slug: str, kind: str):
             data = question_sheet_pdf(contest, round_)
             name = f"cau-hoi-{contest.slug}.pdf"
         else:
-            try:
-                first = max(1, int(request.GET.get("from", 1)))
-                copies = min(500, max(1, int(request.GET.get("copies", 1))))
-            except ValueError:
-                first, copies = 1, 1
+            raw_first, raw_copies = request.GET.get("from", "1"), request.GET.get("copies", "1")
+            first = int(raw_first) if ascii_digits(raw_first, max_digits=9) else 1
+            first = max(1, first)
+            copies = int(raw_copies) if ascii_digits(raw_copies, max_digits=3) else 1
+            copies = min(500, max(1, copies))
             data = answer_form_pdf(contest, round_, first_serial=first, copies=copies)
             name = f"phieu-tra-loi-{contest.slug}.pdf"
     except PaperSetupError as error:
@@ -492,9 +540,9 @@ def public_form(request, slug: str, kind: str):
     contest = get_object_or_404(Contest, slug=slug)
     if "paper" not in contest.channels or timezone.now() < contest.opens_at:
         raise Http404(_("Cuộc thi này chưa có phiếu giấy để tải."))
-    round_ = contest.rounds.filter(number=request.GET.get("round") or 1).first()
+    round_ = _round_asked(contest, request)
     if round_ is None or kind not in ("form", "questions"):
-        raise Http404
+        raise Http404(_("Không có vòng thi này."))
     try:
         data = (
             question_sheet_cached(contest, round_)

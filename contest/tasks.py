@@ -1,6 +1,6 @@
 from django_tasks import task
 
-from contest.jobs import job_fail, job_finish, job_progress
+from contest.jobs import job_fail, job_fail_unexpected, job_finish, job_progress
 from contest.models import Contest
 from contest.services.ranking import RankingError, contest_rank
 
@@ -28,31 +28,36 @@ def rank_contest_task(*, job_id: str, contest_id: int, final: bool, user_id: int
         )
     except RankingError as error:
         job_fail(job_id=job_id, message=str(error))
+    except Exception as error:
+        job_fail_unexpected(job_id=job_id, error=error)
 
 
 @task()
 def paper_import_task(
-    *, job_id: str, contest_id: int, path: str, partial: bool, user_id: int | None
+    *, job_id: str, contest_id: int, upload_id: str, partial: bool, user_id: int | None
 ) -> None:
-    """Import an uploaded file of transcribed sheets in the background."""
+    """Import an uploaded file of transcribed sheets in the background.
+
+    Whatever happens the job ends as done or failed with the reason, and the upload is deleted.
+    """
     from dataclasses import asdict
 
-    from django.core.files.storage import default_storage
-
     from accounts.models import User
+    from contest.models import PendingUpload
     from contest.services.paper import PaperSetupError, paper_import
+    from contest.uploads import pending_upload_discard, pending_upload_read
     from questions.importers.base import FileRejected
 
     try:
         contest = Contest.objects.get(pk=contest_id)
+        upload = PendingUpload.objects.get(pk=upload_id, scope=f"paper:{contest.pk}")
         job_progress(job_id=job_id, done=0, total=3, message="Đang đọc tệp")
-        with default_storage.open(path, "rb") as handle:
-            data = handle.read()
+        data = pending_upload_read(upload)
         job_progress(job_id=job_id, done=1, message="Đang kiểm tra và ghi")
         report = paper_import(
             contest=contest,
             data=data,
-            kind=path.rsplit(".", 1)[-1],
+            kind=upload.format,
             partial=partial,
             user=User.objects.filter(pk=user_id).first(),
             correction_url=f"/manage/{contest.slug}/paper/sheets/SHEET/",
@@ -69,5 +74,9 @@ def paper_import_task(
         )
     except (FileRejected, PaperSetupError) as error:
         job_fail(job_id=job_id, message=str(error))
+    except PendingUpload.DoesNotExist:
+        job_fail(job_id=job_id, message="Tệp tải lên đã hết hạn; hãy tải lên lại.")
+    except Exception as error:
+        job_fail_unexpected(job_id=job_id, error=error)
     finally:
-        default_storage.delete(path)
+        pending_upload_discard(pk=upload_id)

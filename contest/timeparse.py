@@ -6,14 +6,19 @@ contest unless an explicit offset is given.
 """
 
 import re
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-_DATE = re.compile(r"^(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))$")
+_DATE = re.compile(r"^(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))$", re.ASCII)
 _DATETIME = re.compile(
     r"^(?P<date>\S+?)(?:[T ]+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?)?"
-    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$",
+    re.ASCII,
 )
+# Contests, postmarks and arrivals all fall in these years; 0001 or 9999 is a typing slip
+# (and would overflow when converted to UTC).
+YEARS = (1900, 2100)
+MAX_OFFSET_MINUTES = 14 * 60
 
 
 class BadDate(ValueError):
@@ -23,9 +28,9 @@ class BadDate(ValueError):
 def parse_date(value) -> date:
     """A date from text or a spreadsheet cell; ``BadDate`` with a Vietnamese message otherwise."""
     if isinstance(value, datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, date):
-        return value
+        return _in_range(value, value.isoformat())
     text = str(value or "").strip()
     match = _DATE.match(text)
     if not match:
@@ -35,17 +40,26 @@ def parse_date(value) -> date:
     else:
         day, month, year = int(match.group(4)), int(match.group(5)), int(match.group(6))
     try:
-        return date(year, month, day)
+        return _in_range(date(year, month, day), text)
     except ValueError as error:
+        if isinstance(error, BadDate):
+            raise
         raise BadDate(f"“{text}” không phải ngày có thật") from error
+
+
+def _in_range(day: date, text: str) -> date:
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise BadDate(f"“{text}”: năm phải trong khoảng {YEARS[0]}–{YEARS[1]}")
+    return day
 
 
 def parse_datetime(value, tz: ZoneInfo) -> datetime:
     """An aware date-time; naive input is local time in ``tz``. A bare date means 00:00."""
     if isinstance(value, datetime):
+        parse_date(value)
         return value if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, date):
-        return datetime.combine(value, time(0), tz)
+        return datetime.combine(parse_date(value), time(0), tz)
     text = str(value or "").strip()
     match = _DATETIME.match(text)
     if not match:
@@ -58,10 +72,17 @@ def parse_datetime(value, tz: ZoneInfo) -> datetime:
     except ValueError as error:
         raise BadDate(f"“{text}” có giờ không hợp lệ") from error
     zone = tz
-    if match.group("tz"):
-        zone = datetime.strptime(
-            "+0000" if match.group("tz") == "Z" else match.group("tz").replace(":", ""), "%z"
-        ).tzinfo
+    if match.group("tz") and match.group("tz") != "Z":
+        offset = match.group("tz").replace(":", "")
+        hours, minutes = int(offset[1:3]), int(offset[3:5])
+        if minutes >= 60 or hours * 60 + minutes > MAX_OFFSET_MINUTES:
+            raise BadDate(
+                f"“{text}” có múi giờ {match.group('tz')} không có thật (từ -14:00 đến +14:00)"
+            )
+        sign = -1 if offset[0] == "-" else 1
+        zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
+    elif match.group("tz"):
+        zone = UTC
     return datetime.combine(day, clock, zone)
 
 

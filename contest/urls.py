@@ -44,6 +44,11 @@ urlpatterns = [
         name="paper_conflict",
     ),
     path(
+        "manage/<slug:slug>/paper/scans/<str:sheet_no>/",
+        paper_views.paper_scan,
+        name="paper_scan",
+    ),
+    path(
         "manage/<slug:slug>/paper/sheets/<str:sheet_no>/",
         paper_views.paper_sheet,
         name="paper_sheet",

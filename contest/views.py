@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from contest.inputs import BIGINT_MAX, bounded_int
 from contest.models import Attempt, BackgroundJob, Contest
 from contest.ratelimit import rate_limited
 from contest.selectors import (
@@ -120,6 +121,10 @@ def attempt_page(request, pk):
     )
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number here")
+
+
 @login_required
 @require_POST
 def attempt_answer(request, pk):
@@ -139,16 +144,22 @@ def attempt_answer(request, pk):
         )
     attempt = _own_attempt(request, pk)
     try:
-        body = json.loads(request.body or b"{}")
-        seq = int(body.get("seq", 0))
-        base = None if body.get("base") is None else int(body["base"])
-        prior = [int(p) for p in body.get("prior") or []][-20:]
-        if not all(0 <= v < 2**63 for v in (seq, base or 0, *prior)):
-            raise ValueError("out of range")
+        body = json.loads(request.body or b"{}", parse_constant=_refuse_constant)
+        seq = bounded_int(body.get("seq", 0), low=0, high=BIGINT_MAX)
+        base = (
+            None if body.get("base") is None else bounded_int(body["base"], low=0, high=BIGINT_MAX)
+        )
+        prior = [bounded_int(p, low=0, high=BIGINT_MAX) for p in body.get("prior") or []][-20:]
         if "prediction" in body:
-            position, answer = None, str(body["prediction"])[:40]
+            position, answer = None, body["prediction"]
+            if not isinstance(answer, str | int) or isinstance(answer, bool):
+                raise ValueError("prediction")
+            answer = str(answer)[:40]
         else:
-            position, answer = int(body["position"]), str(body.get("answer", ""))
+            position = bounded_int(body["position"], low=1, high=10_000)
+            answer = body.get("answer", "")
+            if not isinstance(answer, str) or len(answer) > 20:
+                raise ValueError("answer")
     except (ValueError, KeyError, TypeError, AttributeError):
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:

@@ -4,7 +4,6 @@ Each exporter round-trips through its importer: export, then import into an
 empty bank, gives the same questions.
 """
 
-import csv
 import io
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from django.db.models import F
 
 from questions.models import Bank, QuestionVersion
+from questions.spreadsheets import csv_bytes, xlsx_append
 
 COLUMNS = [
     "code",
@@ -56,11 +56,7 @@ def _rows(bank: Bank) -> Iterable[list]:
 
 
 def export_csv(bank: Bank) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerows(_rows(bank))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+    return csv_bytes(COLUMNS, _rows(bank))
 
 
 def export_xlsx(bank: Bank) -> bytes:
@@ -68,9 +64,9 @@ def export_xlsx(bank: Bank) -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("questions")
-    sheet.append(COLUMNS)
+    xlsx_append(sheet, COLUMNS)
     for row in _rows(bank):
-        sheet.append(row)
+        xlsx_append(sheet, row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

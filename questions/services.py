@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 
 from questions.importers import ParsedQuestion, ParseResult
+from questions.importers.base import question_problems
 from questions.models import Bank, Question, QuestionVersion, Topic, content_hash
 
 _CHUNK = 2000
@@ -96,8 +97,16 @@ def questions_import(
     content is left alone; with changed content it gets a new version. With
     ``dry_run`` the report says what would happen and nothing is written.
     """
-    report = ImportReport(errors=[m for _line, m in parsed.errors], skipped=list(parsed.skipped))
-    plan = _plan(bank, parsed.questions, report)
+    errors = list(parsed.errors)
+    storable = []
+    for q in parsed.questions:
+        problems = question_problems(q)
+        errors += [(q.line, f"{parsed.line_word} {q.line}: {col}: {msg}") for col, msg in problems]
+        if not problems:
+            storable.append(q)
+    errors.sort(key=lambda e: e[0])
+    report = ImportReport(errors=[m for _line, m in errors], skipped=list(parsed.skipped))
+    plan = _plan(bank, storable, report)
     if dry_run or (report.errors and not partial):
         return report
     with transaction.atomic():

@@ -1,9 +1,8 @@
 from dataclasses import asdict
 
-from django.core.files.storage import default_storage
 from django_tasks import task
 
-from contest.jobs import job_fail, job_finish, job_progress
+from contest.jobs import job_fail, job_fail_unexpected, job_finish, job_progress
 from questions.importers import FileRejected, importer_for
 from questions.models import Bank
 from questions.services import questions_import
@@ -11,16 +10,23 @@ from questions.services import questions_import
 
 @task()
 def questions_import_task(
-    *, job_id: str, bank_id: int, path: str, format: str, partial: bool, user_id: int | None
+    *, job_id: str, bank_id: int, upload_id: str, partial: bool, user_id: int | None
 ) -> None:
-    """Import an uploaded bank file in the background, reporting progress on the job."""
+    """Import an uploaded bank file in the background, reporting progress on the job.
+
+    Whatever happens the job ends as done or failed with the reason, and the upload is deleted.
+    """
     from accounts.models import User
+    from contest.models import PendingUpload
+    from contest.uploads import pending_upload_discard, pending_upload_read
 
     try:
+        upload = PendingUpload.objects.get(pk=upload_id, scope=f"bank:{bank_id}")
         job_progress(job_id=job_id, done=0, total=3, message="Đang đọc tệp")
-        with default_storage.open(path, "rb") as handle:
-            data = handle.read()
-        parsed = importer_for(format=format or None, filename=path).parse(data)
+        data = pending_upload_read(upload)
+        parsed = importer_for(format=upload.format or None, filename=upload.original_name).parse(
+            data
+        )
         job_progress(job_id=job_id, done=1, message="Đang so sánh với ngân hàng")
         bank = Bank.objects.get(pk=bank_id)
         user = User.objects.filter(pk=user_id).first()
@@ -28,6 +34,7 @@ def questions_import_task(
         job_progress(job_id=job_id, done=2, message="Đang ghi")
         result = asdict(report)
         result["rows"] = result["rows"][:500]
+        result["errors"] = result["errors"][:500]
         job_finish(
             job_id=job_id,
             result=result,
@@ -35,5 +42,9 @@ def questions_import_task(
         )
     except FileRejected as error:
         job_fail(job_id=job_id, message=str(error))
+    except PendingUpload.DoesNotExist:
+        job_fail(job_id=job_id, message="Tệp tải lên đã hết hạn; hãy tải lên lại.")
+    except Exception as error:
+        job_fail_unexpected(job_id=job_id, error=error)
     finally:
-        default_storage.delete(path)
+        pending_upload_discard(pk=upload_id)

@@ -1,10 +1,6 @@
-import uuid
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_bank_editor, user_may_use_bank
 from contest.jobs import job_create
+from contest.uploads import pending_upload_create, pending_upload_find
 from questions.exporters import export_bank
 from questions.forms import BankForm, ImportForm, QuestionForm
 from questions.importers import FileRejected, importer_for
@@ -226,23 +223,22 @@ def bank_export(request, slug: str, fmt: str):
 def bank_import(request, slug: str):
     """Upload → preview (a dry run) → confirm, which runs the import in the background."""
     bank = _bank_for(request, slug)
+    scope = f"bank:{bank.pk}"
     if request.method == "POST" and request.POST.get("confirm"):
-        token = request.POST.get("token", "")
-        pending = request.session.get("question_imports", {}).get(token)
-        if not pending:
+        pending = pending_upload_find(
+            pk=request.POST.get("token", ""), owner=request.user, scope=scope
+        )
+        if pending is None:
             messages.error(request, _("Phiên xem trước đã hết hạn. Hãy tải tệp lên lại."))
             return redirect("questions:bank_import", slug)
         job = job_create(kind="questions_import", owner=request.user, total=3)
         questions_import_task.enqueue(
             job_id=str(job.pk),
             bank_id=bank.pk,
-            path=pending["path"],
-            format=pending["format"],
+            upload_id=str(pending.pk),
             partial=bool(request.POST.get("partial")),
             user_id=request.user.pk,
         )
-        request.session["question_imports"].pop(token, None)
-        request.session.modified = True
         return redirect("contest:job", job.pk)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = error = None
@@ -257,14 +253,10 @@ def bank_import(request, slug: str):
             error = str(rejected)
         else:
             report = questions_import(bank=bank, parsed=parsed, dry_run=True)
-            token = uuid.uuid4().hex
-            suffix = Path(upload.name).suffix.lower()[:10]
-            path = default_storage.save(f"imports/{token}{suffix}", upload)
-            request.session.setdefault("question_imports", {})[token] = {
-                "path": path,
-                "format": fmt,
-            }
-            request.session.modified = True
+            pending = pending_upload_create(
+                owner=request.user, scope=scope, data=data, filename=upload.name, format=fmt
+            )
+            token = str(pending.pk)
     return render(
         request,
         "questions/bank_import.html",

@@ -236,10 +236,24 @@ STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Sheet scans and uploads waiting for confirmation hold names, phones and CCCDs: they live
+# outside MEDIA_ROOT, under random names, and leave only through views that check the role
+# (django-sendfile2). Never alias this folder in the web server.
+PRIVATE_ROOT = env("PRIVATE_ROOT", default=str(BASE_DIR / "private"))
+PRIVATE_STORAGE = {
+    "BACKEND": "contest.storage.PrivateStorage",
+    "OPTIONS": {"location": PRIVATE_ROOT},
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": PRIVATE_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# ``django_sendfile.backends.simple`` streams the file from Django; behind nginx use
+# ``django_sendfile.backends.nginx`` with an ``internal`` location at SENDFILE_URL.
+SENDFILE_BACKEND = env("SENDFILE_BACKEND", default="django_sendfile.backends.simple")
+SENDFILE_ROOT = PRIVATE_ROOT
+SENDFILE_URL = env("SENDFILE_URL", default="/private-files/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Sign-in and sign-up forms are a few hundred bytes: bigger bodies are refused (413).
 AUTH_BODY_MAX_BYTES = 16 * 1024

@@ -7,7 +7,7 @@ Refuses to start unless ``DJANGO_SECRET_KEY``, ``DATABASE_URL`` and
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import PRIVATE_STORAGE, env
 
 for _name in ("DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
     if not env(_name, default=""):
@@ -27,5 +27,6 @@ SMS_BACKEND = env("SMS_BACKEND", default="accounts.sms.LogBackend")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": PRIVATE_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

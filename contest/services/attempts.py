@@ -268,16 +268,14 @@ def prediction_clean(raw: str | int | None) -> int | None:
     Returns ``None`` for an empty answer; raises ``AttemptRefused`` for anything
     that is not a non-negative whole number of at most 12 digits.
     """
-    text = str(raw if raw is not None else "").strip()
-    for separator in (".", ",", " ", "\u00a0"):
-        text = text.replace(separator, "")
-    if not text:
-        return None
-    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+    from contest.inputs import prediction_parse
+
+    try:
+        return prediction_parse(raw)
+    except ValueError as error:
         raise AttemptRefused(
             _("Số dự đoán phải là số nguyên không âm, ví dụ 8123."), "bad_prediction"
-        )
-    return int(text)
+        ) from error
 
 
 def prediction_save(

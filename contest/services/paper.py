@@ -11,6 +11,7 @@ a phone that is not a phone, a sheet number used twice).
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -22,10 +23,11 @@ from django.utils import timezone
 from accounts.identity import id_birth_year_warning, normalize_phone, validate_id_number
 from accounts.models import Unit
 from contest import events
+from contest.inputs import ascii_digits, prediction_parse
 from contest.models import Contest, PaperAnswer, PaperCorrection, PaperEntry, Round
 from contest.timeparse import BadDate, parse_date, parse_datetime
 from questions.importers.base import FileRejected
-from questions.importers.tabular import cell_text, read_table
+from questions.importers.tabular import cell_text, read_table, too_long, too_long_message
 from questions.models import LETTERS, Question, QuestionVersion
 
 REQUIRED_COLUMNS = ("sheet_no", "answers", "postmark_date")
@@ -205,8 +207,8 @@ def _unit_lookup(contest: Contest) -> dict[str, Unit]:
         units = units.filter(Q(pk__in=[u.pk for u in eligible]) | Q(parent__in=eligible))
     lookup = {}
     for unit in units:
-        lookup[unit.code.lower()] = unit
-        lookup[unit.name.lower()] = unit
+        lookup[unicodedata.normalize("NFC", unit.code).lower()] = unit
+        lookup[unicodedata.normalize("NFC", unit.name).lower()] = unit
     return lookup
 
 
@@ -214,7 +216,7 @@ def parse_sheets(
     contest: Contest, data: bytes, kind: str
 ) -> tuple[list[SheetRow], list[tuple[int, str]]]:
     """Read a csv/xlsx file of transcribed sheets; returns (valid rows, errors by row)."""
-    headers, rows = read_table(data, kind)
+    headers, rows = read_table(data, kind, columns=KNOWN_COLUMNS)
     return _parse_rows(contest, headers, rows)
 
 
@@ -243,7 +245,13 @@ def _parse_rows(contest: Contest, headers: list[str], rows) -> tuple[list[SheetR
         def bad(column: str, message: str) -> None:
             problems.append(f"row {number}: {column}: {message}")  # noqa: B023
 
-        text = {k: cell_text(v) for k, v in row.items() if k in KNOWN_COLUMNS}
+        for column in too_long(row):
+            bad(column, too_long_message(column, row))
+        text = {
+            k: unicodedata.normalize("NFC", cell_text(v))
+            for k, v in row.items()
+            if k in KNOWN_COLUMNS
+        }
         _restore_leading_zeros(row, text)
         sheet_no = text.get("sheet_no", "")
         if not sheet_no:
@@ -260,7 +268,10 @@ def _parse_rows(contest: Contest, headers: list[str], rows) -> tuple[list[SheetR
         sheet.address = text.get("address", "")[:255]
         if text.get("birth_year"):
             value = text["birth_year"]
-            if not re.fullmatch(r"\d{4}", value) or not 1900 <= int(value) <= timezone.now().year:
+            if (
+                not ascii_digits(value, max_digits=4)
+                or not 1900 <= int(value) <= timezone.now().year
+            ):
                 bad("birth_year", f"“{value}” không phải năm sinh (bốn chữ số, ví dụ 1975)")
             else:
                 sheet.birth_year = int(value)
@@ -288,11 +299,10 @@ def _parse_rows(contest: Contest, headers: list[str], rows) -> tuple[list[SheetR
             except ValueError as error:
                 bad("answers", str(error))
         if text.get("prediction"):
-            value = text["prediction"].replace(".", "").replace(",", "").replace(" ", "")
-            if not value.isdigit():
-                bad("prediction", f"“{text['prediction']}” không phải số nguyên")
-            else:
-                sheet.prediction = int(value)
+            try:
+                sheet.prediction = prediction_parse(text["prediction"])
+            except ValueError as error:
+                bad("prediction", str(error))
         try:
             sheet.postmark_date = parse_date(row.get("postmark_date"))
         except BadDate as error:
@@ -325,7 +335,7 @@ def _restore_leading_zeros(row: dict, text: dict) -> None:
 
 def _pick_round(value: str, rounds: dict, postmark, bad) -> Round | None:
     if value:
-        if not value.isdigit() or int(value) not in rounds:
+        if not ascii_digits(value, max_digits=4) or int(value) not in rounds:
             bad("round", f"không có vòng “{value}” (có: {', '.join(map(str, rounds))})")
             return None
         return rounds[int(value)]
@@ -582,8 +592,17 @@ def next_sheet_no(contest: Contest) -> str:
 
 
 def paper_receive(*, contest: Contest, postmark_date: date, received_at: datetime, scan, user):
-    """Register an arriving sheet; returns the receipt with its new ``sheet_no``."""
+    """Register an arriving sheet; returns the receipt with its new ``sheet_no``.
+
+    ``scan`` (a file, or a ``VerifiedScan``) is checked by its content and stored privately
+    under a random name (``contest.uploads.scan_store``); a scan that is not a readable image
+    or PDF raises ``ValidationError`` and nothing is registered.
+    """
     from contest.models import PaperReceipt
+    from contest.uploads import scan_store, scan_verify
+
+    if scan is not None:
+        scan = scan_verify(scan)
 
     with transaction.atomic():
         receipt = PaperReceipt(
@@ -594,7 +613,7 @@ def paper_receive(*, contest: Contest, postmark_date: date, received_at: datetim
             received_by=user,
         )
         if scan is not None:
-            receipt.scan.save(scan.name, scan, save=False)
+            scan_store(receipt=receipt, scan=scan)
         receipt.save()
     events.entries_changed(contest_id=contest.pk)
     return receipt

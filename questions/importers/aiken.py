@@ -4,7 +4,13 @@ import hashlib
 import re
 
 from questions.importers import register
-from questions.importers.base import Importer, ParsedQuestion, ParseResult, decode_text
+from questions.importers.base import (
+    Importer,
+    ParsedQuestion,
+    ParseResult,
+    check_size,
+    decode_text,
+)
 
 _OPTION = re.compile(r"^([A-F])[.)]\s+(.*)$")
 _ANSWER = re.compile(r"^ANSWER:\s*([A-Z])\s*$", re.I)
@@ -16,9 +22,13 @@ class AikenImporter(Importer):
     extensions = ("aiken",)
 
     def parse(self, data: bytes) -> ParseResult:
+        check_size(data)
         result = ParseResult()
         lines = decode_text(data).splitlines()
         start, text_lines, options = 0, [], []
+        # An option out of order refuses the whole question: its ANSWER letter would point
+        # at another option than the writer meant.
+        broken = False
         seen: dict[str, int] = {}
         for number, raw in enumerate(lines + [""], start=1):
             line = raw.strip()
@@ -35,13 +45,17 @@ class AikenImporter(Importer):
                 if option.group(1) != expected:
                     result.error(
                         number,
-                        f"line {number}: phương án {option.group(1)} không đúng thứ tự (chờ {expected})",
+                        f"line {number}: phương án {option.group(1)} không đúng thứ tự "
+                        f"(chờ {expected}); câu hỏi ở dòng {start} không được nhập",
                     )
+                    broken = True
                 options.append(option.group(2).strip())
             elif answer:
                 letter = answer.group(1).upper()
                 text = " ".join(text_lines)
-                if len(options) < 2:
+                if broken:
+                    pass  # already reported at the misplaced option
+                elif len(options) < 2:
                     result.error(start, f"line {start}: cần ít nhất hai phương án")
                 elif letter not in "ABCDEF"[: len(options)]:
                     result.error(
@@ -58,7 +72,7 @@ class AikenImporter(Importer):
                         )
                     else:
                         seen[code] = start
-                        result.questions.append(
+                        result.add(
                             ParsedQuestion(
                                 line=start,
                                 code=code,
@@ -69,11 +83,11 @@ class AikenImporter(Importer):
                                 correct=letter,
                             )
                         )
-                text_lines, options = [], []
+                text_lines, options, broken = [], [], False
             elif not line:
                 if text_lines:
                     result.error(start, f"line {start}: câu hỏi thiếu dòng “ANSWER: …”")
-                text_lines, options = [], []
+                text_lines, options, broken = [], [], False
             elif options:
                 result.error(number, f"line {number}: dòng không phải phương án (A. …) hay ANSWER:")
             else:

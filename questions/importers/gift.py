@@ -12,7 +12,13 @@ import hashlib
 import re
 
 from questions.importers import register
-from questions.importers.base import Importer, ParsedQuestion, ParseResult, decode_text
+from questions.importers.base import (
+    Importer,
+    ParsedQuestion,
+    ParseResult,
+    check_size,
+    decode_text,
+)
 
 # Escapes are swapped for private-use characters while parsing, then restored.
 _ESCAPES = {
@@ -87,6 +93,7 @@ class GiftImporter(Importer):
     extensions = ("gift", "txt")
 
     def parse(self, data: bytes) -> ParseResult:
+        check_size(data)
         result = ParseResult()
         topic = "Chung"
         first_line_of: dict[str, tuple[int, str]] = {}
@@ -113,7 +120,7 @@ class GiftImporter(Importer):
                     )
                 continue
             first_line_of[question.code] = (line, fingerprint)
-            result.questions.append(question)
+            result.add(question)  # a title longer than a code may be is refused, never cut
         return result
 
     def _question(self, line: int, block: str, topic: str, result: ParseResult):

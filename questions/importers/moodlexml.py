@@ -8,11 +8,22 @@ Every other question type is reported as skipped, by name and line.
 
 import hashlib
 import html
+import math
 import re
 import xml.etree.ElementTree as ET
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
+
 from questions.importers import register
-from questions.importers.base import FileRejected, Importer, ParsedQuestion, ParseResult
+from questions.importers.base import (
+    FileRejected,
+    Importer,
+    ParsedQuestion,
+    ParseResult,
+    check_size,
+    points_parse,
+)
 from questions.importers.gift import TRUE_FALSE_OPTIONS, topic_from_category
 
 _TAG = re.compile(r"<[^>]+>")
@@ -43,11 +54,16 @@ class MoodleXmlImporter(Importer):
     extensions = ("xml",)
 
     def parse(self, data: bytes) -> ParseResult:
-        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-            raise FileRejected("tệp XML có khai báo DOCTYPE/ENTITY; không nhận vì lý do an toàn.")
+        check_size(data)
         try:
-            root = ET.fromstring(data)
-        except ET.ParseError as error:
+            # defusedxml refuses DOCTYPE, entities and external references in any encoding
+            # (a byte search misses a UTF-16 ``<!DOCTYPE``).
+            root = SafeET.fromstring(data, forbid_dtd=True)
+        except DefusedXmlException as error:
+            raise FileRejected(
+                "tệp XML có khai báo DOCTYPE/ENTITY; không nhận vì lý do an toàn."
+            ) from error
+        except (ET.ParseError, ValueError, LookupError) as error:
             raise FileRejected(f"tệp không phải XML hợp lệ ({error}).") from error
         if root.tag != "quiz":
             raise FileRejected("tệp XML không phải bản xuất câu hỏi Moodle (thiếu thẻ <quiz>).")
@@ -62,74 +78,89 @@ class MoodleXmlImporter(Importer):
                 continue
             name = _plain(_text(question, "name/text"))
             if kind not in ("multichoice", "truefalse"):
-                result.skipped.append(f"line {line}: {kind} “{name}”")
+                result.skipped.append(f"line {line}: {kind} “{name[:80]}”")
                 continue
-            text = _plain(_text(question, "questiontext/text"))
-            if not text:
-                result.error(line, f"line {line}: thiếu nội dung câu hỏi “{name}”")
-                continue
-            answers = [
-                (_plain(_text(a, "text")), float(a.get("fraction", "0") or 0))
-                for a in question.findall("answer")
-            ]
-            points_text = _text(question, "defaultgrade").strip() or "1"
-            explanation = _plain(_text(question, "generalfeedback/text"))
-            if kind == "truefalse":
-                correct_true = next((f for t, f in answers if t.lower() == "true"), 0) > 0
-                parsed = ParsedQuestion(
-                    line=line,
-                    code="",
-                    topic=topic,
-                    kind="true_false",
-                    text=text,
-                    options=list(TRUE_FALSE_OPTIONS),
-                    correct="A" if correct_true else "B",
-                    explanation=explanation,
-                )
-            else:
-                single = _text(question, "single").strip().lower() != "false"
-                options = [t for t, _f in answers]
-                if len(options) < 2 or len(options) > 6:
-                    result.error(
-                        line, f"line {line}: cần từ 2 đến 6 phương án, “{name}” có {len(options)}"
-                    )
-                    continue
-                if single:
-                    best = max(f for _t, f in answers)
-                    correct_idx = [i for i, (_t, f) in enumerate(answers) if f == best and f > 0]
-                else:
-                    correct_idx = [i for i, (_t, f) in enumerate(answers) if f > 0]
-                if not correct_idx:
-                    result.error(line, f"line {line}: “{name}” không có phương án đúng")
-                    continue
-                correct = "".join("ABCDEF"[i] for i in correct_idx)
-                parsed = ParsedQuestion(
-                    line=line,
-                    code="",
-                    topic=topic,
-                    kind="multiple" if len(correct) > 1 else "single",
-                    text=text,
-                    options=options,
-                    correct=correct,
-                    explanation=explanation,
-                )
-            try:
-                from decimal import Decimal
-
-                parsed.points = Decimal(points_text)
-            except ArithmeticError:
-                result.error(line, f"line {line}: điểm “{points_text}” không phải là số")
+            parsed = self._question(question, line, name, topic, result)
+            if parsed is None:
                 continue
             idnumber = _text(question, "idnumber").strip()
-            base = (
+            code = (
                 idnumber
                 or "MXML-"
-                + hashlib.sha1(repr((topic, name, text)).encode()).hexdigest()[:10].upper()
+                + hashlib.sha1(repr((topic, name, parsed.text)).encode()).hexdigest()[:10].upper()
             )
-            if base in seen:
-                result.error(line, f"line {line}: mã “{base}” trùng với câu ở dòng {seen[base]}")
+            if code in seen:
+                result.error(line, f"line {line}: mã “{code}” trùng với câu ở dòng {seen[code]}")
                 continue
-            seen[base] = line
-            parsed.code = base[:64]
-            result.questions.append(parsed)
+            seen[code] = line
+            parsed.code = code  # a code too long is refused by question_problems, never cut
+            result.add(parsed)
         return result
+
+    def _question(self, question, line: int, name: str, topic: str, result: ParseResult):
+        kind = question.get("type", "")
+        text = _plain(_text(question, "questiontext/text"))
+        if not text:
+            result.error(line, f"line {line}: thiếu nội dung câu hỏi “{name[:80]}”")
+            return None
+        answers = []
+        for answer in question.findall("answer"):
+            raw = (answer.get("fraction", "0") or "0").strip()
+            try:
+                fraction = float(raw)
+            except ValueError:
+                fraction = math.nan
+            if not math.isfinite(fraction) or not -100 <= fraction <= 100:
+                result.error(
+                    line,
+                    f"line {line}: fraction=“{raw[:20]}” của “{name[:80]}” không phải số "
+                    "từ -100 đến 100",
+                )
+                return None
+            answers.append((_plain(_text(answer, "text")), fraction))
+        try:
+            points = points_parse(_text(question, "defaultgrade").strip() or "1")
+        except ValueError as error:
+            result.error(line, f"line {line}: defaultgrade: {error}")
+            return None
+        explanation = _plain(_text(question, "generalfeedback/text"))
+        if kind == "truefalse":
+            correct_true = next((f for t, f in answers if t.lower() == "true"), 0) > 0
+            return ParsedQuestion(
+                line=line,
+                code="",
+                topic=topic,
+                kind="true_false",
+                text=text,
+                options=list(TRUE_FALSE_OPTIONS),
+                correct="A" if correct_true else "B",
+                points=points,
+                explanation=explanation,
+            )
+        single = _text(question, "single").strip().lower() != "false"
+        options = [t for t, _f in answers]
+        if len(options) < 2 or len(options) > 6:
+            result.error(
+                line, f"line {line}: cần từ 2 đến 6 phương án, “{name[:80]}” có {len(options)}"
+            )
+            return None
+        if single:
+            best = max(f for _t, f in answers)
+            correct_idx = [i for i, (_t, f) in enumerate(answers) if f == best and f > 0]
+        else:
+            correct_idx = [i for i, (_t, f) in enumerate(answers) if f > 0]
+        if not correct_idx:
+            result.error(line, f"line {line}: “{name[:80]}” không có phương án đúng")
+            return None
+        correct = "".join("ABCDEF"[i] for i in correct_idx)
+        return ParsedQuestion(
+            line=line,
+            code="",
+            topic=topic,
+            kind="multiple" if len(correct) > 1 else "single",
+            text=text,
+            options=options,
+            correct=correct,
+            points=points,
+            explanation=explanation,
+        )

@@ -1,13 +1,19 @@
 """The question-bank spreadsheet of CONTRACTS.md (xlsx or csv)."""
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
 from questions.importers import register
-from questions.importers.base import Importer, ParsedQuestion, ParseResult
-from questions.importers.tabular import cell_text, read_table
+from questions.importers.base import (
+    CODE_MAX_CHARS,
+    Importer,
+    ParsedQuestion,
+    ParseResult,
+    points_parse,
+)
+from questions.importers.tabular import cell_text, read_table, too_long, too_long_message
 from questions.models import LETTERS
 
 OPTION_COLUMNS = [f"option_{c}" for c in "abcdef"]
@@ -30,6 +36,8 @@ COLUMN_LABELS = {
     "source": _("Căn cứ pháp lý"),
 }
 REQUIRED = ("code", "topic", "text", "correct")
+COLUMNS = (*REQUIRED, *OPTION_COLUMNS, "points", "difficulty", "explanation", "source", "kind")
+MAX_QUESTIONS = 50_000
 DIFFICULTY = {
     "easy": "easy",
     "dễ": "easy",
@@ -54,8 +62,8 @@ class SpreadsheetImporter(Importer):
     line_word = "row"
 
     def parse(self, data: bytes) -> ParseResult:
-        result = ParseResult()
-        headers, rows = read_table(data, self.kind)
+        result = ParseResult(line_word="row")
+        headers, rows = read_table(data, self.kind, columns=COLUMNS, max_rows=MAX_QUESTIONS)
         missing = [c for c in REQUIRED if c not in headers]
         if not any(c in headers for c in OPTION_COLUMNS[:2]) or "option_b" not in headers:
             missing += [c for c in ("option_a", "option_b") if c not in headers]
@@ -67,7 +75,7 @@ class SpreadsheetImporter(Importer):
         for number, row in rows:
             question = self._row(number, row, result, seen)
             if question is not None:
-                result.questions.append(question)
+                result.add(question)
         return result
 
     def _row(self, n: int, row: dict, result: ParseResult, seen: dict[str, int]):
@@ -78,11 +86,16 @@ class SpreadsheetImporter(Importer):
             ok = False
             result.error(n, f"row {n}: {column}: {message}")
 
+        for column in too_long(row):
+            bad(column, too_long_message(column, row))
+        if not ok:
+            return None
+
         code = cell_text(row.get("code"))
         if not code:
             bad("code", "thiếu mã câu hỏi")
-        elif len(code) > 64:
-            bad("code", "mã câu hỏi dài quá 64 ký tự")
+        elif len(code) > CODE_MAX_CHARS:
+            bad("code", f"mã câu hỏi dài quá {CODE_MAX_CHARS} ký tự")
         elif code in seen:
             bad("code", f"mã {code} trùng với dòng {seen[code]}")
         else:
@@ -125,14 +138,9 @@ class SpreadsheetImporter(Importer):
         raw_points = cell_text(row.get("points"))
         if raw_points:
             try:
-                points = Decimal(raw_points.replace(",", "."))
-            except InvalidOperation:
-                bad("points", f"điểm “{raw_points}” không phải là số")
-            else:
-                if points < 0:
-                    bad("points", "điểm không được âm")
-                elif points > 1000:
-                    bad("points", "điểm quá lớn (tối đa 1000)")
+                points = points_parse(raw_points)
+            except ValueError as error:
+                bad("points", str(error))
         difficulty = DIFFICULTY.get(cell_text(row.get("difficulty")).lower())
         if difficulty is None:
             bad("difficulty", "độ khó phải là easy, medium hoặc hard (dễ, trung bình, khó)")

@@ -173,8 +173,8 @@ def test_upload_previews_then_imports_in_the_background(client, contest):
     assert "Dòng 3, cột Đáp án (answers): có 3 câu trả lời, phiếu có 5 câu" in preview
     assert "row 3" not in preview
     assert not PaperEntry.objects.exists()
-    stored = preview.split('name="stored" value="')[1].split('"')[0]
-    response = client.post(url, {"stored": stored, "partial": "1"})
+    upload = preview.split('name="upload" value="')[1].split('"')[0]
+    response = client.post(url, {"upload": upload, "partial": "1"})
     job = BackgroundJob.objects.get(kind="paper_import")
     assert response.url == reverse("contest:job", args=[job.pk]) and job.status == "done"
     assert list(PaperEntry.objects.values_list("sheet_no", flat=True)) == ["U-1"]

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from contest.services.definition import ContestInvalid, contest_import
@@ -25,4 +26,9 @@ class Command(BaseCommand):
             for line in error.errors:
                 self.stderr.write(line)
             raise CommandError(f"{len(error.errors)} lỗi; không ghi gì.") from error
+        except ValidationError as error:  # a field the model refuses (e.g. a 100 KB title)
+            lines = [f"{k}: {m}" for k, ms in error.message_dict.items() for m in ms]
+            for line in lines:
+                self.stderr.write(line)
+            raise CommandError(f"{len(lines)} lỗi; không ghi gì.") from error
         self.stdout.write(f"{'created' if created else 'updated'}: {contest.slug}")

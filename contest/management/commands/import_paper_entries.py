@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest
 from contest.services.paper import PaperSetupError, paper_import
-from questions.importers.base import FileRejected
+from questions.importers.base import FileRejected, read_capped
 
 
 class Command(BaseCommand):
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         try:
             report = paper_import(
                 contest=found,
-                data=file.read_bytes(),
+                data=read_capped(file),
                 kind=kind,
                 dry_run=dry_run,
                 partial=partial,

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
 from questions.importers import REGISTRY, FileRejected, importer_for
+from questions.importers.base import read_capped
 from questions.models import Bank
 from questions.services import questions_import
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
                 f"--bank: mã ngân hàng chỉ gồm chữ thường không dấu, số và gạch ngang (ví dụ {slugify(bank) or 'cchc'})"
             )
         try:
-            parsed = importer_for(format=format, filename=file.name).parse(file.read_bytes())
+            parsed = importer_for(format=format, filename=file.name).parse(read_capped(file))
         except FileRejected as error:
             self.stderr.write(f"row 1: file: {error}")
             raise CommandError("tệp bị từ chối; không nhập gì.") from error
