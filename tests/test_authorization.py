@@ -243,6 +243,11 @@ EXPECTED: dict[str, tuple[dict, dict | None]] = {
         None,
     ),
     "manage/<slug:slug>/paper/sheets/<str:sheet_no>/": (ORGANIZER_X, None),
+    # P-1 was imported from a file and has no scan: its staff get a 404, everyone else is refused
+    "manage/<slug:slug>/paper/scans/<str:sheet_no>/": (
+        _with(CLERK_X, clerk_x=404, org_x=404, superuser=404),
+        None,
+    ),
     "manage/<slug:slug>/paper/form/<str:kind>/": (CLERK_X, None),
     # background jobs
     "jobs/<uuid:pk>/": (OWN_JOB, None),
