@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test test-services lint format bench messages clean
+.PHONY: install run dev test test-services lint format bench messages clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -16,11 +16,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make run: set up everything and serve on http://127.0.0.1:8000 (ASGI, websockets work)
+## make run: set up everything and serve on http://127.0.0.1:8000 (ASGI, websockets work).
+## DEBUG is off: visitors never see a traceback; static files are served by WhiteNoise.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+	DJANGO_DEBUG=0 $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off
+
+## make dev: the same with DEBUG on (tracebacks in the browser) and reload on code changes
+dev: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	DJANGO_DEBUG=1 $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off --reload
 
 ## make test: the whole suite on the embedded default (SQLite, in-memory layer)
 test: install

@@ -5,6 +5,7 @@ sent through the pluggable SMS backend of ``accounts.sms``.
 """
 
 from typing import Any
+from uuid import uuid4
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
@@ -42,6 +43,17 @@ class VietnamPhoneField(forms.CharField):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def populate_username(self, request: Any, user: User) -> None:
+        """Give every self-registered account its own opaque username.
+
+        Residents sign in by phone or e-mail, so allauth leaves ``username``
+        empty; the column is unique, and a second empty one would fail. The
+        value is random rather than derived from the phone, which may change.
+        """
+        super().populate_username(request, user)
+        if not user.username:
+            user.username = f"tk-{uuid4().hex}"
+
     def phone_form_field(self, **kwargs: Any) -> forms.Field:
         return VietnamPhoneField(**kwargs)
 

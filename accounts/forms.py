@@ -10,6 +10,31 @@ from accounts.models import Profile, Unit
 from accounts.services import profile_save
 
 
+class _GroupedUnits(forms.models.ModelChoiceIterator):
+    """Communes, wards and towns first, then agencies, each as an ``<optgroup>``."""
+
+    GROUPS = (
+        (_("Xã, phường, thị trấn"), (Unit.Kind.COMMUNE, Unit.Kind.WARD, Unit.Kind.TOWN)),
+        (_("Cơ quan, đơn vị"), (Unit.Kind.AGENCY,)),
+    )
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        units = list(self.queryset.order_by("name"))
+        for label, kinds in self.GROUPS:
+            members = [self.choice(u) for u in units if u.kind in kinds]
+            if members:
+                yield (label, members)
+
+    def __len__(self):
+        return self.queryset.count() + (1 if self.field.empty_label is not None else 0)
+
+
+class GroupedUnitField(forms.ModelChoiceField):
+    iterator = _GroupedUnits
+
+
 class ProfileFieldsMixin(forms.Form):
     """The personal data contests require, with Vietnamese messages."""
 
@@ -35,7 +60,7 @@ class ProfileFieldsMixin(forms.Form):
         required=False,
         choices=[("", _("Không muốn nói"))] + list(Profile.Gender.choices),
     )
-    unit = forms.ModelChoiceField(
+    unit = GroupedUnitField(
         label=_("Xã, phường hoặc cơ quan"),
         required=False,
         queryset=Unit.objects.filter(is_active=True).exclude(kind=Unit.Kind.DISTRICT),

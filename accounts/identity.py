@@ -37,6 +37,30 @@ def normalize_phone(raw: str) -> str:
     return value
 
 
+def id_birth_year(id_number: str) -> int | None:
+    """The birth year a CCCD encodes (4th digit: century, 5th–6th: year); None for a CMND."""
+    if len(id_number) != 12 or not id_number.isdigit():
+        return None
+    century = 1900 if int(id_number[3]) in (0, 1) else 2000
+    return century + int(id_number[4:6])
+
+
+def id_birth_year_warning(id_number: str, birth_year: int | None) -> str:
+    """A warning when a CCCD's birth-year digits disagree with the birth year written beside it.
+
+    On a paper sheet both are what the participant wrote: the sheet is kept and
+    this warning is shown where the winners' identity is checked ("" when they agree).
+    """
+    encoded = id_birth_year(id_number or "")
+    if encoded is None or birth_year is None or encoded == birth_year:
+        return ""
+    return _("Số CCCD %(id)s ghi năm sinh %(encoded)s, phiếu ghi năm sinh %(year)s.") % {
+        "id": id_number,
+        "encoded": encoded,
+        "year": birth_year,
+    }
+
+
 def validate_id_number(raw: str, *, birth_year: int | None = None) -> str:
     """Return a CCCD (12 digits) or CMND (9 digits) without spaces, or raise.
 
@@ -61,12 +85,10 @@ def validate_id_number(raw: str, *, birth_year: int | None = None) -> str:
                 _("Chữ số thứ tư của CCCD (mã thế kỷ và giới tính) không đúng."),
                 code="id_century",
             )
-        if birth_year is not None:
-            century = 1900 if century_digit in (0, 1) else 2000
-            if century + int(value[4:6]) != birth_year:
-                raise ValidationError(
-                    _("Số CCCD không khớp với năm sinh %(year)s. Hãy kiểm tra lại."),
-                    code="id_birth_year",
-                    params={"year": birth_year},
-                )
+        if birth_year is not None and id_birth_year(value) != birth_year:
+            raise ValidationError(
+                _("Số CCCD không khớp với năm sinh %(year)s. Hãy kiểm tra lại."),
+                code="id_birth_year",
+                params={"year": birth_year},
+            )
     return value

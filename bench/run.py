@@ -28,10 +28,11 @@ def main(selected: list[str]) -> None:
 
     call_command("migrate", verbosity=0)
     print(f"bench: database: {connection.vendor}", flush=True)
-    from bench import import_questions, live, rank, submit
+    from bench import import_questions, live, paper_import, rank, submit
 
     benchmarks = {
         "import_questions": import_questions.run,
+        "paper_import": paper_import.run,
         "submit": submit.run,
         "rank": rank.run,
         "live": live.run,

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from contest.criteria import criteria_text
 from contest.models import Contest, Result, ResultRow
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
@@ -153,7 +154,8 @@ def winners_pdf(contest: Contest, results: list[Result]) -> bytes:
             .order_by("rank")
             .values_list("rank", "full_name", "unit__name", "score", "prize")
         )
-        widths = (12, 58, 60, 16, 34)
+        # the bold header must fit on one line: 12 mm broke Hạng into Hạn/g
+        widths = (17, 56, 57, 16, 34)
         pdf.set_font("DejaVu", "B", 10)
         with pdf.table(
             col_widths=widths,
@@ -169,8 +171,12 @@ def winners_pdf(contest: Contest, results: list[Result]) -> bytes:
     pdf.multi_cell(
         0,
         5,
-        "Thứ hạng theo thể lệ: điểm, rồi dự đoán gần đúng nhất, thời gian làm bài, thời điểm nộp, "
-        "và cuối cùng bốc thăm bằng SHA-256 của chuỗi bốc thăm đã công bố.",
+        f"Thứ hạng theo thể lệ: {criteria_text(contest.tie_break)}"
+        + (
+            " (bốc thăm bằng SHA-256 của chuỗi bốc thăm đã công bố)."
+            if "lot" in contest.tie_break
+            else "."
+        ),
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -149,6 +149,8 @@ class Attempt(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     prediction = models.PositiveBigIntegerField(null=True, blank=True)
+    # The client's sequence number of the last autosaved prediction (as for answers).
+    prediction_seq = models.BigIntegerField(default=0)
     essay = models.TextField(blank=True)
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     # Points possible (the drawn questions, less any voided by a key correction).
@@ -366,6 +368,7 @@ class Result(models.Model):
     # Ceremony: None = no ceremony (every winner shown once published); N = the N
     # lowest prizes have been revealed so far.
     revealed = models.PositiveIntegerField(null=True, blank=True)
+    ceremony_ended_at = models.DateTimeField(_("kết thúc lễ trao giải lúc"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -12,6 +12,7 @@ from accounts.roles import user_is_bank_editor, user_is_organizer
 from contest.forms import ContestForm, contest_initial
 from contest.models import Attempt, Contest, ContestMembership
 from contest.selectors import participation
+from contest.services.attempts import contest_close
 from contest.services.definition import ContestInvalid, contest_import
 
 
@@ -76,9 +77,12 @@ def manage_edit(request, slug: str | None = None):
         }
     )
     form = ContestForm(
-        request.POST or None, initial=initial, editing=contest is not None, locked=locked
+        request.POST or None,
+        initial=initial,
+        editing=contest is not None,
+        locked=locked,
+        rounds=contest.rounds.all() if contest else None,
     )
-    errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -88,12 +92,35 @@ def manage_edit(request, slug: str | None = None):
                         contest=saved, user=request.user, role="organizer"
                     )
         except ContestInvalid as invalid:
-            errors = invalid.errors
+            form.add_service_errors(invalid.errors)
         else:
             messages.success(request, _("Đã lưu cuộc thi."))
             return redirect("contest:manage_overview", saved.slug)
     return render(
+        request, "contest/manage_edit.html", {"form": form, "contest": contest, "locked": locked}
+    )
+
+
+@login_required
+def manage_close(request, slug: str):
+    """Close an open contest now, after a confirmation that says what happens to attempts."""
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    now = timezone.now()
+    if contest.closes_at <= now:
+        messages.info(request, _("Cuộc thi đã đóng."))
+        return redirect("contest:manage_overview", contest.slug)
+    if request.method == "POST":
+        finished = contest_close(contest=contest, now=now)
+        messages.success(
+            request,
+            _("Đã đóng cuộc thi. %(n)s lượt thi đang làm đã được nộp tự động với các câu đã lưu.")
+            % {"n": finished},
+        )
+        return redirect("contest:manage_overview", contest.slug)
+    in_progress = Attempt.objects.filter(contest=contest, status=Attempt.Status.IN_PROGRESS).count()
+    return render(
         request,
-        "contest/manage_edit.html",
-        {"form": form, "contest": contest, "locked": locked, "errors": errors},
+        "contest/manage_close.html",
+        {"contest": contest, "in_progress": in_progress, "now": now},
     )

@@ -19,9 +19,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Unit
 from accounts.roles import user_is_clerk, user_is_organizer
+from contest.invalid_reasons import clerk_reason_choices
 from contest.jobs import job_create
 from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
 from contest.paperform import answer_form_pdf, form_geometry, question_sheet_pdf
+from contest.reconciliation import differing_questions, keying_initial, keyings_compare
 from contest.services.paper import (
     KEYED_FIELDS,
     KeyingRefused,
@@ -37,16 +39,9 @@ from contest.services.paper import (
     paper_reconcile,
     paper_versions,
 )
-from questions.importers.base import FileRejected
+from questions.importers.base import FileRejected, error_for_page
 
 SCAN_MAX_BYTES = 10 * 1024 * 1024
-INVALID_REASONS = [
-    ("", gettext_lazy("— hợp lệ —")),
-    ("photocopy", gettext_lazy("photocopy: phiếu photo")),
-    ("unreadable", gettext_lazy("unreadable: không đọc được")),
-    ("not_signed", gettext_lazy("not_signed: không ký tên")),
-    ("wrong_form", gettext_lazy("wrong_form: không đúng mẫu phiếu")),
-]
 FIELD_LABELS = {
     "sheet_no": gettext_lazy("Số phiếu"),
     "full_name": gettext_lazy("Họ và tên"),
@@ -164,7 +159,7 @@ class KeyForm(forms.Form):
     )
     received_at = forms.CharField(label=FIELD_LABELS["received_at"], required=False)
     invalid_reason = forms.ChoiceField(
-        label=FIELD_LABELS["invalid_reason"], choices=INVALID_REASONS, required=False
+        label=FIELD_LABELS["invalid_reason"], choices=clerk_reason_choices, required=False
     )
 
 
@@ -271,6 +266,15 @@ def paper_key_view(request, slug: str):
                 ),
             }[outcome.state] % {"s": outcome.sheet_no}
             (messages.warning if outcome.state == "conflict" else messages.success)(request, text)
+            if outcome.warning:
+                messages.warning(
+                    request,
+                    _(
+                        "Lưu ý: %(warning)s Phiếu vẫn được lưu như người dự thi đã ghi; "
+                        "Ban Tổ chức sẽ kiểm tra khi xác minh người đạt giải."
+                    )
+                    % {"warning": outcome.warning},
+                )
             return redirect("contest:paper_key", slug=slug)
     return render(request, "contest/paper_key.html", _key_context(contest, form))
 
@@ -304,7 +308,7 @@ def paper_conflict(request, slug: str, sheet_no: str):
     if len(keyings) < 2:
         raise PermissionDenied(_("Phiếu này không ở hàng chờ đối chiếu."))
     first, second = keyings[0].data, keyings[1].data
-    initial = {k: ("" if first.get(k) is None else first.get(k)) for k in KEYED_FIELDS}
+    initial = keying_initial(contest=contest, data=first, fields=KEYED_FIELDS)
     initial["sheet_no"] = sheet_no
     form = KeyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -318,21 +322,23 @@ def paper_conflict(request, slug: str, sheet_no: str):
         else:
             messages.success(request, _("Đã đối chiếu phiếu %(s)s.") % {"s": sheet_no})
             return redirect("contest:paper_home", slug=slug)
-    rows = [
-        {
-            "field": FIELD_LABELS.get(k, k),
-            "first": first.get(k),
-            "second": second.get(k),
-            "differs": first.get(k) != second.get(k),
-        }
-        for k in first
-        if k != "round"
-    ]
+    rows, answers = keyings_compare(
+        contest=contest, first=first, second=second, labels=FIELD_LABELS
+    )
     receipt = PaperReceipt.objects.filter(contest=contest, sheet_no=sheet_no).first()
     return render(
         request,
         "contest/paper_conflict.html",
-        _key_context(contest, form, rows=rows, keyings=keyings, receipt=receipt, sheet_no=sheet_no),
+        _key_context(
+            contest,
+            form,
+            rows=rows,
+            answers=answers,
+            answers_differ=differing_questions(answers),
+            keyings=keyings,
+            receipt=receipt,
+            sheet_no=sheet_no,
+        ),
     )
 
 
@@ -419,7 +425,15 @@ def paper_upload(request, slug: str):
                     f"paper-uploads/{contest.pk}/{timezone.now():%Y%m%d%H%M%S}.{kind}",
                     ContentFile(data),
                 )
-                context.update({"report": report, "stored": stored, "filename": upload.name})
+                context.update(
+                    {
+                        "report": report,
+                        "errors": [error_for_page(e, FIELD_LABELS) for e in report.errors],
+                        "valid_rows": report.created + report.unchanged,
+                        "stored": stored,
+                        "filename": upload.name,
+                    }
+                )
     return render(request, "contest/paper_upload.html", context)
 
 

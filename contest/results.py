@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.identity import id_birth_year_warning
 from contest.exports import certificates_pdf, results_csv, results_xlsx, winners_pdf
 from contest.jobs import job_create
 from contest.models import Contest, KeyCorrection, Result, ResultEvent, ResultRow, WinnerCheck
@@ -64,6 +66,7 @@ def _winners(result: Result) -> list[dict]:
         .exclude(prize="")
         .order_by("rank")
         .values("rank", "full_name", "unit__name", "score", "prize", "person", "channel")
+        .annotate(maximum=Coalesce("attempt__max_score", "paper__max_score"))
     )
     rows = list(rows)
     for row in rows:
@@ -108,7 +111,7 @@ def manage_results(request, slug: str):
     for row in (
         ResultRow.objects.filter(result__in=results)
         .exclude(prize="")
-        .select_related("result__round", "unit")
+        .select_related("result__round", "unit", "paper")
         .order_by("result__round__number", "rank")
     ):
         check = checks.get(row.person)
@@ -116,6 +119,9 @@ def manage_results(request, slug: str):
             {
                 "row": row,
                 "check": check,
+                "warning": id_birth_year_warning(row.paper.id_number, row.paper.birth_year)
+                if row.paper
+                else "",
                 "items": [
                     (key, label, bool(check and check.checks.get(key)))
                     for key, label in WinnerCheck.ITEMS
@@ -135,6 +141,7 @@ def manage_results(request, slug: str):
             "corrections": corrections,
             "units": results[-1].unit_standings if results else [],
             "stale": stale,
+            "final": bool(results) and all(r.final for r in results),
             "actions": KeyCorrection.Action.choices,
         },
     )
@@ -253,18 +260,19 @@ def manage_export(request, slug: str, kind: str):
     if not results:
         raise Http404(_("Cuộc thi chưa được xếp hạng."))
     if kind == "csv":
-        data, mime = results_csv(results), "text/csv; charset=utf-8"
+        data, mime, name = results_csv(results), "text/csv; charset=utf-8", "ket-qua"
     elif kind == "xlsx":
-        data = results_xlsx(results)
+        data, name = results_xlsx(results), "ket-qua"
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif kind == "pdf":
-        data, mime = winners_pdf(contest, results), "application/pdf"
+        data, mime, name = winners_pdf(contest, results), "application/pdf", "danh-sach-dat-giai"
     elif kind == "certificates":
-        data, mime, kind = certificates_pdf(contest, results), "application/pdf", "pdf"
+        data, mime, name = certificates_pdf(contest, results), "application/pdf", "giay-chung-nhan"
+        kind = "pdf"
     else:
         raise Http404
     response = HttpResponse(data, content_type=mime)
-    name = f"ket-qua-{contest.slug}.{kind}"
+    name = f"{name}-{contest.slug}.{kind}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -284,6 +292,8 @@ def results_page(request, slug: str):
         {
             "result": r,
             "winners": _winners(r),
+            "all_revealed": r.revealed is not None
+            and r.revealed >= r.rows.exclude(prize="").count(),
             "stats": _stats(r),
             "rounds": len(results) > 1,
             "chain": criteria_text(r.tie_break),
@@ -320,7 +330,15 @@ def my_result(request, slug: str):
             .select_related("paper", "attempt")
         )
         for row in found.order_by("rank"):
-            items.append({"result": result, "row": row, "why": explain(result, row)})
+            entry = row.attempt or row.paper
+            items.append(
+                {
+                    "result": result,
+                    "row": row,
+                    "why": explain(result, row),
+                    "maximum": entry.max_score if entry else None,
+                }
+            )
     return render(
         request,
         "contest/my_result.html",
@@ -369,28 +387,45 @@ def manage_ceremony(request, slug: str):
     """The projector page: reveal the prizes one by one, lowest first."""
     from contest.services.ceremony import (
         CeremonyError,
+        ceremony_end,
         ceremony_result,
         ceremony_reveal_next,
         ceremony_start,
+        check_ceremony_may_start,
         revealed_payloads,
     )
 
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
     if request.method == "POST":
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") == "start":
+            if action == "start":
                 ceremony_start(contest=contest)
+            elif action == "end":
+                ceremony_end(contest=contest)
             else:
                 ceremony_reveal_next(contest=contest)
         except CeremonyError as error:
             messages.error(request, str(error))
         return redirect("contest:manage_ceremony", slug=slug)
     result = ceremony_result(contest)
+    refusal = None
+    if result is not None and result.revealed is None:
+        try:
+            check_ceremony_may_start(contest=contest, now=timezone.now())
+        except CeremonyError as error:
+            refusal = str(error)
     reveals = revealed_payloads(contest)
     total = result.rows.exclude(prize="").count() if result else 0
     return render(
         request,
         "contest/manage_ceremony.html",
-        {"contest": contest, "result": result, "reveals": reveals, "total": total},
+        {
+            "contest": contest,
+            "result": result,
+            "reveals": reveals,
+            "total": total,
+            "refusal": refusal,
+        },
     )

@@ -63,3 +63,40 @@ def parse_datetime(value, tz: ZoneInfo) -> datetime:
             "+0000" if match.group("tz") == "Z" else match.group("tz").replace(":", ""), "%z"
         ).tzinfo
     return datetime.combine(day, clock, zone)
+
+
+_VIETNAM_ZONES = {"Asia/Ho_Chi_Minh", "Asia/Saigon"}
+
+
+def timezone_label(tzname: str, at: datetime | None = None) -> str:
+    """How a deadline's time zone is shown to people: "giờ Việt Nam (UTC+07:00)".
+
+    Never the IANA name: a resident does not know ``Asia/Ho_Chi_Minh``. Another
+    zone is shown by its offset at ``at`` (default: now).
+    """
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    zone = ZoneInfo(tzname or "Asia/Ho_Chi_Minh")
+    offset = (at or timezone.now()).astimezone(zone).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    utc = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    if zone.key in _VIETNAM_ZONES:
+        return _("giờ Việt Nam (%(utc)s)") % {"utc": utc}
+    return _("giờ %(utc)s") % {"utc": utc}
+
+
+def duration_text(seconds: int | None) -> str:
+    """Seconds as people say them: "21 phút 56 giây" (English "21 min 56 s")."""
+    from django.utils.translation import gettext as _
+
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(int(seconds), 60)
+    if not minutes:
+        return _("%(s)s giây") % {"s": rest}
+    if minutes >= 60:
+        hours, minutes = divmod(minutes, 60)
+        return _("%(h)s giờ %(m)s phút %(s)s giây") % {"h": hours, "m": minutes, "s": rest}
+    return _("%(m)s phút %(s)s giây") % {"m": minutes, "s": rest}

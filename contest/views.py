@@ -26,6 +26,8 @@ from contest.services.attempts import (
     attempt_start,
     attempt_submit,
     check_may_start,
+    prediction_clean,
+    prediction_save,
     round_current,
 )
 
@@ -119,7 +121,10 @@ def attempt_page(request, pk):
 @login_required
 @require_POST
 def attempt_answer(request, pk):
-    """Autosave one answer: JSON ``{"position": 3, "answer": "B", "seq": 1712…}``."""
+    """Autosave one answer: JSON ``{"position": 3, "answer": "B", "seq": 1712…}``.
+
+    The prediction travels the same way: ``{"prediction": "8123", "seq": 1712…}``.
+    """
     if rate_limited(request, "answer", limit=240, seconds=60):
         return JsonResponse(
             {"ok": False, "error": _("Bạn gửi quá nhanh. Hãy chờ vài giây.")}, status=429
@@ -127,11 +132,19 @@ def attempt_answer(request, pk):
     attempt = _own_attempt(request, pk)
     try:
         body = json.loads(request.body or b"{}")
-        position, seq = int(body["position"]), int(body.get("seq", 0))
-        answer = str(body.get("answer", ""))
-    except (ValueError, KeyError, TypeError):
+        seq = int(body.get("seq", 0))
+        if "prediction" in body:
+            position, answer = None, str(body["prediction"])[:40]
+        else:
+            position, answer = int(body["position"]), str(body.get("answer", ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:
+        if position is None:
+            value = prediction_save(
+                attempt=attempt, user=request.user, raw=answer, seq=seq, now=timezone.now()
+            )
+            return JsonResponse({"ok": True, "prediction": value})
         saved = answer_save(
             attempt=attempt,
             user=request.user,
@@ -184,14 +197,8 @@ def attempt_submit_view(request, pk):
         messages.error(request, _("Bạn gửi quá nhiều lần. Hãy chờ một phút rồi thử lại."))
         return redirect("contest:review", pk)
     attempt = _own_attempt(request, pk)
-    raw = request.POST.get("prediction", "").replace(".", "").replace(",", "").replace(" ", "")
-    prediction = None
-    if raw:
-        if not raw.isdigit() or len(raw) > 12:
-            messages.error(request, _("Số dự đoán phải là số nguyên không âm, ví dụ 8123."))
-            return redirect("contest:review", pk)
-        prediction = int(raw)
     try:
+        prediction = prediction_clean(request.POST.get("prediction", ""))
         attempt_submit(
             attempt=attempt,
             user=request.user,

@@ -1,13 +1,15 @@
 import difflib
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from questions.models import Bank, Question, QuestionVersion
 
 
 def banks_with_counts() -> QuerySet[Bank]:
     return Bank.objects.annotate(
-        n_questions=Count("questions", filter=Q(questions__archived=False)),
+        # distinct: the join with topics repeats each question once per topic
+        n_questions=Count("questions", filter=Q(questions__archived=False), distinct=True),
         n_topics=Count("topics", distinct=True),
     )
 
@@ -29,15 +31,15 @@ def questions_search(
 
 
 FIELDS = [
-    ("text", "Nội dung"),
-    ("options", "Phương án"),
-    ("correct", "Đáp án đúng"),
-    ("points", "Điểm"),
-    ("kind", "Loại"),
-    ("difficulty", "Độ khó"),
-    ("explanation", "Giải thích"),
-    ("source", "Căn cứ pháp lý"),
-    ("image", "Hình ảnh"),
+    ("text", _("Nội dung")),
+    ("options", _("Phương án")),
+    ("correct", _("Đáp án đúng")),
+    ("points", _("Điểm")),
+    ("kind", _("Loại")),
+    ("difficulty", _("Độ khó")),
+    ("explanation", _("Giải thích")),
+    ("source", _("Căn cứ pháp lý")),
+    ("image", _("Hình ảnh")),
 ]
 
 
@@ -47,6 +49,8 @@ def _as_text(version: QuestionVersion, field: str) -> str:
         return "\n".join(f"{letter}. {option}" for letter, option in version.lettered_options)
     if field == "image":
         return value.name if value else ""
+    if field in ("kind", "difficulty"):  # the label the form shows, not the code
+        return str(getattr(version, f"get_{field}_display")()) if value else ""
     return str(value)
 
 

@@ -16,6 +16,8 @@ from contest.jobs import job_create
 from questions.exporters import export_bank
 from questions.forms import BankForm, ImportForm, QuestionForm
 from questions.importers import FileRejected, importer_for
+from questions.importers.base import error_for_page
+from questions.importers.spreadsheet import COLUMN_LABELS
 from questions.models import Bank, Question
 from questions.selectors import banks_with_counts, questions_search, version_history
 from questions.services import question_archive, question_save, questions_import
@@ -229,5 +231,13 @@ def bank_import(request, slug: str):
     return render(
         request,
         "questions/bank_import.html",
-        {"bank": bank, "form": form, "report": report, "error": error, "token": token},
+        {
+            "bank": bank,
+            "form": form,
+            "report": report,
+            "errors": [error_for_page(e, COLUMN_LABELS) for e in report.errors] if report else [],
+            "valid_rows": len(report.rows) if report else 0,
+            "error": error,
+            "token": token,
+        },
     )

@@ -134,4 +134,6 @@ def contest_json(**overrides):
         "prizes": [{"name": "Giải Nhất", "count": 1}, {"name": "Giải Nhì", "count": 2}],
     }
     data.update(overrides)
+    if "channels" not in overrides and "draw" in data["questions"]:
+        data["channels"] = ["online"]  # paper needs a fixed question list
     return data

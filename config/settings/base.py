@@ -250,8 +250,16 @@ SITE_CONTACT = env(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "client_errors_without_traceback": {
+            "()": "config.logfilters.ClientErrorsWithoutTraceback",
+        },
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "cuocthi": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+        "django.request": {"filters": ["client_errors_without_traceback"]},
     },
 }
+# The site's own page for a form sent with a stale security token.
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"

@@ -201,10 +201,48 @@ def answer_save(
     return Saved(position=position, answer=letters, saved_at=now)
 
 
+def prediction_clean(raw: str | int | None) -> int | None:
+    """The prediction as a whole number (``8.123``, ``8 123`` and ``8,123`` read as 8123).
+
+    Returns ``None`` for an empty answer; raises ``AttemptRefused`` for anything
+    that is not a non-negative whole number of at most 12 digits.
+    """
+    text = str(raw if raw is not None else "").strip()
+    for separator in (".", ",", " ", "\u00a0"):
+        text = text.replace(separator, "")
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        raise AttemptRefused(
+            _("Số dự đoán phải là số nguyên không âm, ví dụ 8123."), "bad_prediction"
+        )
+    return int(text)
+
+
+def prediction_save(*, attempt: Attempt, user, raw: str, seq: int, now: datetime) -> int | None:
+    """Save the prediction as it is typed, like an answer; returns the value kept.
+
+    An older ``seq`` never overwrites a newer one. One conditional UPDATE.
+    """
+    check_accepts_answers(attempt=attempt, user=user, now=now)
+    value = prediction_clean(raw)
+    Attempt.objects.filter(
+        pk=attempt.pk, status=Attempt.Status.IN_PROGRESS, prediction_seq__lt=seq
+    ).update(prediction=value, prediction_seq=seq)
+    return value
+
+
 # --- submit -----------------------------------------------------------------------------
 
 
-def _finish(attempt: Attempt, *, status: str, submitted_at: datetime, now: datetime) -> Attempt:
+def _finish(
+    attempt: Attempt, *, status: str, submitted_at: datetime, now: datetime, **given
+) -> Attempt:
+    """Grade and close the attempt; ``given`` holds what the participant sent with a submit.
+
+    A finish without a submit (time out, the sweeper, the close) keeps the
+    prediction and essay already saved in the row, never the ones of a stale object.
+    """
     from contest.services.grading import grade_items, key_rules
 
     items = list(attempt.items.select_related("version"))
@@ -216,9 +254,7 @@ def _finish(attempt: Attempt, *, status: str, submitted_at: datetime, now: datet
         score=score,
         max_score=maximum,
         duration_seconds=max(0, int((end - attempt.started_at).total_seconds())),
-        prediction=attempt.prediction,
-        essay=attempt.essay,
-        submit_key=attempt.submit_key,
+        **given,
     )
     attempt.refresh_from_db()
     if updated:
@@ -251,17 +287,23 @@ def attempt_submit(
         raise AttemptRefused(
             _("Đã hết giờ làm bài. Bài của bạn đã được nộp tự động với các câu đã lưu."), "expired"
         )
+    if prediction is None:
+        # Typed on the attempt page and autosaved: the review form may leave it out.
+        prediction = Attempt.objects.filter(pk=attempt.pk).values_list("prediction", flat=True)[0]
     if attempt.contest.prediction_question and prediction is None:
         raise AttemptRefused(
             _("Hãy trả lời câu hỏi dự đoán trước khi nộp bài."), "prediction_missing"
         )
-    attempt.prediction, attempt.essay, attempt.submit_key = (
-        prediction,
-        essay[:5000],
-        submit_key[:64],
-    )
     with transaction.atomic():
-        return _finish(attempt, status=Attempt.Status.SUBMITTED, submitted_at=now, now=now)
+        return _finish(
+            attempt,
+            status=Attempt.Status.SUBMITTED,
+            submitted_at=now,
+            now=now,
+            prediction=prediction,
+            essay=essay[:5000],
+            submit_key=submit_key[:64],
+        )
 
 
 def attempt_finish_expired(*, attempt: Attempt, now: datetime) -> Attempt:

@@ -10,6 +10,12 @@ from django.utils import timezone
 
 from contest import events
 from contest.models import Contest, Result, ResultRow
+from contest.services.workflow import (
+    WorkflowRefused,
+    check_contest_finished,
+    check_ranked_after_close,
+    check_winners_verified,
+)
 
 
 class CeremonyError(Exception):
@@ -30,9 +36,14 @@ def _winners(result: Result) -> list[ResultRow]:
     return list(
         ResultRow.objects.filter(result=result)
         .exclude(prize="")
-        .select_related("unit")
+        .select_related("unit", "attempt", "paper")
         .order_by("-rank")
     )
+
+
+def _maximum(row: ResultRow) -> float | None:
+    entry = row.attempt or row.paper
+    return float(entry.max_score) if entry and entry.max_score is not None else None
 
 
 def _payload(row: ResultRow, index: int, total: int) -> dict:
@@ -46,18 +57,52 @@ def _payload(row: ResultRow, index: int, total: int) -> dict:
         "full_name": row.full_name,
         "unit": row.unit.name if row.unit else "",
         "score": float(row.score) if row.score is not None else None,
+        "max_score": _maximum(row),
         "person": mask_person(row.person),
     }
 
 
-def ceremony_start(*, contest: Contest) -> Result:
-    """Hide the winners of the final result until they are revealed one by one."""
+def check_ceremony_may_start(*, contest: Contest, now) -> Result:
+    """The final result to reveal; the same conditions as publishing it."""
     result = ceremony_result(contest)
     if result is None:
         raise CeremonyError("chưa có kết quả chính thức: hãy chốt kết quả trước khi trao giải.")
+    try:
+        check_contest_finished(contest=contest, now=now)
+        check_ranked_after_close(contest=contest, results=[result])
+        check_winners_verified(contest=contest, results=[result])
+    except WorkflowRefused as refused:
+        raise CeremonyError(str(refused)) from refused
+    return result
+
+
+def ceremony_start(*, contest: Contest, now=None) -> Result:
+    """Hide the winners of the final result until they are revealed one by one.
+
+    Publishes the result, so it requires what publication requires: the contest
+    closed, every attempt finished, every winner's identity checked.
+    """
+    now = now or timezone.now()
+    result = check_ceremony_may_start(contest=contest, now=now)
+    result.ceremony_ended_at = None
     result.revealed = 0
     result.published_at = result.published_at or timezone.now()
-    result.save(update_fields=["revealed", "published_at"])
+    result.save(update_fields=["revealed", "published_at", "ceremony_ended_at"])
+    return result
+
+
+def ceremony_end(*, contest: Contest, now=None) -> Result:
+    """End the ceremony: the public page shows the whole list of winners again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        result = ceremony_result(contest)
+        if result is None or result.revealed is None:
+            raise CeremonyError("lễ trao giải chưa bắt đầu.")
+        result = Result.objects.select_for_update().get(pk=result.pk)
+        result.revealed = None
+        result.ceremony_ended_at = now
+        result.save(update_fields=["revealed", "ceremony_ended_at"])
+        events.ceremony_reveal(contest_id=contest.pk, payload={"ended": True})
     return result
 
 

@@ -8,21 +8,12 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.models import Unit
+from contest.criteria import CRITERIA, DEFAULT_TIE_BREAK
 from contest.models import Contest, Round
 from contest.timeparse import BadDate, parse_date, parse_datetime
 from questions.models import Bank, Question
 
 CHANNELS = {"online", "paper"}
-CRITERIA = [
-    "score",
-    "prediction_error",
-    "duration",
-    "submitted_at",
-    "lot",
-    "attempts",
-    "registered_at",
-]
-DEFAULT_TIE_BREAK = ["score", "prediction_error", "duration", "submitted_at", "lot"]
 # Once entries exist these may not change: they decide scores and ranks.
 SCORING_FIELDS = [
     "questions_spec",
@@ -222,7 +213,8 @@ def contest_check(data: dict) -> tuple[dict, list[dict], list[str]]:
         path = f"rounds[{i - 1}]."
         r_opens = when("opens_at", raw, path) or opens
         r_closes = when("closes_at", raw, path) or closes
-        if r_opens and r_closes and r_closes <= r_opens:
+        own_window = bool(raw.get("opens_at") or raw.get("closes_at"))
+        if own_window and r_opens and r_closes and r_closes <= r_opens:
             errors.append(f"{path}closes_at: giờ đóng phải sau giờ mở")
         if opens and closes and r_opens and r_closes and (r_opens < opens or r_closes > closes):
             errors.append(f"{path}opens_at: vòng phải nằm trong thời gian của cuộc thi")
@@ -238,6 +230,17 @@ def contest_check(data: dict) -> tuple[dict, list[dict], list[str]]:
                 "prizes": _prizes_check(raw.get("prizes", []), errors, f"{path}prizes"),
             }
         )
+    if isinstance(channels, list) and "paper" in channels:
+        for values in rounds:
+            spec = values["questions_spec"] or questions
+            if spec and "codes" not in spec:
+                where = "" if len(rounds) == 1 else f" (vòng {values['number']})"
+                errors.append(
+                    f"channels: phiếu giấy cần một danh sách câu hỏi cố định để in{where}, "
+                    "nhưng bộ câu hỏi đang rút ngẫu nhiên cho từng lượt; hãy nhập mã câu hỏi "
+                    "cố định hoặc bỏ hình thức phiếu giấy"
+                )
+                break
     fields = {
         "title": data.get("title", ""),
         "organizer_name": data.get("organizer", ""),

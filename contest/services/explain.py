@@ -2,10 +2,12 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from contest.criteria import criteria_text  # noqa: F401  (re-exported for the pages)
+from contest.invalid_reasons import reason_label
 from contest.models import Result, ResultRow
 from contest.services.ranking import lot_digest
+from contest.timeparse import duration_text
 
 
 def _score(value) -> str:
@@ -39,7 +41,7 @@ def _pair(result: Result, criterion: str, mine: ResultRow, theirs: ResultRow) ->
         def took(row):
             if row.duration_seconds is None:
                 return _("làm trên giấy, không tính thời gian (xếp sau bài trực tuyến)")
-            return _("%(s)s giây") % {"s": row.duration_seconds}
+            return duration_text(row.duration_seconds)
 
         return _(
             "bằng điểm và dự đoán; thời gian làm bài của bạn: %(mine)s, của họ: %(theirs)s"
@@ -95,29 +97,5 @@ def explain(result: Result, row: ResultRow) -> list[str]:
     return lines
 
 
-REASONS = {
-    "late_postmark": gettext_lazy("dấu bưu điện sau hạn"),
-    "late_submission": gettext_lazy("nộp sau giờ đóng"),
-    "missing_identity": gettext_lazy("thiếu họ tên hoặc cả số điện thoại lẫn CCCD"),
-    "photocopy": gettext_lazy("phiếu photo"),
-}
-
-
 def reason_text(reason: str) -> str:
-    return str(REASONS.get(reason, reason))
-
-
-CRITERIA_TEXT = {
-    "score": gettext_lazy("điểm cao hơn"),
-    "prediction_error": gettext_lazy("dự đoán gần con số thực tế hơn"),
-    "duration": gettext_lazy("thời gian làm bài ngắn hơn (bài giấy xếp sau)"),
-    "submitted_at": gettext_lazy("nộp sớm hơn"),
-    "attempts": gettext_lazy("ít lượt thi hơn"),
-    "registered_at": gettext_lazy("đăng ký sớm hơn"),
-    "lot": gettext_lazy("bốc thăm"),
-}
-
-
-def criteria_text(chain: list[str]) -> str:
-    """The tie-break chain in words: "điểm cao hơn → dự đoán gần … → bốc thăm"."""
-    return " → ".join(str(CRITERIA_TEXT.get(name, name)) for name in chain)
+    return reason_label(reason)

@@ -10,15 +10,14 @@ the next (``decided_by``); the ranked and the invalid entries go straight into
 ``ResultRow`` with ``INSERT … SELECT``. Only prizes (a few dozen rows) are
 decided in Python, because one person gets at most one prize in a contest.
 
-Tie-break criteria live in ``CRITERIA``: a name, a SQL key (never NULL) and a
-direction; a contest lists them in its own order.
+Tie-break criteria live in ``contest/criteria.py``: a name, a SQL key (never
+NULL), a direction and their words; a contest lists them in its own order.
 """
 
 import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -26,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from contest.criteria import CRITERIA
 from contest.models import (
     Attempt,
     AttemptQuestion,
@@ -41,7 +41,6 @@ from questions.models import QuestionVersion
 logger = logging.getLogger("cuocthi.ranking")
 ONLINE = "online"
 PAPER = "paper"
-_BIGINT = 9223372036854775807  # "no prediction" / "no duration": after every real value
 
 
 class RankingError(Exception):
@@ -68,35 +67,6 @@ def _sha256_sql(expression: str) -> str:
     if connection.vendor == "postgresql":
         return f"encode(sha256(convert_to({expression}, 'UTF8')), 'hex')"
     return f"sha256_hex({expression})"
-
-
-# --- tie-break criteria ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Criterion:
-    key: str  # SQL over the columns of ``valid`` (see _rank_sql); {target} is filled in
-    descending: bool = False
-
-
-CRITERIA: dict[str, Criterion] = {
-    # higher score first
-    "score": Criterion("score", descending=True),
-    # closest prediction first; no prediction sorts last; over and under at the same distance tie
-    "prediction_error": Criterion(
-        f"CASE WHEN prediction IS NULL OR {{target}} IS NULL THEN {_BIGINT} "
-        "ELSE ABS(prediction - {target}) END"
-    ),
-    # shorter first; paper has none and sorts after online entries
-    "duration": Criterion(f"COALESCE(duration, {_BIGINT})"),
-    "submitted_at": Criterion("submitted_at"),
-    # fewer valid entries (attempts and sheets) of the person first
-    "attempts": Criterion("n_entries"),
-    # earlier registration first: the account's creation, else the person's first sheet
-    "registered_at": Criterion("first_registered"),
-    # SHA-256 of lot_seed:person, smaller first (see lot_digest)
-    "lot": Criterion("lot"),
-}
 
 
 # --- the entries as ranking sees them ----------------------------------------------------------
@@ -591,21 +561,37 @@ def result_json(result: Result) -> dict:
 
 
 def question_stats(round: Round) -> list[dict]:
-    """Share of valid-looking answers that were correct, per question of the round (hardest first)."""
+    """Share of answers that score, per question of the round (hardest first).
+
+    Answer-key corrections in force count: a voided question is left out, and
+    every accepted answer of a corrected question counts as right.
+    """
+    from contest.services.grading import key_rules
+
+    rules = key_rules(round.contest_id)
+    voided = [vid for vid, accepted in rules.items() if accepted is None]
+    corrected = {vid: accepted for vid, accepted in rules.items() if accepted}
     rows: dict[int, dict] = {}
     for model, owner in ((AttemptQuestion, "attempt"), (PaperAnswer, "entry")):
-        base = model.objects.filter(**{f"{owner}__round": round})
+        base = model.objects.filter(**{f"{owner}__round": round}).exclude(version__in=voided)
         if model is AttemptQuestion:
             base = base.exclude(attempt__status=Attempt.Status.IN_PROGRESS)
         for version_id, total in base.values_list("version").annotate(n=Count("pk")):
             rows.setdefault(version_id, {"total": 0, "correct": 0})["total"] += total
-        for version_id, right in (
-            base.filter(answer=F("version__correct"))
+        right_by_key = (
+            base.exclude(version__in=list(corrected))
+            .filter(answer=F("version__correct"))
             .exclude(answer="")
             .values_list("version")
             .annotate(n=Count("pk"))
-        ):
+        )
+        for version_id, right in right_by_key:
             rows[version_id]["correct"] += right
+        for version_id, accepted in corrected.items():
+            if version_id in rows:
+                rows[version_id]["correct"] += base.filter(
+                    version=version_id, answer__in=accepted
+                ).count()
     versions = QuestionVersion.objects.in_bulk(list(rows)).items()
     stats = [
         {

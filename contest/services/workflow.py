@@ -10,8 +10,9 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from contest.models import Contest, Result, ResultEvent, ResultRow, WinnerCheck
+from contest.models import Attempt, Contest, Result, ResultEvent, ResultRow, WinnerCheck
 
 
 class WorkflowRefused(Exception):
@@ -52,6 +53,54 @@ def unverified_winners(contest: Contest, results: list[Result]) -> list[str]:
     return [p for p in people if p not in done]
 
 
+def check_contest_finished(*, contest: Contest, now: datetime) -> None:
+    """Refuse while entries may still come in: the contest must be closed, every attempt finished.
+
+    Publishing (provisional or final) and the ceremony call this; a provisional
+    ranking for the organizers' eyes only does not.
+    """
+    if now < contest.closes_at:
+        raise WorkflowRefused(
+            _(
+                "cuộc thi chưa đóng (đóng lúc %(when)s, giờ Việt Nam). Người dự thi vẫn đang "
+                "làm bài; hãy đóng cuộc thi hoặc chờ đến giờ đóng."
+            )
+            % {"when": f"{timezone.localtime(contest.closes_at, contest.tz):%H:%M %d/%m/%Y}"}
+        )
+    open_attempts = Attempt.objects.filter(
+        contest=contest, status=Attempt.Status.IN_PROGRESS
+    ).count()
+    if open_attempts:
+        raise WorkflowRefused(
+            _(
+                "còn %(n)s lượt thi trực tuyến chưa kết thúc. Chờ vài phút để các lượt này "
+                "hết giờ và được nộp tự động, rồi xếp hạng lại."
+            )
+            % {"n": open_attempts}
+        )
+
+
+def check_ranked_after_close(*, contest: Contest, results: list[Result]) -> None:
+    """Refuse a ranking made while entries could still arrive."""
+    if any(result.created_at < contest.closes_at for result in results):
+        raise WorkflowRefused(
+            _(
+                "kết quả hiện có được xếp hạng khi cuộc thi còn mở. "
+                "Hãy bấm “Chấm và xếp hạng tạm” để xếp hạng lại với mọi bài đã nộp."
+            )
+        )
+
+
+def check_winners_verified(*, contest: Contest, results: list[Result]) -> None:
+    """Refuse while a prize winner's identity has not been checked in full."""
+    missing = unverified_winners(contest, results)
+    if missing:
+        raise WorkflowRefused(
+            f"còn {len(missing)} người đạt giải chưa xác minh xong "
+            f"({', '.join(missing[:5])}{'…' if len(missing) > 5 else ''})."
+        )
+
+
 def winner_check(*, contest: Contest, person: str, checks: dict, note: str, user) -> WinnerCheck:
     """Record what the committee checked about a prize winner."""
     if person not in winners(latest_results(contest)):
@@ -78,20 +127,17 @@ def winner_check(*, contest: Contest, person: str, checks: dict, note: str, user
 def results_publish(
     *, contest: Contest, user, objections_until: datetime | None = None, now=None
 ) -> list[Result]:
-    """Publish the current results once every prize winner has been checked.
+    """Publish the current results once the contest is over and every prize winner checked.
 
     A provisional result may carry an objection window; a final one needs none.
     """
     now = now or timezone.now()
+    check_contest_finished(contest=contest, now=now)
     results = latest_results(contest)
     if not results:
         raise WorkflowRefused("chưa có kết quả: hãy chấm và xếp hạng trước.")
-    missing = unverified_winners(contest, results)
-    if missing:
-        raise WorkflowRefused(
-            f"còn {len(missing)} người đạt giải chưa xác minh xong "
-            f"({', '.join(missing[:5])}{'…' if len(missing) > 5 else ''})."
-        )
+    check_ranked_after_close(contest=contest, results=results)
+    check_winners_verified(contest=contest, results=results)
     final = all(r.final for r in results)
     if not final:
         if objections_until is None:

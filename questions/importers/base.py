@@ -5,8 +5,12 @@ the problems it found, and writes nothing; ``questions.services.questions_import
 does the writing, all-or-nothing unless asked for ``partial``.
 """
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from django.utils.translation import gettext as _
 
 from questions.models import LETTERS
 
@@ -51,6 +55,29 @@ class Importer:
 
     def parse(self, data: bytes) -> ParseResult:
         raise NotImplementedError
+
+
+_ROW_ERROR = re.compile(r"^(row|line) (\d+): (?:([a-z_]+): )?(.*)$", re.S)
+
+
+def error_for_page(line: str, labels: Mapping[str, str]) -> str:
+    """A ``row N: column: message`` line (CONTRACTS.md, for commands) as a page shows it.
+
+    The column is named as the form or template labels it (``labels``), with the
+    header the file must carry in brackets so the clerk finds the cell:
+    ``Dòng 3, cột Đáp án đúng (correct): …``. Other lines are returned as they are.
+    """
+    match = _ROW_ERROR.match(line)
+    if not match:
+        return line
+    word, number, column, message = match.groups()
+    where = _("Dòng %(n)s") % {"n": number}
+    if column:
+        where += ", " + _("cột %(label)s (%(header)s)") % {
+            "label": labels.get(column, column),
+            "header": column,
+        }
+    return f"{where}: {message}"
 
 
 def decode_text(data: bytes) -> str:

@@ -3,12 +3,27 @@
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext_lazy as _
+
 from questions.importers import register
 from questions.importers.base import Importer, ParsedQuestion, ParseResult
 from questions.importers.tabular import cell_text, read_table
 from questions.models import LETTERS
 
 OPTION_COLUMNS = [f"option_{c}" for c in "abcdef"]
+# The columns as the pages name them (the file's headers stay those of CONTRACTS.md).
+COLUMN_LABELS = {
+    "code": _("Mã câu hỏi"),
+    "topic": _("Chủ đề"),
+    "text": _("Nội dung câu hỏi"),
+    **{f"option_{c}": _("Phương án %(letter)s") % {"letter": c.upper()} for c in "abcdef"},
+    "correct": _("Đáp án đúng"),
+    "points": _("Điểm"),
+    "difficulty": _("Độ khó"),
+    "kind": _("Loại câu hỏi"),
+    "explanation": _("Giải thích"),
+    "source": _("Căn cứ pháp lý"),
+}
 REQUIRED = ("code", "topic", "text", "correct")
 DIFFICULTY = {
     "easy": "easy",

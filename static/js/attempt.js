@@ -1,6 +1,9 @@
 // The attempt page: autosave with a retry queue that survives reloads and dropped
 // connections, a countdown on the server's clock, and one question per screen on phones.
+// The prediction is queued and sent like an answer (queue key "prediction").
+// Messages come from Django's JavaScript catalog (gettext), Vietnamese by default.
 (function () {
+  var t = window.gettext || function (text) { return text; };
   var root = document.getElementById("attempt");
   if (!root) return;
   var form = document.getElementById("answers");
@@ -25,14 +28,16 @@
     state.textContent = text;
     state.className = "save-state " + (kind || "");
   }
+  var predictionInput = document.getElementById("prediction");
   function answerOf(position) {
+    if (position === "prediction") return predictionInput ? predictionInput.value.trim() : "";
     var inputs = form.querySelectorAll('input[name="q-' + position + '"]');
     var letters = "";
     inputs.forEach(function (i) { if (i.checked) letters += i.value; });
     return letters.split("").sort().join("");
   }
   function markMap(position, answered) {
-    var link = document.querySelector('.qmap [data-goto="' + position + '"]');
+    var link = document.querySelector('.qmap [data-position="' + position + '"]');
     if (link) link.classList.toggle("done", answered);
   }
 
@@ -51,6 +56,11 @@
   function apply(position, item) {
     var fieldset = document.getElementById("q-" + position);
     if (!fieldset || Number(fieldset.dataset.seq || 0) >= item.seq) return;
+    if (position === "prediction") {
+      if (predictionInput) predictionInput.value = item.answer;
+      markMap(position, !!item.answer);
+      return;
+    }
     fieldset.querySelectorAll('input[name="q-' + position + '"]').forEach(function (i) {
       i.checked = item.answer.indexOf(i.value) >= 0;
     });
@@ -65,15 +75,18 @@
     if (flushing || finished) return;
     var queue = load();
     var positions = Object.keys(queue);
-    if (!positions.length) { say("Đã lưu tất cả câu trả lời", "ok"); return; }
+    if (!positions.length) { say(t("Đã lưu tất cả câu trả lời"), "ok"); return; }
     flushing = true;
-    say("Đang lưu…", "");
+    say(t("Đang lưu…"), "");
     var position = positions[0];
     var item = queue[position];
+    var body = position === "prediction"
+      ? { prediction: item.answer, seq: item.seq }
+      : { position: Number(position), answer: item.answer, seq: item.seq };
     fetch(root.dataset.answerUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify({ position: Number(position), answer: item.answer, seq: item.seq })
+      body: JSON.stringify(body)
     }).then(function (response) {
       return response.json().then(function (data) { return { status: response.status, data: data }; });
     }).then(function (result) {
@@ -91,32 +104,46 @@
         say(result.data.error, "error");
         window.location.href = root.dataset.reviewUrl;
       } else {
-        say("Máy chủ bận. Câu trả lời được giữ trên máy và sẽ gửi lại.", "warn");
+        say(t("Máy chủ bận. Câu trả lời được giữ trên máy và sẽ gửi lại."), "warn");
         setTimeout(flush, 3000);
       }
     }).catch(function () {
       flushing = false;
-      say("Mất kết nối. Câu trả lời được giữ trên máy và sẽ tự gửi lại khi có mạng.", "warn");
+      say(t("Mất kết nối. Câu trả lời được giữ trên máy và sẽ tự gửi lại khi có mạng."), "warn");
       setTimeout(flush, 5000);
     });
   }
 
   form.addEventListener("submit", function (event) { event.preventDefault(); });
-  form.addEventListener("change", function (event) {
-    var fieldset = event.target.closest("fieldset");
-    if (!fieldset) return;
-    var position = fieldset.dataset.position;
+  function queueAnswer(position) {
     var queue = load();
     queue[position] = { answer: answerOf(position), seq: Date.now() };
     store(queue);
     markMap(position, !!queue[position].answer);
     flush();
+  }
+  form.addEventListener("change", function (event) {
+    var fieldset = event.target.closest("fieldset");
+    if (!fieldset || fieldset.dataset.position === "prediction") return;
+    queueAnswer(fieldset.dataset.position);
   });
+  if (predictionInput) {
+    // Saved as it is typed: a short pause after the last key, or leaving the field.
+    var typing = null;
+    predictionInput.addEventListener("input", function () {
+      clearTimeout(typing);
+      typing = setTimeout(function () { queueAnswer("prediction"); }, 600);
+    });
+    predictionInput.addEventListener("change", function () {
+      clearTimeout(typing);
+      queueAnswer("prediction");
+    });
+  }
   window.addEventListener("online", flush);
   document.getElementById("to-review").addEventListener("click", function (event) {
     if (Object.keys(load()).length) {
       event.preventDefault();
-      say("Đang gửi nốt câu trả lời, vui lòng chờ…", "warn");
+      say(t("Đang gửi nốt câu trả lời, vui lòng chờ…"), "warn");
       flush();
       var wait = setInterval(function () {
         if (!Object.keys(load()).length) { clearInterval(wait); window.location.href = root.dataset.reviewUrl; }
@@ -132,7 +159,7 @@
     timer.textContent = ServerClock.format(left);
     timer.parentNode.classList.toggle("low", left < 5 * 60 * 1000);
     if (left <= 0) {
-      timer.textContent = "Hết giờ";
+      timer.textContent = t("Hết giờ");
       flush();
       setTimeout(function () { window.location.href = root.dataset.reviewUrl; }, 2000);
       return;
@@ -145,27 +172,36 @@
   var questions = Array.prototype.slice.call(form.querySelectorAll("fieldset.question"));
   var narrow = window.matchMedia("(max-width: 47.99rem)");
   var current = 0;
-  var fromHash = parseInt((location.hash || "").replace("#q-", ""), 10);
-  if (fromHash > 0 && fromHash <= questions.length) current = fromHash - 1;
-  function show(index) {
+  var skip = document.getElementById("skip-current");
+  questions.forEach(function (q, i) { if ("#" + q.id === location.hash) current = i; });
+  function show(index, focus) {
     current = Math.max(0, Math.min(questions.length - 1, index));
     questions.forEach(function (q, i) { q.hidden = narrow.matches && i !== current; });
     document.querySelectorAll(".qmap a").forEach(function (a, i) {
       if (i === current && narrow.matches) a.setAttribute("aria-current", "step");
       else a.removeAttribute("aria-current");
     });
+    if (skip) skip.setAttribute("href", "#" + questions[current].id);
+    // The button just pressed may now be hidden: keep the keyboard on the new question.
+    if (focus) questions[current].querySelector(".q-heading").focus();
   }
   root.classList.add("js");
   form.addEventListener("click", function (event) {
     var step = event.target.closest("[data-step]");
-    if (step) { show(current + Number(step.dataset.step)); window.scrollTo(0, root.offsetTop); }
+    if (step) { show(current + Number(step.dataset.step), true); }
   });
   document.querySelector(".qmap").addEventListener("click", function (event) {
     var link = event.target.closest("[data-goto]");
-    if (!link || !narrow.matches) return;
+    if (!link) return;
     event.preventDefault();
-    show(Number(link.dataset.goto) - 1);
+    show(Number(link.dataset.goto) - 1, true);
   });
+  if (skip) {
+    skip.addEventListener("click", function (event) {
+      event.preventDefault();
+      show(current, true);
+    });
+  }
   narrow.addEventListener("change", function () { show(current); });
   show(current);
 })();

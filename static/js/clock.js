@@ -15,6 +15,7 @@
       })
       .catch(function () { /* keep the previous offset */ });
   }
+  function interpolateDays(text, d) { return text.replace("%s", d); }
   window.ServerClock = {
     init: function (serverNowIso, url) {
       // First estimate from the page itself, then refine over the network.
@@ -32,7 +33,8 @@
       var h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
       var pad = function (n) { return (n < 10 ? "0" : "") + n; };
       var clock = (h ? h + ":" + pad(m) : m) + ":" + pad(r);
-      return d ? d + " ngày " + clock : clock;
+      var t = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+      return d ? interpolateDays(t("%s ngày", "%s ngày", d), d) + " " + clock : clock;
     }
   };
 })();

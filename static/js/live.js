@@ -33,7 +33,10 @@
     var prize = document.createElement("span"); prize.className = "badge"; prize.textContent = item.prize;
     var name = document.createElement("strong"); name.textContent = " " + item.full_name;
     var more = document.createElement("span"); more.className = "small";
-    more.textContent = " " + (item.unit || "") + (item.score !== null ? " · " + item.score : "");
+    var points = (window.gettext || String)("%(score)s/%(max)s điểm");
+    if (item.max_score === null || item.max_score === undefined) points = (window.gettext || String)("%(score)s điểm");
+    points = points.replace("%(score)s", item.score).replace("%(max)s", item.max_score);
+    more.textContent = " " + (item.unit || "") + (item.score !== null ? " · " + points : "");
     li.appendChild(prize); li.appendChild(name); li.appendChild(more);
     list.insertBefore(li, list.firstChild);
     var empty = document.getElementById("reveals-empty");
@@ -48,6 +51,9 @@
       if (msg.per_minute) setField("last_minute", msg.per_minute.length ? msg.per_minute[msg.per_minute.length - 1][1] : 0);
       units(msg.by_unit);
       root.dataset.updated = msg.server_time || "";
+    } else if (msg.type === "reveal" && msg.ended) {
+      // The ceremony is over: the page shows the whole list of winners again.
+      if (document.getElementById("reveals")) window.location.reload();
     } else if (msg.type === "reveal") {
       reveal(msg);
     }

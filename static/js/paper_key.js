@@ -1,6 +1,10 @@
 // Clerk keying: a live grid of the typed answers, checked against the sheet's questions,
 // and the cursor back on "Số phiếu" after each saved sheet.
 (function () {
+  var t = window.gettext || function (text) { return text; };
+  function fmt(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (all, key) { return values[key]; });
+  }
   var box = document.getElementById("answer-preview");
   var input = document.getElementById("id_answers");
   if (!box || !input) return;
@@ -30,18 +34,18 @@
       else if (mark === "*") { cls = "multi"; }
       else {
         for (var k = 0; k < mark.length; k++) {
-          if (allowed.indexOf(mark[k]) < 0) { cls = "bad"; problems.push("câu " + (i + 1) + ": không có " + mark[k]); break; }
+          if (allowed.indexOf(mark[k]) < 0) { cls = "bad"; problems.push(fmt(t("câu %(n)s: không có %(mark)s"), { n: i + 1, mark: mark[k] })); break; }
         }
-        if (!cls && mark.length > 1 && !v.multiple) { cls = "bad"; problems.push("câu " + (i + 1) + " chỉ một đáp án"); }
+        if (!cls && mark.length > 1 && !v.multiple) { cls = "bad"; problems.push(fmt(t("câu %(n)s chỉ một đáp án"), { n: i + 1 })); }
       }
       li.className = cls;
       li.innerHTML = "<span>" + (i + 1) + (v.multiple ? "*" : "") + "</span><b></b>";
       li.querySelector("b").textContent = mark;
       grid.appendChild(li);
     });
-    if (typed.length < versions.length) problems.unshift("thiếu " + (versions.length - typed.length) + " câu");
-    if (typed.length > versions.length) problems.unshift("thừa " + (typed.length - versions.length) + " câu");
-    status.textContent = typed.length + "/" + versions.length + " câu" + (problems.length ? " — " + problems.join("; ") : " ✓");
+    if (typed.length < versions.length) problems.unshift(fmt(t("thiếu %(n)s câu"), { n: versions.length - typed.length }));
+    if (typed.length > versions.length) problems.unshift(fmt(t("thừa %(n)s câu"), { n: typed.length - versions.length }));
+    status.textContent = fmt(t("%(typed)s/%(total)s câu"), { typed: typed.length, total: versions.length }) + (problems.length ? " — " + problems.join("; ") : " ✓");
     status.className = "small " + (problems.length ? "error" : "ok");
   }
   input.addEventListener("input", function () {

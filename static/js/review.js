@@ -4,6 +4,6 @@
   if (!form) return;
   form.addEventListener("submit", function () {
     var button = document.getElementById("submit-button");
-    setTimeout(function () { button.disabled = true; button.textContent = "Đang nộp…"; }, 0);
+    setTimeout(function () { button.disabled = true; button.textContent = (window.gettext || String)("Đang nộp…"); }, 0);
   });
 })();

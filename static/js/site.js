@@ -19,3 +19,28 @@
     apply(level);
   });
 })();
+
+// A table wider than the screen scrolls sideways: keyboard users must reach it too
+// (WCAG 2.1.1). Such a wrapper becomes a focusable, labelled region.
+(function () {
+  function label(wrap) {
+    var caption = wrap.querySelector("caption");
+    if (caption) return caption.textContent.trim();
+    var node = wrap.previousElementSibling;
+    while (node && !/^H[1-6]$/.test(node.tagName)) node = node.previousElementSibling;
+    return node ? node.textContent.trim() : (window.gettext || String)("Bảng");
+  }
+  function mark() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.hasAttribute("tabindex") || wrap.scrollWidth <= wrap.clientWidth) return;
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      if (!wrap.hasAttribute("aria-label") && !wrap.hasAttribute("aria-labelledby")) {
+        wrap.setAttribute("aria-label", label(wrap));
+      }
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mark);
+  else mark();
+  window.addEventListener("resize", mark);
+})();

@@ -180,3 +180,30 @@ def test_profile_page_saves_personal_data(client):
     )
     assert response.status_code == 302
     assert Profile.objects.get(user=user).full_name == "Lê Văn Cường"
+
+
+def test_several_residents_can_sign_up_one_after_another(client):
+    phones = ["0912 345 678", "0912 345 679", "+84 912 345 680"]
+    for n, phone in enumerate(phones):
+        client.logout()
+        response = client.post(
+            reverse("account_signup"),
+            signup_data(phone=phone, full_name=f"Người Dân Số {'ABC'[n]}"),
+        )
+        assert response.status_code == 302, response.content.decode()[:500]
+    users = User.objects.filter(phone__in=["0912345678", "0912345679", "0912345680"])
+    assert users.count() == 3
+    assert len({user.username for user in users}) == 3
+    assert all(user.username for user in users)
+
+
+def test_help_texts_carry_the_id_their_field_points_to(client):
+    html = client.get(reverse("account_signup")).content.decode()
+    assert 'aria-describedby="id_id_number_helptext"' in html
+    assert 'id="id_id_number_helptext"' in html
+
+
+def test_the_phone_verification_page_has_one_primary_action(client):
+    response = client.post(reverse("account_signup"), signup_data())
+    html = client.get(response["Location"]).content.decode()
+    assert html.count('class="primary"') == 1

@@ -43,3 +43,21 @@ def test_a_bad_unit_file_is_rejected_whole_with_row_messages(tmp_path, capsys, b
         call_command("import_units", str(path))
     assert expected in capsys.readouterr().err
     assert not Unit.objects.exists()
+
+
+def test_the_unit_list_groups_communes_and_towns_before_agencies(client):
+    from django.urls import reverse
+
+    from tests.factories import ProfileFactory
+
+    parent = Unit.objects.create(code="dak-po", name="Huyện Đak Pơ", kind="district")
+    Unit.objects.create(code="a-phong", name="Phòng Nội vụ", kind="agency", parent=parent)
+    Unit.objects.create(code="z-xa", name="Xã Yang Bắc", kind="commune", parent=parent)
+    Unit.objects.create(code="tt", name="Thị trấn Đak Pơ", kind="town", parent=parent)
+    client.force_login(ProfileFactory().user)
+    html = client.get(reverse("accounts:profile")).content.decode()
+    communes = html.index('<optgroup label="Xã, phường, thị trấn">')
+    agencies = html.index('<optgroup label="Cơ quan, đơn vị">')
+    assert communes < html.index("Thị trấn Đak Pơ</option>") < html.index("Xã Yang Bắc") < agencies
+    assert agencies < html.index("Phòng Nội vụ</option>")
+    assert "Huyện Đak Pơ</option>" not in html

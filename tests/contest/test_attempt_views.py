@@ -54,7 +54,8 @@ def save(client, attempt, position, answer, seq=1):
 def test_the_whole_flow_start_answer_review_submit_receipt(client, contest, resident, travel):
     attempt = begin(client, contest)
     page = client.get(reverse("contest:attempt", args=[attempt.pk])).content.decode()
-    assert page.count('class="question card"') == 5 and "data-deadline" in page
+    # five questions and the prediction
+    assert page.count('class="question card"') == 6 and "data-deadline" in page
     item = attempt.items.get(position=1)
     response = save(client, attempt, 1, item.version.correct)
     assert response.status_code == 200 and response.json()["ok"]
@@ -67,7 +68,7 @@ def test_the_whole_flow_start_answer_review_submit_receipt(client, contest, resi
     attempt.refresh_from_db()
     assert attempt.status == "submitted" and attempt.prediction == 8123 and attempt.score == 1
     receipt = client.get(response["Location"]).content.decode()
-    assert attempt.receipt_code in receipt and "Asia/Ho_Chi_Minh" in receipt
+    assert attempt.receipt_code in receipt and "giờ Việt Nam (UTC+07:00)" in receipt
     assert (
         "Điểm" not in receipt.split("Mã biên nhận")[1].split("</dl>")[0]
     )  # no score before the close
@@ -231,3 +232,62 @@ def test_the_contest_page_shows_participation_unless_hidden(client, contest, res
 def test_the_server_time_endpoint_is_not_cached(client):
     response = client.get(reverse("contest:time"))
     assert response["Cache-Control"] == "no-store" and "now" in response.json()
+
+
+def save_prediction(client, attempt, value, seq=1):
+    return client.post(
+        reverse("contest:answer", args=[attempt.pk]),
+        data=json.dumps({"prediction": value, "seq": seq}),
+        content_type="application/json",
+    )
+
+
+def test_the_prediction_is_asked_on_the_attempt_page(client, contest, resident, travel):
+    attempt = begin(client, contest)
+    page = client.get(reverse("contest:attempt", args=[attempt.pk])).content.decode()
+    assert 'id="prediction"' in page and contest.prediction_question in page
+
+
+def test_an_autosaved_prediction_is_kept_when_time_runs_out(client, contest, resident, travel):
+    attempt = begin(client, contest)
+    save(client, attempt, 1, "A")
+    response = save_prediction(client, attempt, "8 123")
+    assert response.status_code == 200 and response.json()["prediction"] == 8123
+    review = client.get(reverse("contest:review", args=[attempt.pk])).content.decode()
+    assert 'value="8123"' in review
+    travel.shift(timedelta(minutes=31))
+    page = client.get(reverse("contest:attempt", args=[attempt.pk]))
+    assert page["Location"] == reverse("contest:receipt", args=[attempt.pk])
+    attempt.refresh_from_db()
+    assert attempt.status == "expired" and attempt.prediction == 8123
+
+
+def test_an_older_prediction_never_overwrites_a_newer_one(client, contest, resident, travel):
+    attempt = begin(client, contest)
+    save_prediction(client, attempt, "500", seq=20)
+    save_prediction(client, attempt, "400", seq=10)
+    attempt.refresh_from_db()
+    assert attempt.prediction == 500
+
+
+def test_a_prediction_that_is_not_a_number_is_refused_by_autosave(
+    client, contest, resident, travel
+):
+    attempt = begin(client, contest)
+    for bad in ("khoảng 8 nghìn", "-5", "١٢٣", "9" * 13, "NaN"):
+        response = save_prediction(client, attempt, bad)
+        assert response.status_code == 400
+        assert "Số dự đoán phải là số nguyên" in response.json()["error"]
+    attempt.refresh_from_db()
+    assert attempt.prediction is None
+
+
+def test_submitting_without_the_field_uses_the_autosaved_prediction(
+    client, contest, resident, travel
+):
+    attempt = begin(client, contest)
+    save_prediction(client, attempt, "77")
+    response = client.post(reverse("contest:submit", args=[attempt.pk]), {"submit_key": "k"})
+    assert response["Location"] == reverse("contest:receipt", args=[attempt.pk])
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.prediction == 77

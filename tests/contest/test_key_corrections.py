@@ -286,3 +286,30 @@ def test_bad_collective_prize_rules_are_refused(spec, message):
 
     _fields, _rounds, errors = contest_check(contest_json(unit_prizes=spec))
     assert any(message in e for e in errors), errors
+
+
+def test_hardest_questions_follow_the_answer_key_corrections(contest, organizer):
+    from contest.services.ranking import question_stats
+
+    round_ = contest.rounds.get()
+    share = {s["version"].question.code: (s["correct"], s["total"]) for s in question_stats(round_)}
+    assert share["Q-001"] == (2, 3) and share["Q-002"] == (2, 3)
+    key_correct(
+        contest=contest,
+        code="Q-001",
+        action="accept",
+        answers=["B", "C"],
+        reason="Hai cách hiểu.",
+        user=organizer,
+    )
+    key_correct(
+        contest=contest,
+        code="Q-002",
+        action="void",
+        answers=[],
+        reason="Sai căn cứ.",
+        user=organizer,
+    )
+    share = {s["version"].question.code: (s["correct"], s["total"]) for s in question_stats(round_)}
+    assert share["Q-001"] == (3, 3)  # C is accepted now
+    assert "Q-002" not in share  # a voided question is no longer listed

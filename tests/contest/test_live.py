@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from config.asgi import application
 from contest.consumers import DashboardConsumer
-from contest.models import ContestMembership, Result
+from contest.models import ContestMembership, Result, ResultRow, WinnerCheck
 from contest.services.ceremony import ceremony_reveal_next, ceremony_start
 from contest.services.paper import paper_import
 from tests.asyncutil import threaded
@@ -176,10 +176,25 @@ async def test_the_dashboard_is_for_this_contests_organizers_only(contest):
             await ws.disconnect()
 
 
+def winners_checked(contest):
+    """The committee has checked every prize winner (the ceremony requires it)."""
+    for person in (
+        ResultRow.objects.filter(result__contest=contest)
+        .exclude(prize="")
+        .values_list("person", flat=True)
+    ):
+        WinnerCheck.objects.update_or_create(
+            contest=contest,
+            person=person,
+            defaults={"checks": {key: True for key, _label in WinnerCheck.ITEMS}},
+        )
+
+
 @threaded
 async def test_ceremony_reveals_reach_viewers_and_late_joiners_catch_up(contest):
     await sync_to_async(add_sheets)(contest, 2, 3, 4)
     await sync_to_async(call_command)("rank_contest", contest.slug, "--final", stdout=None)
+    await sync_to_async(winners_checked)(contest)
     await sync_to_async(ceremony_start)(contest=contest)
     viewer, _ = await connect(f"/ws/contests/{contest.slug}/live/")
     await viewer.receive_json_from(timeout=3)  # snapshot

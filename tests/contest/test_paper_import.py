@@ -227,3 +227,17 @@ def test_a_correction_keeps_the_history_and_rejects_bad_values(contest):
     # The corrected sheet is what a re-import now compares against.
     corrected = GOOD[0].replace("B B B AC B,812", "A B B AC B,800")
     assert run(contest, csv_bytes(corrected)).unchanged == 1
+
+
+def test_a_cccd_disagreeing_with_the_birth_year_is_recorded_with_a_warning_never_rejected(
+    contest,
+):
+    from accounts.identity import id_birth_year_warning
+
+    # 079085012345 encodes 1985; the sheet says 1990: both are what the participant wrote
+    row = "P-0009,Phạm Văn Dũng,,079085012345,1990,,B B B AC B,812,2022-06-01,,"
+    report = run(contest, csv_bytes(row))
+    assert report.errors == [] and report.created == 1
+    entry = PaperEntry.objects.get(sheet_no="P-0009")
+    assert entry.id_number == "079085012345" and entry.birth_year == 1990
+    assert "năm sinh 1985" in id_birth_year_warning(entry.id_number, entry.birth_year)

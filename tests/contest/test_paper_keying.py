@@ -168,7 +168,8 @@ def test_upload_previews_then_imports_in_the_background(client, contest):
         "U-2,Bình,0905000002,BBB,5,2022-06-01\n"
     ).encode()
     preview = client.post(url, {"file": SimpleUploadedFile("s.csv", csv)}).content.decode()
-    assert "row 3: answers: có 3 câu trả lời, phiếu có 5 câu" in preview
+    assert "Dòng 3, cột Đáp án (answers): có 3 câu trả lời, phiếu có 5 câu" in preview
+    assert "row 3" not in preview
     assert not PaperEntry.objects.exists()
     stored = preview.split('name="stored" value="')[1].split('"')[0]
     response = client.post(url, {"stored": stored, "partial": "1"})
@@ -199,3 +200,66 @@ def test_printable_form_geometry_and_public_download(client, contest):
         client.get(reverse("contest:public_form", args=[contest.slug, "questions"])).status_code
         == 200
     )
+
+
+def test_an_upload_without_one_valid_row_offers_no_import(client, contest):
+    client.force_login(member(contest))
+    url = reverse("contest:paper_upload", args=[contest.slug])
+    csv = "sheet_no,full_name,phone,answers,prediction,postmark_date\nU-2,Bình,0905000002,BBB,5,2022-06-01\n"
+    preview = client.post(url, {"file": SimpleUploadedFile("s.csv", csv.encode())}).content.decode()
+    assert "Không có dòng hợp lệ nào để nhập" in preview
+    assert "Chỉ nhập các dòng hợp lệ" not in preview
+
+
+def test_keying_a_cccd_that_disagrees_with_the_birth_year_saves_with_a_warning_shown(client):
+    contest = make_contest(double_keying=False)
+    client.force_login(member(contest))
+    url = reverse("contest:paper_key", args=[contest.slug])
+    data = {**SHEET, "id_number": "079085012345", "birth_year": "1990", "unit": ""}
+    page = client.post(url, data, follow=True).content.decode()
+    assert "Phiếu P-00001: đã nhập." in page
+    assert "Số CCCD 079085012345 ghi năm sinh 1985, phiếu ghi năm sinh 1990." in page
+    assert PaperEntry.objects.get().birth_year == 1990
+    # the winners' identity check shows it too
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import ORGANIZERS_GROUP
+    from contest.services.ranking import contest_rank
+
+    contest_rank(contest)
+    organizer = member(contest, role="organizer")
+    organizer.is_staff = True
+    organizer.save()
+    organizer.groups.add(Group.objects.get_or_create(name=ORGANIZERS_GROUP)[0])
+    client.force_login(organizer)
+    html = client.get(reverse("contest:manage_results", args=[contest.slug])).content.decode()
+    assert "Cần kiểm tra:" in html and "ghi năm sinh 1985, phiếu ghi năm sinh 1990" in html
+
+
+def test_the_reconciliation_page_marks_differing_questions_with_local_times_and_unit_names(
+    client, contest
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.factories import UnitFactory
+
+    UnitFactory(code="an-thanh", name="Xã An Thành")
+    first, second, organizer = member(contest), member(contest), member(contest, "organizer")
+    arrived = datetime(2022, 6, 2, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    PaperReceipt.objects.create(
+        contest=contest, sheet_no=SHEET["sheet_no"], postmark_date="2022-06-01", received_at=arrived
+    )
+    sheet = {**SHEET, "unit": "an-thanh", "received_at": "02/06/2022 09:30"}
+    paper_key(contest=contest, raw=sheet, clerk=first)
+    groups = ALL_RIGHT.split()
+    groups[2] = "A" if groups[2] != "A" else "C"
+    paper_key(contest=contest, raw={**sheet, "answers": " ".join(groups)}, clerk=second)
+    client.force_login(organizer)
+    html = client.get(
+        reverse("contest:paper_conflict", args=[contest.slug, SHEET["sheet_no"]])
+    ).content.decode()
+    assert "khác nhau ở câu 3" in html
+    assert html.count('<li class="differs">') == 1
+    assert "Xã An Thành" in html and ">an-thanh<" not in html
+    assert "09:30 02/06/2022" in html and "+00:00" not in html and "T02:30" not in html

@@ -216,3 +216,46 @@ def test_only_this_contests_organizers_may_correct_the_key(client, contest):
         {"code": "Q-002", "action": "void", "reason": "x"},
     )
     assert response.status_code == 403 and not KeyCorrection.objects.exists()
+
+
+def test_the_organizers_results_page_names_criteria_and_reasons_in_vietnamese(client, contest):
+    client.force_login(organizer_of(contest))
+    client.post(reverse("contest:manage_rank", args=[contest.slug]))
+    html = client.get(reverse("contest:manage_results", args=[contest.slug])).content.decode()
+    assert "phiếu photo: 1" in html
+    assert "Điểm → Dự đoán gần đúng → Thời gian làm bài → Thời điểm nộp → Bốc thăm" in html
+    assert "<td>Dự đoán gần đúng</td>" in html or "<td>Thời gian làm bài</td>" in html
+    for code in ("prediction_error", "submitted_at", "photocopy", ">duration<", ">score<"):
+        assert code not in html
+
+
+def test_the_final_results_page_offers_neither_ranking_again_nor_finalizing(client, contest):
+    client.force_login(organizer_of(contest))
+    page = reverse("contest:manage_results", args=[contest.slug])
+    client.post(reverse("contest:manage_rank", args=[contest.slug]))
+    html = client.get(page).content.decode()
+    assert "Chấm và xếp hạng tạm" in html and "Chốt kết quả chính thức" in html
+    client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})
+    html = client.get(page).content.decode()
+    assert "Kết quả đã chốt chính thức" in html
+    assert "Chấm và xếp hạng tạm</button>" not in html
+    assert "Chốt kết quả chính thức</button>" not in html
+
+
+def test_each_export_downloads_under_its_own_name_and_the_pdf_header_does_not_break_words(
+    client, contest
+):
+    import io
+
+    from pypdf import PdfReader
+
+    client.force_login(organizer_of(contest))
+    client.post(reverse("contest:manage_rank", args=[contest.slug]))
+    names = set()
+    for kind in ("csv", "xlsx", "pdf", "certificates"):
+        response = client.get(reverse("contest:manage_export", args=[contest.slug, kind]))
+        names.add(response["Content-Disposition"].split("filename=")[1])
+    assert len(names) == 4
+    pdf = client.get(reverse("contest:manage_export", args=[contest.slug, "pdf"])).content
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Hạng" in text and "Hạn\ng" not in text

@@ -8,7 +8,7 @@ from PIL import Image
 from accounts.roles import ORGANIZERS_GROUP
 from contest.models import BackgroundJob
 from questions.models import Bank, Question
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +192,9 @@ def test_upload_with_errors_lists_them_and_can_import_only_the_valid_rows(client
     upload = io.BytesIO(CSV.format(bad="Z").encode())
     upload.name = "cau-hoi.csv"
     response = client.post(reverse("questions:bank_import", args=["cchc"]), {"file": upload})
-    assert "row 3: correct: đáp án Z không có" in response.content.decode()
+    page = response.content.decode()
+    assert "Dòng 3, cột Đáp án đúng (correct): đáp án Z không có" in page
+    assert "row 3" not in page
     client.post(
         reverse("questions:bank_import", args=["cchc"]),
         {"confirm": "1", "token": response.context["token"], "partial": "1"},
@@ -217,3 +219,27 @@ def test_export_downloads_each_format(client, organizer, bank):
     for fmt, marker in (("xlsx", b"PK"), ("csv", b"\xef\xbb\xbfcode"), ("gift", b"$CATEGORY")):
         response = client.get(reverse("questions:bank_export", args=["cchc", fmt]))
         assert response.status_code == 200 and response.content.startswith(marker)
+
+
+def test_an_upload_without_one_valid_row_offers_no_import(client, organizer, bank):
+    upload = io.BytesIO(b"code,topic,text,option_a,option_b,correct\nI-1,T,Q?,A,B,Z\n")
+    upload.name = "cau-hoi.csv"
+    page = client.post(reverse("questions:bank_import", args=["cchc"]), {"file": upload})
+    text = page.content.decode()
+    assert "không có dòng hợp lệ nào để nhập" in text
+    assert "Chỉ nhập các dòng hợp lệ" not in text and 'name="confirm"' not in text
+
+
+def test_the_bank_list_counts_each_question_once_whatever_the_number_of_topics(client, organizer):
+    make_bank_with_topics(topics=(("A", 3), ("B", 2), ("C", 1)))
+    page = client.get(reverse("questions:bank_list")).content.decode()
+    assert "6 câu hỏi" in page and "36 câu hỏi" not in page and "18 câu hỏi" not in page
+
+
+def test_the_history_names_kind_and_difficulty_by_their_labels(client, organizer, bank):
+    client.post(
+        reverse("questions:question_new", args=["cchc"]), question_post(difficulty="medium")
+    )
+    page = client.get(reverse("questions:question_history", args=["cchc", "Q-1"])).content.decode()
+    assert "Trung bình" in page and "Một đáp án đúng" in page
+    assert ">medium<" not in page and ">single<" not in page
