@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0012_result_rows_without_fk_checks'),
+        ('contest', '0015_resident_prediction_and_ceremony'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
