@@ -64,15 +64,15 @@ def scan_inputs(paths: Iterable[str]) -> list[tuple[str, bytes]]:
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 if child.suffix.lower() in (*IMAGE_SUFFIXES, ".pdf", ".zip"):
-                    items += _expand(str(child.relative_to(path)), child.read_bytes())
+                    items += input_expand(str(child.relative_to(path)), child.read_bytes())
         elif path.is_file():
-            items += _expand(path.name, path.read_bytes())
+            items += input_expand(path.name, path.read_bytes())
         else:
             items.append((raw, b""))
     return items
 
 
-def _expand(name: str, data: bytes) -> list[tuple[str, bytes]]:
+def input_expand(name: str, data: bytes) -> list[tuple[str, bytes]]:
     lower = name.lower()
     if lower.endswith(".zip") or data[:4] == b"PK\x03\x04":
         try:
@@ -87,7 +87,7 @@ def _expand(name: str, data: bytes) -> list[tuple[str, bytes]]:
             if info.file_size > MAX_IMAGE_BYTES:
                 out.append((f"{name}/{info.filename}", b""))
                 continue
-            out += _expand(f"{name}/{info.filename}", archive.read(info))
+            out += input_expand(f"{name}/{info.filename}", archive.read(info))
         return out
     if lower.endswith(".pdf") or data[:5] == b"%PDF-":
         return _pdf_pages(name, data)
