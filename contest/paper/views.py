@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 
 from contest.jobs import job_create
@@ -77,13 +78,15 @@ def scan_queue(request, slug: str):
 
 
 class ReviewForm(forms.Form):
-    full_name = forms.CharField(label="Họ và tên", max_length=120, required=False)
-    id_number = forms.CharField(label="Số CCCD", max_length=20, required=False)
-    birth_year = forms.CharField(label="Năm sinh", max_length=4, required=False)
-    unit = forms.CharField(label="Đơn vị / xã, thị trấn", max_length=120, required=False)
-    address = forms.CharField(label="Địa chỉ", max_length=255, required=False)
-    phone = forms.CharField(label="Điện thoại", max_length=20, required=False)
-    prediction = forms.CharField(label="Dự đoán", max_length=12, required=False)
+    full_name = forms.CharField(label=gettext_lazy("Họ và tên"), max_length=120, required=False)
+    id_number = forms.CharField(label=gettext_lazy("Số CCCD"), max_length=20, required=False)
+    birth_year = forms.CharField(label=gettext_lazy("Năm sinh"), max_length=4, required=False)
+    unit = forms.CharField(
+        label=gettext_lazy("Đơn vị / xã, thị trấn"), max_length=120, required=False
+    )
+    address = forms.CharField(label=gettext_lazy("Địa chỉ"), max_length=255, required=False)
+    phone = forms.CharField(label=gettext_lazy("Điện thoại"), max_length=20, required=False)
+    prediction = forms.CharField(label=gettext_lazy("Dự đoán"), max_length=12, required=False)
 
 
 def _places(text: str) -> list[str]:
