@@ -376,8 +376,10 @@ def marks_read(page: np.ndarray, geometry: dict, multiple: list[bool]) -> Readin
     columns = _grid_states(sampler, geometry["grids"]["phone"])
     reading.marks["phone"] = [[list(s) for s in column] for column in columns]
     digits, certain = _digits(columns)
-    if all(d is None for d in digits) and certain:
+    if all(d is None for d in digits):
+        # Nothing marked: the digits may be written in the boxes only; a person looks.
         reading.phone = ""
+        reading.review.append("phone")
     else:
         reading.phone = "".join("?" if d is None else str(d) for d in digits)
         if not certain or None in digits or not reading.phone.startswith("0"):
@@ -391,8 +393,8 @@ def marks_read(page: np.ndarray, geometry: dict, multiple: list[bool]) -> Readin
             body = digits[written[0] :]
             reading.prediction = int("".join(str(d or 0) for d in body))
             certain = certain and None not in body  # a gap inside the number
-        if not certain:
-            reading.review.append("prediction")
+        if not certain or not written:
+            reading.review.append("prediction")  # unsure, or written in the boxes only
     return reading
 
 
