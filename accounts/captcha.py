@@ -99,4 +99,17 @@ def captcha_count_signup_attempt(request) -> None:
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    """The visitor's address, as allauth's rate limits see it.
+
+    Behind ``ALLAUTH_TRUSTED_PROXY_COUNT`` reverse proxies it is read from
+    ``X-Forwarded-For``; otherwise it is ``REMOTE_ADDR``.
+    """
+    if request is None:
+        return ""
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return ""

@@ -1,8 +1,10 @@
 """Who may do what: participant (everyone), clerk and organizer (per contest), site admin.
 
 Site-wide groups give the right to open the organizer and clerk tools at all;
-the per-contest ``ContestMembership`` decides which contests. An organizer of
-one contest never sees another contest's personal data.
+the per-contest ``ContestMembership`` decides which contests, and a bank's
+``owners`` decide who may open that bank. An organizer of one contest never
+sees another contest's personal data nor another organizer's bank. Who may not
+take part in a contest (whoever can see its key) is ``contest.permissions``.
 """
 
 from django.contrib.auth.models import Group
@@ -41,15 +43,18 @@ def user_can_view_personal_data(*, user, contest) -> bool:
     return user_is_organizer(user=user, contest=contest)
 
 
-def user_may_enter(*, user, contest) -> bool:
-    """Organizers and clerks of a contest may not take part in it."""
-    if not user.is_authenticated:
-        return False
-    return not contest.memberships.filter(user=user).exists()
-
-
 def user_is_bank_editor(user) -> bool:
-    """Organizers (the site-wide group) and site admins author question banks."""
+    """Organizers (the site-wide group) and site admins may create banks and contests.
+
+    Which banks they may then open is ``user_may_use_bank``: their own only.
+    """
     if not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or user.groups.filter(name=ORGANIZERS_GROUP).exists()
+
+
+def user_may_use_bank(*, user, bank) -> bool:
+    """Read, edit, export, give away and use in a contest: the bank's owners and site admins."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or bank.owners.filter(pk=user.pk).exists()

@@ -108,8 +108,26 @@ class ContestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, editing: bool = False, locked: bool = False, rounds=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        editing: bool = False,
+        locked: bool = False,
+        rounds=None,
+        user=None,
+        contest=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        if user is not None:
+            # Only the banks this person may use, and the ones the contest already uses.
+            from contest.permissions import contest_bank_slugs
+            from questions.selectors import banks_for
+
+            already = contest_bank_slugs(contest) if contest is not None else set()
+            self.fields["bank"].queryset = (
+                banks_for(user=user) | Bank.objects.filter(slug__in=already)
+            ).distinct()
         self.existing_rounds = list(rounds or [])
         criteria = [("", "—"), *((c.name, c.label) for c in CRITERIA.values())]
         for i in range(len(CRITERIA)):

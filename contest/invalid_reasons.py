@@ -1,7 +1,7 @@
 """Why an entry is invalid: the one registry of reason codes and their Vietnamese labels.
 
 The codes are those of CONTRACTS.md (``rank_contest --json``'s ``invalid`` and
-the paper file's ``invalid_reason``); the ranking writes the first three, a
+the paper file's ``invalid_reason``); the ranking writes the first three and ``staff``, a
 clerk chooses one of ``CLERK_REASONS`` for a sheet that itself breaks the rules.
 """
 
@@ -15,6 +15,11 @@ REASONS = {
     "unreadable": _("không đọc được"),
     "not_signed": _("không ký tên"),
     "wrong_form": _("không đúng mẫu phiếu"),
+    # written by the ranking (contest.permissions): people who can see the key may not enter
+    "staff": _(
+        "người xem được đáp án (Ban Tổ chức, người nhập phiếu, người quản lý ngân hàng câu hỏi) "
+        "không được dự thi"
+    ),
 }
 CLERK_REASONS = ["photocopy", "unreadable", "not_signed", "wrong_form"]
 

@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -85,6 +86,35 @@ class Contest(models.Model):
     def is_open(self, now=None) -> bool:
         now = now or timezone.now()
         return self.opens_at <= now < self.closes_at
+
+    # --- when answers stop being accepted: the one rule (keys are shown only after it) ---
+
+    @property
+    def grace(self) -> timedelta:
+        """How long after a deadline an answer or submit in flight is still accepted."""
+        return timedelta(seconds=self.grace_seconds)
+
+    def answers_accepted_until(self, round: "Round | None" = None) -> datetime:
+        """The last instant an answer of this contest (or of ``round``) can still be saved.
+
+        The close plus the grace, or later if an attempt in progress has a later
+        deadline (an attempt's deadline is normally capped at its round's close,
+        but a close moved earlier by an edit leaves running attempts their time).
+        """
+        closes = round.closes_at if round is not None else self.closes_at
+        running = Attempt.objects.filter(contest=self, status=Attempt.Status.IN_PROGRESS)
+        if round is not None:
+            running = running.filter(round=round)
+        latest = running.aggregate(latest=models.Max("deadline"))["latest"]
+        return max(closes, latest or closes) + self.grace
+
+    def answers_closed(self, now: datetime, round: "Round | None" = None) -> bool:
+        """True once no answer can be accepted any more (see ``answers_accepted_until``).
+
+        Keys, explanations, per-question correctness and scores are shown to
+        participants only after this; final results and key corrections wait for it.
+        """
+        return now >= self.answers_accepted_until(round)
 
     @property
     def tz(self):
@@ -177,6 +207,11 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.contest.slug} · lượt {self.number}"
+
+    @property
+    def accepts_until(self) -> datetime:
+        """The last instant this attempt still saves an answer or accepts its submit."""
+        return self.deadline + self.contest.grace
 
 
 class AttemptQuestion(models.Model):

@@ -13,7 +13,7 @@ from contest.forms import ContestForm, contest_initial
 from contest.models import Attempt, Contest, ContestMembership
 from contest.selectors import participation
 from contest.services.attempts import contest_close
-from contest.services.definition import ContestInvalid, contest_import
+from contest.services.definition import CREATE, UPDATE, ContestInvalid, contest_import
 
 
 def _organizer(request, contest: Contest) -> None:
@@ -81,12 +81,19 @@ def manage_edit(request, slug: str | None = None):
         initial=initial,
         editing=contest is not None,
         locked=locked,
+        user=request.user,
+        contest=contest,
         rounds=contest.rounds.all() if contest else None,
     )
     if request.method == "POST" and form.is_valid():
+        data = form.as_contest_json()
+        if contest is not None:
+            data["slug"] = contest.slug  # an edit updates this contest, never another
         try:
             with transaction.atomic():
-                saved, created = contest_import(data=form.as_contest_json())
+                saved, created = contest_import(
+                    data=data, mode=UPDATE if contest else CREATE, user=request.user
+                )
                 if created:
                     ContestMembership.objects.get_or_create(
                         contest=saved, user=request.user, role="organizer"

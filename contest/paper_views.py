@@ -23,7 +23,12 @@ from contest.invalid_reasons import clerk_reason_choices
 from contest.jobs import job_create
 from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
 from contest.paperform import answer_form_pdf, form_geometry, question_sheet_pdf
-from contest.reconciliation import differing_questions, keying_initial, keyings_compare
+from contest.reconciliation import (
+    correction_changes,
+    differing_questions,
+    keying_initial,
+    keyings_compare,
+)
 from contest.services.paper import (
     KEYED_FIELDS,
     KeyingRefused,
@@ -348,9 +353,8 @@ def paper_sheet(request, slug: str, sheet_no: str):
     contest = _contest_for(request, slug, organizer=True)
     entry = get_object_or_404(PaperEntry, contest=contest, sheet_no=sheet_no)
     current = entry_canonical(entry)
-    initial = {
-        k: ("" if current.get(k) is None else current.get(k)) for k in KEYED_FIELDS if k in current
-    }
+    fields = [k for k in KEYED_FIELDS if k in current]
+    initial = keying_initial(contest=contest, data=current, fields=fields)
     initial["sheet_no"] = sheet_no
     form = KeyForm(request.POST or None, initial=initial)
     reason = request.POST.get("reason", "")
@@ -372,7 +376,15 @@ def paper_sheet(request, slug: str, sheet_no: str):
             form,
             entry=entry,
             receipt=receipt,
-            corrections=entry.corrections.select_related("by"),
+            corrections=[
+                {
+                    "correction": c,
+                    "changes": correction_changes(
+                        contest=contest, before=c.before, after=c.after, labels=FIELD_LABELS
+                    ),
+                }
+                for c in entry.corrections.select_related("by")
+            ],
             reason=reason,
             labels=FIELD_LABELS,
         ),

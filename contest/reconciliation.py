@@ -87,3 +87,18 @@ def keying_initial(*, contest: Contest, data: dict, fields) -> dict:
         unit = Unit.objects.filter(code=initial["unit"]).first()
         initial["unit"] = unit.name if unit else initial["unit"]
     return initial
+
+
+def correction_changes(*, contest: Contest, before: dict, after: dict, labels: dict) -> list[dict]:
+    """The fields a correction changed, named and shown as the pages show them."""
+    codes = {before.get("unit"), after.get("unit")} - {None, ""}
+    units = dict(Unit.objects.filter(code__in=codes).values_list("code", "name"))
+    return [
+        {
+            "field": labels.get(key, key),
+            "before": _shown(contest, key, before.get(key), units),
+            "after": _shown(contest, key, after.get(key), units),
+        }
+        for key in after
+        if key != "round" and before.get(key) != after.get(key)
+    ]

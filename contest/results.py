@@ -137,6 +137,7 @@ def manage_results(request, slug: str):
             "events": ResultEvent.objects.filter(contest=contest).select_related("by")[:30],
             "blocks": blocks,
             "now": timezone.now(),
+            "answers_closed": contest.answers_closed(timezone.now()),
             "reason_text": reason_text,
             "corrections": corrections,
             "units": results[-1].unit_standings if results else [],
@@ -317,10 +318,27 @@ def results_page(request, slug: str):
     )
 
 
+def _is_mine(row: ResultRow, user) -> bool:
+    """One's own attempt, or a paper sheet bearing one's verified phone.
+
+    A citizen id typed in a profile is not proof of anything: a sheet matched only by
+    its CCCD is never shown here (the committee answers such a participant itself).
+    """
+    if row.attempt_id is not None:
+        return row.attempt is not None and row.attempt.user_id == user.pk
+    return bool(
+        row.paper is not None
+        and user.phone
+        and user.phone_verified
+        and row.paper.phone == user.phone
+    )
+
+
 @login_required
 def my_result(request, slug: str):
     contest = get_object_or_404(Contest, slug=slug)
     profile = getattr(request.user, "profile", None)
+    # The person keys narrow the search (indexed); _is_mine decides.
     keys = [k for k in (request.user.phone, profile and profile.id_number) if k]
     items = []
     for result in _published(contest):
@@ -330,6 +348,8 @@ def my_result(request, slug: str):
             .select_related("paper", "attempt")
         )
         for row in found.order_by("rank"):
+            if not _is_mine(row, request.user):
+                continue
             entry = row.attempt or row.paper
             items.append(
                 {

@@ -25,6 +25,7 @@ from contest.services.attempts import (
     answer_save,
     attempt_start,
     attempt_submit,
+    attempts_finish_overdue,
     check_may_start,
     prediction_clean,
     prediction_save,
@@ -42,6 +43,7 @@ def contest_detail(request, slug: str):
     now = timezone.now()
     refusal = None
     if request.user.is_authenticated:
+        attempts_finish_overdue(user=request.user, now=now)
         try:
             check_may_start(contest=contest, user=request.user, now=now)
         except AttemptRefused as refused:
@@ -95,7 +97,7 @@ def attempt_page(request, pk):
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("contest:receipt", attempt.pk)
     now = timezone.now()
-    if now > attempt.deadline + timezone.timedelta(seconds=attempt.contest.grace_seconds):
+    if now > attempt.accepts_until:
         from contest.services.attempts import attempt_finish_expired
 
         attempt_finish_expired(attempt=attempt, now=now)
@@ -219,7 +221,8 @@ def attempt_receipt(request, pk):
     attempt = _own_attempt(request, pk)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("contest:attempt", pk)
-    closed = timezone.now() >= attempt.contest.closes_at
+    # The key only once no attempt of anyone can still save an answer.
+    closed = attempt.contest.answers_closed(timezone.now())
     items = attempt_items(attempt=attempt) if closed else []
     return render(
         request,
@@ -236,8 +239,14 @@ def attempt_receipt(request, pk):
 @login_required
 def my_entries(request):
     now = timezone.now()
+    attempts_finish_overdue(user=request.user, now=now)
+    attempts = list(attempts_of(user=request.user))
+    contests = {a.contest_id: a.contest for a in attempts}
+    closed = {pk for pk, contest in contests.items() if contest.answers_closed(now)}
     return render(
-        request, "contest/my_entries.html", {"attempts": attempts_of(user=request.user), "now": now}
+        request,
+        "contest/my_entries.html",
+        {"attempts": attempts, "now": now, "closed": closed},
     )
 
 

@@ -15,6 +15,14 @@ class Bank(models.Model):
     slug = models.SlugField(_("mã ngân hàng"), max_length=80, unique=True)
     title = models.CharField(_("tên"), max_length=200)
     owner_name = models.CharField(_("đơn vị sở hữu"), max_length=200, blank=True)
+    # Who may read, edit, export and use the bank in a contest (``accounts.roles``):
+    # whoever created it or was given it. Site admins see every bank.
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người quản lý"),
+        blank=True,
+        related_name="banks",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

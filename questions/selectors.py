@@ -6,8 +6,16 @@ from django.utils.translation import gettext_lazy as _
 from questions.models import Bank, Question, QuestionVersion
 
 
-def banks_with_counts() -> QuerySet[Bank]:
-    return Bank.objects.annotate(
+def banks_for(*, user) -> QuerySet[Bank]:
+    """The banks ``user`` may open (``accounts.roles.user_may_use_bank``): own, or all for admins."""
+    if not user.is_authenticated or not user.is_active:
+        return Bank.objects.none()
+    return Bank.objects.all() if user.is_superuser else Bank.objects.filter(owners=user)
+
+
+def banks_with_counts(*, user) -> QuerySet[Bank]:
+    """The banks ``user`` may open, with their numbers of questions and topics."""
+    return banks_for(user=user).annotate(
         # distinct: the join with topics repeats each question once per topic
         n_questions=Count("questions", filter=Q(questions__archived=False), distinct=True),
         n_topics=Count("topics", distinct=True),

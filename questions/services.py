@@ -12,6 +12,51 @@ from questions.models import Bank, Question, QuestionVersion, Topic, content_has
 _CHUNK = 2000
 
 
+class BankRefused(Exception):
+    """A bank cannot be given (message for the organizer, in Vietnamese)."""
+
+
+@transaction.atomic
+def bank_create(*, slug: str, title: str, owner_name: str, user) -> Bank:
+    """Create a bank owned by ``user``."""
+    bank = Bank(slug=slug, title=title, owner_name=owner_name)
+    bank.full_clean()
+    bank.save()
+    bank.owners.add(user)
+    return bank
+
+
+def bank_give(*, bank: Bank, to: str):
+    """Give ``bank`` to another organizer too (by phone or user name); returns that account.
+
+    Only accounts in the site-wide organizers group (or site admins) may own banks.
+    The caller has checked that the giver owns the bank.
+    """
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import ValidationError
+
+    from accounts.identity import normalize_phone
+    from accounts.roles import user_is_bank_editor
+
+    who = (to or "").strip()
+    if not who:
+        raise BankRefused("hãy nhập số điện thoại hoặc tên đăng nhập của người nhận.")
+    User = get_user_model()
+    try:
+        phone = normalize_phone(who)
+    except ValidationError:  # not a phone number: a user name
+        phone = None
+    user = (User.objects.filter(phone=phone).first() if phone else None) or User.objects.filter(
+        username=who
+    ).first()
+    if user is None or not user_is_bank_editor(user):
+        raise BankRefused(
+            f"không có thành viên Ban Tổ chức nào có số điện thoại hoặc tên đăng nhập “{who}”."
+        )
+    bank.owners.add(user)
+    return user
+
+
 @dataclass
 class ImportReport:
     created: int = 0

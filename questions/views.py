@@ -6,12 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import user_is_bank_editor
+from accounts.roles import user_is_bank_editor, user_may_use_bank
 from contest.jobs import job_create
 from questions.exporters import export_bank
 from questions.forms import BankForm, ImportForm, QuestionForm
@@ -20,7 +20,14 @@ from questions.importers.base import error_for_page
 from questions.importers.spreadsheet import COLUMN_LABELS
 from questions.models import Bank, Question
 from questions.selectors import banks_with_counts, questions_search, version_history
-from questions.services import question_archive, question_save, questions_import
+from questions.services import (
+    BankRefused,
+    bank_create,
+    bank_give,
+    question_archive,
+    question_save,
+    questions_import,
+)
 from questions.tasks import questions_import_task
 
 
@@ -29,21 +36,56 @@ def _editor(request) -> None:
         raise PermissionDenied(_("Chỉ Ban Tổ chức được quản lý ngân hàng câu hỏi."))
 
 
+def _bank_for(request, slug: str) -> Bank:
+    """The bank, if this person owns it (or is a site admin); another's bank is a 404."""
+    _editor(request)
+    bank = get_object_or_404(Bank, slug=slug)
+    if not user_may_use_bank(user=request.user, bank=bank):
+        raise Http404(_("Không có ngân hàng câu hỏi này trong các ngân hàng của bạn."))
+    return bank
+
+
 @login_required
 def bank_list(request):
     _editor(request)
     form = BankForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        bank = form.save()
+        data = form.cleaned_data
+        bank = bank_create(
+            slug=data["slug"], title=data["title"], owner_name=data["owner_name"], user=request.user
+        )
         messages.success(request, _("Đã tạo ngân hàng câu hỏi."))
         return redirect("questions:question_list", bank.slug)
-    return render(request, "questions/bank_list.html", {"banks": banks_with_counts(), "form": form})
+    return render(
+        request,
+        "questions/bank_list.html",
+        {"banks": banks_with_counts(user=request.user), "form": form},
+    )
+
+
+@login_required
+@require_POST
+def bank_owners(request, slug: str):
+    """Give the bank to another organizer too: they may then read, edit and use it."""
+    bank = _bank_for(request, slug)
+    try:
+        user = bank_give(bank=bank, to=request.POST.get("to", ""))
+    except BankRefused as refused:
+        messages.error(request, _("Chưa chia sẻ ngân hàng: %(why)s") % {"why": refused})
+    else:
+        messages.success(
+            request,
+            _(
+                "Đã chia sẻ ngân hàng cho %(who)s. Người này không được dự thi các cuộc thi dùng ngân hàng này."
+            )
+            % {"who": user},
+        )
+    return redirect("questions:question_list", slug)
 
 
 @login_required
 def question_list(request, slug: str):
-    _editor(request)
-    bank = get_object_or_404(Bank, slug=slug)
+    bank = _bank_for(request, slug)
     query = request.GET.get("q", "").strip()
     topic = request.GET.get("topic", "")
     archived = request.GET.get("archived") == "1"
@@ -85,8 +127,7 @@ def _initial(question: Question) -> dict:
 
 @login_required
 def question_edit(request, slug: str, code: str | None = None):
-    _editor(request)
-    bank = get_object_or_404(Bank, slug=slug)
+    bank = _bank_for(request, slug)
     question = get_object_or_404(Question, bank=bank, code=code) if code else None
     form = QuestionForm(
         request.POST or None,
@@ -136,10 +177,8 @@ def question_edit(request, slug: str, code: str | None = None):
 
 @login_required
 def question_history(request, slug: str, code: str):
-    _editor(request)
-    question = get_object_or_404(
-        Question.objects.select_related("bank"), bank__slug=slug, code=code
-    )
+    bank = _bank_for(request, slug)
+    question = get_object_or_404(Question.objects.select_related("bank"), bank=bank, code=code)
     return render(
         request,
         "questions/question_history.html",
@@ -154,8 +193,8 @@ def question_history(request, slug: str, code: str):
 @login_required
 @require_POST
 def question_archive_toggle(request, slug: str, code: str):
-    _editor(request)
-    question = get_object_or_404(Question, bank__slug=slug, code=code)
+    bank = _bank_for(request, slug)
+    question = get_object_or_404(Question, bank=bank, code=code)
     question_archive(question=question, archived=not question.archived)
     messages.success(
         request,
@@ -168,8 +207,7 @@ def question_archive_toggle(request, slug: str, code: str):
 
 @login_required
 def bank_export(request, slug: str, fmt: str):
-    _editor(request)
-    bank = get_object_or_404(Bank, slug=slug)
+    bank = _bank_for(request, slug)
     try:
         data = export_bank(bank, f"x.{fmt}")
     except ValueError as error:
@@ -187,8 +225,7 @@ def bank_export(request, slug: str, fmt: str):
 @login_required
 def bank_import(request, slug: str):
     """Upload → preview (a dry run) → confirm, which runs the import in the background."""
-    _editor(request)
-    bank = get_object_or_404(Bank, slug=slug)
+    bank = _bank_for(request, slug)
     if request.method == "POST" and request.POST.get("confirm"):
         token = request.POST.get("token", "")
         pending = request.session.get("question_imports", {}).get(token)

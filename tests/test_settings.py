@@ -22,7 +22,7 @@ def run_django(code: str, settings: str, env: dict | None = None) -> subprocess.
         env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # migrate + seed_demo on a loaded CI machine
     )
 
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accounts.middleware.AuthBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -51,7 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "accounts.middleware.SameHostCSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "contest.middleware.AttemptSweepMiddleware",
 ]
@@ -172,6 +173,9 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 ACCOUNT_SESSION_REMEMBER = True
+# Reverse proxies in front of the site (nginx: 1). Visitors' addresses, which the rate
+# limits and the sign-up CAPTCHA count, are then read from X-Forwarded-For.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "5/5m/key,20/5m/ip",
@@ -217,6 +221,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Sign-in and sign-up forms are a few hundred bytes: bigger bodies are refused (413).
+AUTH_BODY_MAX_BYTES = 16 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security ---------------------------------------------------------------
@@ -226,7 +232,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        "connect-src": ["'self'", "ws:", "wss:"],
+        # + ws(s)://<this host>, added per request by accounts.middleware.SameHostCSPMiddleware
+        "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
@@ -251,14 +258,27 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
         "client_errors_without_traceback": {
             "()": "config.logfilters.ClientErrorsWithoutTraceback",
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "server_errors": {
+            "class": "logging.StreamHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "loggers": {
         "cuocthi": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-        "django.request": {"filters": ["client_errors_without_traceback"]},
+        # 500s with their tracebacks go to the console in production too (Django's own
+        # handlers print them only with DEBUG and otherwise mail ADMINS, which nobody sets).
+        "django.request": {
+            "handlers": ["server_errors"],
+            "filters": ["client_errors_without_traceback"],
+        },
     },
 }
 # The site's own page for a form sent with a stale security token.

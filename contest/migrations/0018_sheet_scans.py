@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0015_resident_prediction_and_ceremony'),
+        ('contest', '0013_bank_owners_from_contests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

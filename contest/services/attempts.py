@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.roles import user_may_enter
 from contest.models import Attempt, AttemptQuestion, Contest, Round
+from contest.permissions import user_sees_key
 from questions.models import LETTERS, Question, QuestionVersion
 
 _random = random.SystemRandom()
@@ -53,9 +53,13 @@ def check_may_start(*, contest: Contest, user, now: datetime) -> Round:
     current = round_current(contest=contest, now=now)
     if current is None:
         raise AttemptRefused(_("Cuộc thi đã đóng, không thể bắt đầu lượt thi mới."), "closed")
-    if not user_may_enter(user=user, contest=contest):
+    if user_sees_key(user=user, contest=contest):
         raise AttemptRefused(
-            _("Ban Tổ chức và người nhập phiếu của cuộc thi không được dự thi."), "staff"
+            _(
+                "Bạn xem được đáp án của cuộc thi này (Ban Tổ chức, người nhập phiếu hoặc "
+                "người quản lý ngân hàng câu hỏi) nên không được dự thi."
+            ),
+            "staff",
         )
     profile = getattr(user, "profile", None)
     if profile is None or not profile.full_name:
@@ -116,7 +120,7 @@ def attempt_start(*, contest: Contest, user, now: datetime) -> tuple[Attempt, bo
         round=current, user=user, status=Attempt.Status.IN_PROGRESS
     ).first()
     if existing is not None:
-        if existing.deadline + timedelta(seconds=contest.grace_seconds) > now:
+        if existing.accepts_until > now:
             return existing, False
         attempt_finish_expired(attempt=existing, now=now)
     used = Attempt.objects.filter(round=current, user=user).count()
@@ -175,7 +179,7 @@ def check_accepts_answers(*, attempt: Attempt, user, now: datetime) -> None:
         raise AttemptRefused(_("Lượt thi này không phải của bạn."), "not_yours")
     if attempt.status != Attempt.Status.IN_PROGRESS:
         raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
-    if now > attempt.deadline + timedelta(seconds=attempt.contest.grace_seconds):
+    if now > attempt.accepts_until:
         raise AttemptRefused(_("Đã hết giờ làm bài. Các câu đã lưu được nộp tự động."), "expired")
 
 
@@ -282,7 +286,7 @@ def attempt_submit(
         raise AttemptRefused(_("Lượt thi này không phải của bạn."), "not_yours")
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return attempt  # the first submit won; this one is a retry
-    if now > attempt.deadline + timedelta(seconds=attempt.contest.grace_seconds):
+    if now > attempt.accepts_until:
         attempt_finish_expired(attempt=attempt, now=now)
         raise AttemptRefused(
             _("Đã hết giờ làm bài. Bài của bạn đã được nộp tự động với các câu đã lưu."), "expired"
@@ -314,6 +318,23 @@ def attempt_finish_expired(*, attempt: Attempt, now: datetime) -> Attempt:
         )
 
 
+def attempts_finish_overdue(*, user, now: datetime) -> int:
+    """Finish this person's attempts whose time (and grace) is over; returns how many.
+
+    Pages that list a person's attempts call it first, so they never show an
+    attempt as still running after its time is up (the sweeper may not have run yet).
+    """
+    overdue = Attempt.objects.filter(
+        user=user, status=Attempt.Status.IN_PROGRESS, deadline__lt=now
+    ).select_related("contest")
+    finished = 0
+    for attempt in overdue:
+        if attempt.accepts_until < now:
+            attempt_finish_expired(attempt=attempt, now=now)
+            finished += 1
+    return finished
+
+
 def attempts_sweep(*, now: datetime, contest: Contest | None = None, batch: int = 500) -> int:
     """Finish every attempt still open past its deadline plus grace; returns how many."""
     done = 0
@@ -325,11 +346,7 @@ def attempts_sweep(*, now: datetime, contest: Contest | None = None, batch: int 
         )
         if contest is not None:
             overdue = overdue.filter(contest=contest)
-        chunk = [
-            a
-            for a in overdue[:batch]
-            if a.deadline + timedelta(seconds=a.contest.grace_seconds) < now
-        ]
+        chunk = [a for a in overdue[:batch] if a.accepts_until < now]
         if not chunk:
             return done
         for attempt in chunk:

@@ -23,12 +23,20 @@ class CeremonyError(Exception):
 
 
 def ceremony_result(contest: Contest) -> Result | None:
-    return (
+    """The final result the ceremony reveals: the latest round's that has prize winners.
+
+    A later round without winners (no entries yet, or no prizes) must not hide
+    the winners of the round before it.
+    """
+    finals = (
         Result.objects.filter(contest=contest, final=True)
         .select_related("round", "contest")
         .order_by("-round__number")
-        .first()
     )
+    with_winners = finals.filter(
+        pk__in=ResultRow.objects.exclude(prize="").values("result_id")
+    ).first()
+    return with_winners or finals.first()
 
 
 def _winners(result: Result) -> list[ResultRow]:

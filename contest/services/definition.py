@@ -1,5 +1,6 @@
 """Creating and updating contests from the contest JSON of CONTRACTS.md."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,13 +35,19 @@ class ContestInvalid(Exception):
         self.errors = errors
 
 
-def _questions_check(spec: Any, errors: list[str], path: str) -> dict:
+def _questions_check(
+    spec: Any, errors: list[str], path: str, may_use: Callable[[Bank], bool] | None = None
+) -> dict:
     if not isinstance(spec, dict) or not spec.get("bank"):
         errors.append(f"{path}: cần “bank” và “codes” hoặc “draw”")
         return {}
     bank = Bank.objects.filter(slug=spec["bank"]).first()
-    if bank is None:
-        errors.append(f"{path}.bank: không có ngân hàng câu hỏi “{spec['bank']}”")
+    if bank is None or (may_use is not None and not may_use(bank)):
+        # Another organizer's bank is reported as missing: its existence is not ours to tell.
+        errors.append(
+            f"{path}.bank: không có ngân hàng câu hỏi “{spec['bank']}” trong các ngân hàng "
+            "của bạn; hãy nhờ người quản lý ngân hàng đó chia sẻ cho bạn"
+        )
         return {}
     active = Question.objects.filter(bank=bank, archived=False, current_version__isnull=False)
     if "codes" in spec:
@@ -132,8 +139,13 @@ def _unit_prizes_check(spec: Any, errors: list[str]) -> dict:
     return {"prizes": prizes, "min_rate": bands, "points": points}
 
 
-def contest_check(data: dict) -> tuple[dict, list[dict], list[str]]:
-    """Validate the contest JSON; return (contest fields, round fields, errors)."""
+def contest_check(
+    data: dict, *, may_use_bank: Callable[[Bank], bool] | None = None
+) -> tuple[dict, list[dict], list[str]]:
+    """Validate the contest JSON; return (contest fields, round fields, errors).
+
+    ``may_use_bank``: when given, a bank it refuses is reported as unknown.
+    """
     errors: list[str] = []
     if not isinstance(data, dict):
         return {}, [], ["(gốc): tệp phải là một đối tượng JSON"]
@@ -197,7 +209,7 @@ def contest_check(data: dict) -> tuple[dict, list[dict], list[str]]:
         )
     elif "prediction_error" in tie_break and not prediction:
         errors.append("tie_break: có prediction_error nhưng cuộc thi không có câu dự đoán")
-    questions = _questions_check(data.get("questions"), errors, "questions")
+    questions = _questions_check(data.get("questions"), errors, "questions", may_use_bank)
     prizes = _prizes_check(data.get("prizes", []), errors, "prizes")
     unit_prizes = _unit_prizes_check(data.get("unit_prizes") or {}, errors)
     units = data.get("eligible_units", [])
@@ -224,7 +236,9 @@ def contest_check(data: dict) -> tuple[dict, list[dict], list[str]]:
                 "title": raw.get("title", ""),
                 "opens_at": r_opens,
                 "closes_at": r_closes,
-                "questions_spec": _questions_check(raw["questions"], errors, f"{path}questions")
+                "questions_spec": _questions_check(
+                    raw["questions"], errors, f"{path}questions", may_use_bank
+                )
                 if raw.get("questions")
                 else {},
                 "prizes": _prizes_check(raw.get("prizes", []), errors, f"{path}prizes"),
@@ -269,19 +283,49 @@ def contest_check(data: dict) -> tuple[dict, list[dict], list[str]]:
     return fields, rounds, errors
 
 
+CREATE, UPDATE, CREATE_OR_UPDATE = "create", "update", "create_or_update"
+
+
 @transaction.atomic
-def contest_import(*, data: dict) -> tuple[Contest, bool]:
+def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tuple[Contest, bool]:
     """Create or update the contest ``data["slug"]``; returns (contest, created).
 
-    Raises ``ContestInvalid``. Once the contest has entries, fields that decide
-    scores and ranks (questions, counting, tie-breaks, time limit, attempts) are
-    refused with the reason.
+    Raises ``ContestInvalid``. ``mode``: ``create`` never updates (a slug already
+    taken is an error), ``update`` never creates; the operator's command creates
+    or updates. With ``user`` (the web), updating needs the organizer role on
+    that contest, and the contest may draw only from banks ``user`` may use
+    (or the ones it already used). Once the contest has entries, fields that
+    decide scores and ranks (questions, counting, tie-breaks, time limit,
+    attempts) are refused with the reason.
     """
-    fields, rounds, errors = contest_check(data)
+    from accounts.roles import user_is_organizer, user_may_use_bank
+    from contest.permissions import contest_bank_slugs
+
+    slug = data.get("slug", "") if isinstance(data, dict) else ""
+    contest = Contest.objects.select_for_update().filter(slug=slug).first() if slug else None
+    if contest is not None and mode == CREATE:
+        raise ContestInvalid(
+            [f"slug: mã cuộc thi “{slug}” đã được dùng cho một cuộc thi khác; hãy chọn mã khác"]
+        )
+    if contest is None and mode == UPDATE:
+        raise ContestInvalid([f"slug: không có cuộc thi “{slug}”"])
+    if (
+        contest is not None
+        and user is not None
+        and not user_is_organizer(user=user, contest=contest)
+    ):
+        raise ContestInvalid([f"slug: bạn không thuộc Ban Tổ chức của cuộc thi “{slug}”"])
+    may_use = None
+    if user is not None:
+        already = contest_bank_slugs(contest) if contest is not None else set()
+
+        def may_use(bank: Bank) -> bool:
+            return bank.slug in already or user_may_use_bank(user=user, bank=bank)
+
+    fields, rounds, errors = contest_check(data, may_use_bank=may_use)
     if errors:
         raise ContestInvalid(errors)
     units = fields.pop("_units")
-    contest = Contest.objects.select_for_update().filter(slug=data["slug"]).first()
     created = contest is None
     if not created and (contest.attempts.exists() or contest.paper_entries.exists()):
         for name in SCORING_FIELDS:

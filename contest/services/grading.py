@@ -212,8 +212,11 @@ def key_correct(
         raise KeyCorrectionRefused(f"câu {code or '(trống)'} không có trong bài nào của cuộc thi.")
     version_ids = {version for version, _round in used}
     rounds = list(Round.objects.filter(pk__in={round for _version, round in used}))
-    if any(now < r.closes_at for r in rounds):
-        raise KeyCorrectionRefused("chỉ sửa đáp án sau giờ đóng của vòng thi có câu hỏi này.")
+    if not all(contest.answers_closed(now, r) for r in rounds):
+        raise KeyCorrectionRefused(
+            "chỉ sửa đáp án sau giờ đóng (cộng thời gian ân hạn) của vòng thi có câu hỏi này, "
+            "khi không còn ai nộp bài được."
+        )
     if Result.objects.filter(round__in=rounds, final=True).exists():
         raise KeyCorrectionRefused(
             "kết quả chính thức của vòng có câu hỏi này đã chốt; không sửa đáp án được nữa."

@@ -18,7 +18,6 @@ import hashlib
 import json
 import logging
 import time
-from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -96,10 +95,13 @@ def _end_of_postmark_day(contest: Contest, round: Round) -> tuple[str, list]:
 def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
     """Every finished entry of the round with its person and, if invalid, why."""
     ops = connection.ops
-    late_after = round.closes_at + timedelta(seconds=contest.grace_seconds)
+    late_after = round.closes_at + contest.grace
     end_of_day, end_params = _end_of_postmark_day(contest, round)
     from accounts.models import Profile, User
+    from contest.permissions import key_viewer_sql
 
+    # People who can see the key (contest.permissions) are never ranked: reason "staff".
+    staff = key_viewer_sql(contest)
     attempt, user, profile = Attempt._meta.db_table, User._meta.db_table, Profile._meta.db_table
     paper = PaperEntry._meta.db_table
     online_person = "COALESCE(NULLIF(u.phone, ''), NULLIF(p.id_number, ''), '')"
@@ -111,7 +113,8 @@ def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
                COALESCE(a.max_score > 0 AND a.score = a.max_score, FALSE) AS full_marks,
                a.prediction AS prediction, a.duration_seconds AS duration,
                a.submitted_at AS submitted_at, u.date_joined AS registered_at,
-               CASE WHEN a.submitted_at > %s THEN 'late_submission'
+               CASE WHEN a.user_id IN ({staff["user_id"][0]}) THEN 'staff'
+                    WHEN a.submitted_at > %s THEN 'late_submission'
                     WHEN TRIM(COALESCE(p.full_name, '')) = '' OR {online_person} = ''
                     THEN 'missing_identity'
                     ELSE '' END AS reason
@@ -125,7 +128,10 @@ def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
                COALESCE(e.max_score > 0 AND e.score = e.max_score, FALSE),
                e.prediction, NULL,
                COALESCE(e.received_at, {end_of_day}), COALESCE(e.received_at, {end_of_day}),
-               CASE WHEN e.invalid_reason <> '' THEN e.invalid_reason
+               CASE WHEN (e.phone <> '' AND e.phone IN ({staff["phone"][0]}))
+                      OR (e.id_number <> '' AND e.id_number IN ({staff["id_number"][0]}))
+                    THEN 'staff'
+                    WHEN e.invalid_reason <> '' THEN e.invalid_reason
                     WHEN TRIM(e.full_name) = '' OR {paper_person} = '' THEN 'missing_identity'
                     WHEN e.postmark_date > %s THEN 'late_postmark'
                     ELSE '' END
@@ -133,11 +139,14 @@ def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
         WHERE e.round_id = %s
     """
     params = [
+        *staff["user_id"][1],
         ops.adapt_datetimefield_value(late_after),
         round.pk,
         Attempt.Status.IN_PROGRESS,
         *end_params,
         *end_params,
+        *staff["phone"][1],
+        *staff["id_number"][1],
         ops.adapt_datefield_value(_paper_deadline(contest, round)),
         round.pk,
     ]
@@ -307,9 +316,10 @@ def rank_round(
     """
     from contest.services.grading import grade_round, key_rules
 
-    if final and timezone.now() < round.closes_at:
+    if final and not contest.answers_closed(timezone.now(), round):
         raise RankingError(
-            "vòng thi chưa đóng: chỉ xếp hạng tạm được; kết quả chính thức sau giờ đóng."
+            "vòng thi chưa đóng hoặc còn trong thời gian ân hạn nhận câu trả lời: chỉ xếp "
+            "hạng tạm được; kết quả chính thức sau đó."
         )
     clock = _Clock(f"rank {contest.slug} round {round.number}")
     grade_round(round, only_ungraded=True)

@@ -59,13 +59,16 @@ def check_contest_finished(*, contest: Contest, now: datetime) -> None:
     Publishing (provisional or final) and the ceremony call this; a provisional
     ranking for the organizers' eyes only does not.
     """
-    if now < contest.closes_at:
+    if not contest.answers_closed(now):
         raise WorkflowRefused(
             _(
-                "cuộc thi chưa đóng (đóng lúc %(when)s, giờ Việt Nam). Người dự thi vẫn đang "
-                "làm bài; hãy đóng cuộc thi hoặc chờ đến giờ đóng."
+                "cuộc thi chưa đóng hẳn: còn nhận câu trả lời đến %(when)s, giờ Việt Nam (giờ "
+                "đóng cộng thời gian ân hạn). Người dự thi vẫn đang làm bài; hãy đóng cuộc thi "
+                "hoặc chờ đến lúc đó."
             )
-            % {"when": f"{timezone.localtime(contest.closes_at, contest.tz):%H:%M %d/%m/%Y}"}
+            % {
+                "when": f"{timezone.localtime(contest.answers_accepted_until(), contest.tz):%H:%M %d/%m/%Y}"
+            }
         )
     open_attempts = Attempt.objects.filter(
         contest=contest, status=Attempt.Status.IN_PROGRESS
@@ -82,7 +85,7 @@ def check_contest_finished(*, contest: Contest, now: datetime) -> None:
 
 def check_ranked_after_close(*, contest: Contest, results: list[Result]) -> None:
     """Refuse a ranking made while entries could still arrive."""
-    if any(result.created_at < contest.closes_at for result in results):
+    if any(result.created_at < contest.answers_accepted_until(result.round) for result in results):
         raise WorkflowRefused(
             _(
                 "kết quả hiện có được xếp hạng khi cuộc thi còn mở. "

@@ -8,9 +8,9 @@ from accounts.roles import (
     user_can_view_personal_data,
     user_is_clerk,
     user_is_organizer,
-    user_may_enter,
 )
 from contest.models import ContestMembership
+from contest.permissions import user_sees_key
 from tests.factories import ContestFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,10 +52,10 @@ def test_organizers_and_clerks_of_a_contest_may_not_enter_it():
     contest = ContestFactory()
     organizer = MembershipFactory(contest=contest).user
     clerk = MembershipFactory(contest=contest, role=ContestMembership.Role.CLERK).user
-    assert not user_may_enter(user=organizer, contest=contest)
-    assert not user_may_enter(user=clerk, contest=contest)
-    assert user_may_enter(user=UserFactory(), contest=contest)
-    assert user_may_enter(user=organizer, contest=ContestFactory())
+    assert user_sees_key(user=organizer, contest=contest)
+    assert user_sees_key(user=clerk, contest=contest)
+    assert not user_sees_key(user=UserFactory(), contest=contest)
+    assert not user_sees_key(user=organizer, contest=ContestFactory())
 
 
 def test_createorganizer_bootstraps_an_organizer_of_a_contest():

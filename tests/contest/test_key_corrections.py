@@ -313,3 +313,19 @@ def test_hardest_questions_follow_the_answer_key_corrections(contest, organizer)
     share = {s["version"].question.code: (s["correct"], s["total"]) for s in question_stats(round_)}
     assert share["Q-001"] == (3, 3)  # C is accepted now
     assert "Q-002" not in share  # a voided question is no longer listed
+
+
+def test_the_ceremony_reveals_the_round_with_winners_not_an_empty_later_round(organizer):
+    from contest.services.ceremony import ceremony_result
+
+    contest = make_contest(
+        slug="hai-vong",
+        rounds=[
+            {"title": "Tuần 1", "opens_at": "2022-05-24 16:00", "closes_at": "2022-06-03 16:00"},
+            {"title": "Tuần 2", "opens_at": "2022-06-03 16:00", "closes_at": "2022-06-09 16:00"},
+        ],
+    )
+    online(contest, "0905000009", prediction=3, seconds=60)  # 1 June: week 1
+    contest_rank(contest, final=True)
+    result = ceremony_result(contest)
+    assert result.round.number == 1 and result.rows.exclude(prize="").count() == 1

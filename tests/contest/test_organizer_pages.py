@@ -18,8 +18,9 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 @pytest.fixture
 def organizer(client):
-    make_bank_with_topics()
+    bank = make_bank_with_topics()
     user = UserFactory(is_staff=True)
+    bank.owners.add(user)
     user.groups.add(Group.objects.get_or_create(name=ORGANIZERS_GROUP)[0])
     client.force_login(user)
     return user

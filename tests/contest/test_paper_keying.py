@@ -157,6 +157,8 @@ def test_correction_screen_keeps_history(client, contest):
     assert entry.prediction == 1250
     page = client.get(url).content.decode()
     assert "đọc nhầm số 5 thành 0" in page and "“1200” → “1250”" in page
+    assert "<strong>Dự đoán</strong>: “1200” → “1250”" in page  # the field as labelled
+    assert "<strong>prediction</strong>" not in page and "+00:00" not in page
 
 
 def test_upload_previews_then_imports_in_the_background(client, contest):

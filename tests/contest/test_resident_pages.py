@@ -121,3 +121,14 @@ def test_the_organizers_menu_does_not_offer_my_entries(client, contest):
 def test_a_residents_menu_offers_my_entries(client, resident):
     html = client.get(reverse("contest:home")).content.decode()
     assert "Bài dự thi của tôi" in html
+
+
+def test_my_entries_never_shows_an_attempt_running_after_its_time(client, contest, resident):
+    with time_machine.travel(DURING, tick=False) as travel:
+        client.post(reverse("contest:start", args=[contest.slug]))
+        attempt = Attempt.objects.get()
+        travel.shift(timedelta(minutes=31))
+        mine = client.get(reverse("contest:my_entries")).content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == "expired"
+    assert "Hết giờ, tự động nộp" in mine and attempt.receipt_code in mine

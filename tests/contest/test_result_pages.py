@@ -95,7 +95,10 @@ def test_organizers_rank_verify_publish_for_objections_then_finalize(client, con
     assert not Result.objects.filter(published_at__isnull=False).exists()
     client.post(publish, {"publish": "1", "objections_until": "2099-01-05T17:00"})
     public = client.get(results).content.decode()
-    assert "Đây là kết quả tạm thời" in public and "17:00 05/01/2099 (Asia/Ho_Chi_Minh)" in public
+    assert (
+        "Đây là kết quả tạm thời" in public
+        and "17:00 05/01/2099, giờ Việt Nam (UTC+07:00)" in public
+    )
     assert f"Ban Tổ chức ({contest.organizer_name}) nhận khiếu nại" in public
     assert "Trần Văn Cư" in public and "Giải Nhất" in public
 
@@ -171,7 +174,7 @@ def test_my_result_says_why_in_plain_words(client, contest):
     html = client.get(reverse("contest:my_result", args=[contest.slug])).content.decode()
     assert "Hạng <strong>2</strong>" in html
     assert (
-        "Xếp sau hạng 1 vì bằng điểm và dự đoán; thời gian làm bài của bạn: 100 giây, của họ: 50 giây"
+        "Xếp sau hạng 1 vì bằng điểm và dự đoán; thời gian làm bài của bạn: 1 phút 40 giây, của họ: 50 giây"
         in html
     )
     assert (
@@ -216,6 +219,37 @@ def test_only_this_contests_organizers_may_correct_the_key(client, contest):
         {"code": "Q-002", "action": "void", "reason": "x"},
     )
     assert response.status_code == 403 and not KeyCorrection.objects.exists()
+
+
+def _published_final(contest):
+    from django.core.management import call_command
+
+    call_command("rank_contest", contest.slug, "--final", stdout=None)
+    Result.objects.update(published_at="2022-06-20T10:00+07:00")
+
+
+def test_a_cccd_typed_in_a_profile_does_not_show_someone_elses_paper_result(client, contest):
+    from tests.factories import ProfileFactory
+
+    _published_final(contest)
+    # Lê Thị Dung's sheet bears only her CCCD; someone else types it into their profile.
+    intruder = ProfileFactory(id_number="079185000123", full_name="Kẻ Mạo Danh").user
+    client.force_login(intruder)
+    html = client.get(reverse("contest:my_result", args=[contest.slug])).content.decode()
+    assert "P-2" not in html and "Hạng <strong>" not in html
+
+
+def test_a_paper_sheet_is_shown_to_the_account_with_its_verified_phone_only(client, contest):
+    from tests.factories import ProfileFactory
+
+    _published_final(contest)
+    unverified = ProfileFactory(user=UserFactory(phone="0905000003", phone_verified=False)).user
+    client.force_login(unverified)
+    url = reverse("contest:my_result", args=[contest.slug])
+    assert "P-1" not in client.get(url).content.decode()
+    unverified.phone_verified = True
+    unverified.save()
+    assert "P-1" in client.get(url).content.decode()
 
 
 def test_the_organizers_results_page_names_criteria_and_reasons_in_vietnamese(client, contest):

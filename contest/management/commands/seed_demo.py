@@ -63,6 +63,7 @@ class Command(BaseCommand):
         finished = self._finished_contest(bank, now)
         entries = demo_entries(finished)
         organizer = User.objects.get(phone="0900000002")
+        bank.owners.add(organizer)  # the demo bank belongs to the demo organizer
         for contest in (open_contest, finished):
             ContestMembership.objects.get_or_create(
                 contest=contest, user=organizer, role="organizer"
@@ -138,11 +139,14 @@ class Command(BaseCommand):
         return contest
 
     def _open_contest(self, bank: Bank, now) -> Contest:
-        contest = Contest.objects.filter(slug="cchc-2022").first()
+        # Named after the year it runs in, so the demo never shows a "2022" contest open today.
+        year = timezone.localdate(now, TZ).year
+        slug = f"cchc-{year}"
+        contest = Contest.objects.filter(slug=slug).first()
         if contest is not None and contest.is_open(now):
             return contest
         # Same shape as the district's 2022 contest (16:00 to 16:00, 16 days),
-        # shifted so that it is open now.
+        # dated so that it is open now.
         start = datetime.combine(timezone.localdate(now, TZ) - timedelta(days=3), time(16), TZ)
         if contest is not None and contest.attempts.exists():
             # Entries exist: only the window may move.
@@ -151,8 +155,8 @@ class Command(BaseCommand):
             contest.rounds.update(opens_at=contest.opens_at, closes_at=contest.closes_at)
             return contest
         return self._definition(
-            "cchc-2022",
-            "Cuộc thi tìm hiểu về công tác cải cách hành chính năm 2022",
+            slug,
+            f"Cuộc thi tìm hiểu về công tác cải cách hành chính năm {year}",
             start,
             start + timedelta(days=16),
             {
@@ -163,7 +167,7 @@ class Command(BaseCommand):
                 "shuffle_questions": True,
                 "shuffle_options": True,
             },
-            "cchc-2022-dak-po-seed",
+            f"{slug}-dak-po-seed",
         )
 
     def _finished_contest(self, bank: Bank, now) -> Contest:
@@ -207,7 +211,7 @@ def demo_entries(contest: Contest, *, online: int = 1800, sheets: int = 700) -> 
     import random
 
     from accounts.models import Profile
-    from contest.models import Attempt, AttemptQuestion, Result
+    from contest.models import Attempt, AttemptQuestion
     from contest.services.paper import paper_import, paper_versions
     from contest.services.ranking import contest_rank
 
@@ -382,7 +386,31 @@ def demo_entries(contest: Contest, *, online: int = 1800, sheets: int = 700) -> 
         ],
         ignore_conflicts=True,
     )
-    Result.objects.filter(contest=contest, final=True).update(
-        published_at=contest.closes_at + timedelta(days=10)
-    )
+    _date_the_story(contest)
     return online + sheets
+
+
+def _date_the_story(contest: Contest) -> None:
+    """Give every record of the finished contest the date it would have had in its year.
+
+    The rows above are written today (``auto_now_add``); a demo that says results
+    were made today but published years ago contradicts itself.
+    """
+    from accounts.models import Profile
+    from contest.models import PaperEntry, Result, ResultEvent, WinnerCheck
+
+    closes = contest.closes_at
+    ranked, checked, published = (closes + timedelta(days=d) for d in (3, 5, 10))
+    joined = contest.opens_at - timedelta(days=1)
+    Contest.objects.filter(pk=contest.pk).update(created_at=contest.opens_at - timedelta(days=30))
+    demo_users = User.objects.filter(username__startswith="demo-2021-")
+    demo_users.update(date_joined=joined)
+    Profile.objects.filter(user__in=demo_users).update(created_at=joined)
+    PaperEntry.objects.filter(contest=contest).update(created_at=closes + timedelta(days=2))
+    Result.objects.filter(contest=contest).update(created_at=ranked)
+    Result.objects.filter(contest=contest, final=True).update(published_at=published)
+    WinnerCheck.objects.filter(contest=contest).update(checked_at=checked)
+    events = ResultEvent.objects.filter(contest=contest)
+    events.filter(action__in=["ranked", "finalized"]).update(at=ranked)
+    events.filter(action="winner_checked").update(at=checked)
+    events.exclude(action__in=["ranked", "finalized", "winner_checked"]).update(at=published)
