@@ -72,6 +72,8 @@ def image_decode(data: bytes) -> np.ndarray:
     """Grey image, its long side at most ``WORK_LONG_SIDE`` (big JPEGs are decoded reduced)."""
     buffer = np.frombuffer(data, np.uint8)
     size = _image_size(data)
+    if size and size[0] * size[1] > 60_000_000:
+        raise NotAForm("Ảnh quá lớn (trên 60 megapixel): chụp lại với độ phân giải thường.")
     flag = cv2.IMREAD_GRAYSCALE
     if size and data[:2] == b"\xff\xd8":
         if max(size) >= 4 * 1400:

@@ -227,3 +227,15 @@ def test_a_phone_grid_left_blank_is_shown_to_a_person(form):
     reading = read(form, photograph(img, rng, turn=0, long_side=1600, shadow=False))
     assert reading.phone == "" and reading.review == ["phone"]
     assert reading.answers == truth.answers
+
+
+def test_an_image_claiming_a_huge_size_is_refused_before_decoding(form):
+    """A small PNG whose header claims 8,000 × 8,000 pixels (a decompression bomb's shape)."""
+    import struct
+    import zlib
+
+    png = bytearray(cv2.imencode(".png", np.full((10, 10), 255, np.uint8))[1].tobytes())
+    png[16:24] = struct.pack(">II", 8_000, 8_000)
+    png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))
+    reading = read(form, bytes(png))
+    assert reading.status == "rejected" and "quá lớn" in reading.reason
