@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0013_bank_owners_from_contests'),
+        ('contest', '0017_answer_order'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
