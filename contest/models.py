@@ -669,3 +669,45 @@ class ResultEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contest.slug} · {self.action}"
+
+
+class SheetScan(models.Model):
+    """The machine's reading of one photographed answer form, kept with the sheet.
+
+    ``reading`` holds the contract's reading (answers, phone, prediction,
+    review places, serial) plus every bubble's darkness and state and the
+    markers' positions in the stored photo, so the review screen can show the
+    places in doubt and an organizer can show a participant their own marks.
+    """
+
+    class Status(models.TextChoices):
+        READ = "read", _("Đọc chắc chắn, chờ gõ họ tên")
+        REVIEW = "review", _("Cần người xem")
+        CONFIRMED = "confirmed", _("Đã xác nhận")
+
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="sheet_scans")
+    receipt = models.OneToOneField(PaperReceipt, on_delete=models.PROTECT, related_name="reading")
+    serial = models.CharField(_("mẫu số"), max_length=12, blank=True)
+    round_number = models.PositiveSmallIntegerField(default=1)
+    file_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reading = models.JSONField()
+    job = models.ForeignKey(BackgroundJob, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["contest", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contest", "serial"],
+                condition=~models.Q(serial=""),
+                name="one_scan_per_serial",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contest_id} · {self.serial or self.file_name}"

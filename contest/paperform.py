@@ -21,14 +21,47 @@ PAGE_W, PAGE_H = 210.0, 297.0
 MARKER = 8.0  # side of a corner marker, mm
 MARGIN = 8.0
 QR_SIZE = 26.0
-GRID_TOP = 122.0
+GRID_TOP = 168.0
 ROW_H = 7.0
 BUBBLE_R = 2.4
 PREDICTION_DIGITS = 7
+PHONE_DIGITS = 10
+DIGIT_R = 2.0
+DIGIT_DX, DIGIT_DY = 5.6, 5.0  # pitch of the digit grids
+DIGITS_TOP = 107.0  # centre of the row of zeros
+BOXES_TOP = 96.0  # top of the boxes where the digits are written by hand
+PHONE_X, PREDICTION_X = 24.0, 112.0
+# Handwritten fields: (key, label, x, y, width); the box is 4.5 mm below the label, 6.5 mm high.
+FIELDS = (
+    ("full_name", "Họ và tên (*)", 20.0, 52.0, 170.0),
+    ("birth_year", "Năm sinh", 20.0, 64.5, 30.0),
+    ("id_number", "Số CCCD (*)", 54.0, 64.5, 62.0),
+    ("unit", "Đơn vị / xã, thị trấn", 120.0, 64.5, 70.0),
+    ("address", "Địa chỉ", 20.0, 77.0, 170.0),
+)
 
 
-def form_geometry(contest: Contest, round: Round) -> dict:
-    """Positions of everything a reader needs, in mm from the page's top-left corner."""
+def _digit_grid(x0: float, columns: int) -> list[dict]:
+    return [
+        {
+            "digit": d + 1,
+            "value": v,
+            "x": float(f"{x0 + d * DIGIT_DX:.2f}"),
+            "y": float(f"{DIGITS_TOP + v * DIGIT_DY:.2f}"),
+            "r": DIGIT_R,
+        }
+        for d in range(columns)
+        for v in range(10)
+    ]
+
+
+def form_geometry(contest: Contest, round: Round, *, first_serial: int = 1) -> dict:
+    """Positions of everything a reader needs, in mm from the page's top-left corner.
+
+    The keys of CONTRACTS.md "Answer form geometry" (page, first_serial, markers,
+    qr, bubbles, grids) plus what the reader and the review screen use: the
+    handwritten ``fields`` and digit ``boxes`` (rectangles), and the QR payload.
+    """
     versions = paper_versions(round)
     columns = 2 if len(versions) > 15 else 1
     per_column = -(-len(versions) // columns)  # ceiling: the columns are balanced
@@ -48,10 +81,14 @@ def form_geometry(contest: Contest, round: Round) -> dict:
                     "r": BUBBLE_R,
                 }
             )
-    grid_bottom = GRID_TOP + 8.0 + per_column * ROW_H
-    prediction_y = grid_bottom + 8.0
+    grids = {"phone": _digit_grid(PHONE_X, PHONE_DIGITS)}
+    boxes = {"phone": _boxes(PHONE_X, PHONE_DIGITS)}
+    if contest.prediction_question:
+        grids["prediction"] = _digit_grid(PREDICTION_X, PREDICTION_DIGITS)
+        boxes["prediction"] = _boxes(PREDICTION_X, PREDICTION_DIGITS)
     return {
         "page": {"size": "A4", "width": PAGE_W, "height": PAGE_H, "units": "mm"},
+        "first_serial": first_serial,
         "markers": [
             {"x": MARGIN, "y": MARGIN, "size": MARKER},
             {"x": PAGE_W - MARGIN - MARKER, "y": MARGIN, "size": MARKER},
@@ -63,16 +100,20 @@ def form_geometry(contest: Contest, round: Round) -> dict:
         "options_max": width,
         "columns": columns,
         "bubbles": bubbles,
-        "prediction": (
-            [
-                {"digit": d + 1, "x": 80.0 + d * 9.0, "y": prediction_y, "w": 8.0, "h": 9.0}
-                for d in range(PREDICTION_DIGITS)
-            ]
-            if contest.prediction_question
-            else []
-        ),
+        "grids": grids,
+        "boxes": boxes,
+        "fields": {
+            key: {"x": x, "y": y + 4.5, "w": w, "h": 6.5} for key, _label, x, y, w in FIELDS
+        },
         "qr_payload": f"cuocthi:{contest.slug}:{round.number}:SERIAL",
     }
+
+
+def _boxes(x0: float, columns: int) -> list[dict]:
+    return [
+        {"digit": d + 1, "x": x0 + d * DIGIT_DX - 2.5, "y": BOXES_TOP, "w": 5.0, "h": 6.5}
+        for d in range(columns)
+    ]
 
 
 def _qr_png(payload: str) -> io.BytesIO:
@@ -130,33 +171,37 @@ def answer_form_pdf(
             new_y="NEXT",
         )
 
-        # Personal data: (label, x, y, width) in mm.
+        # Personal data, then the phone and the prediction written and marked digit by digit.
         pdf.set_font("DejaVu", "", 9)
-        for label, x, y, width in (
-            ("Họ và tên (*)", 20, 58.0, 170),
-            ("Năm sinh", 20, 70.5, 40),
-            ("Điện thoại (*)", 64, 70.5, 60),
-            ("Số CCCD (*)", 128, 70.5, 62),
-            ("Đơn vị / xã, thị trấn", 20, 83.0, 170),
-            ("Địa chỉ", 20, 95.5, 170),
-        ):
+        for _key, label, x, y, width in FIELDS:
             pdf.set_xy(x, y)
             pdf.cell(width, 4, label)
             pdf.rect(x, y + 4.5, width, 6.5)
-        y = 108.0
-        pdf.set_xy(20, y)
+        _digit_block(
+            pdf,
+            geometry["grids"]["phone"],
+            geometry["boxes"]["phone"],
+            "Điện thoại (*): viết từng chữ số vào ô, rồi tô ô cùng số bên dưới",
+        )
+        if "prediction" in geometry["grids"]:
+            _digit_block(
+                pdf,
+                geometry["grids"]["prediction"],
+                geometry["boxes"]["prediction"],
+                "Dự đoán: " + contest.prediction_question,
+                note="Viết số dự đoán sát bên phải; ô để trống bên trái là số 0.",
+            )
+        pdf.set_xy(20, DIGITS_TOP + 9 * DIGIT_DY + 3.5)
         pdf.set_font("DejaVu", "", 7.5)
-        pdf.multi_cell(
+        pdf.cell(
             170,
             3.5,
             "(*) Bắt buộc: họ tên, và số điện thoại hoặc số CCCD (một trong hai). Thiếu thì phiếu không hợp lệ.",
-            new_x="LMARGIN",
-            new_y="NEXT",
         )
 
         # Answer grid.
-        pdf.set_font("DejaVu", "B", 10)
-        pdf.set_xy(20, GRID_TOP - 6)
+        pdf.set_font("DejaVu", "B", 9)
+        pdf.set_xy(20, GRID_TOP - 7)
         pdf.multi_cell(
             170,
             4.5,
@@ -184,30 +229,41 @@ def answer_form_pdf(
             pdf.set_xy(20, geometry["bubbles"][-1]["y"] + 4)
             pdf.cell(170, 4, "Câu có dấu * có thể có nhiều đáp án đúng.")
 
-        # Prediction.
-        if geometry["prediction"]:
-            boxes = geometry["prediction"]
-            pdf.set_font("DejaVu", "B", 9)
-            pdf.set_xy(20, boxes[0]["y"] - 5)
-            pdf.multi_cell(170, 4, contest.prediction_question, new_x="LMARGIN", new_y="NEXT")
-            pdf.set_xy(20, boxes[0]["y"] + 2)
-            pdf.set_font("DejaVu", "", 8)
-            pdf.cell(58, 4, "Viết mỗi chữ số vào một ô:")
-            for box in boxes:
-                pdf.rect(box["x"], box["y"], box["w"], box["h"])
-            bottom = boxes[0]["y"] + boxes[0]["h"] + 4
-        else:
-            bottom = geometry["bubbles"][-1]["y"] + 10
-
+        bottom = geometry["bubbles"][-1]["y"] + 8
+        if any(v.kind == "multiple" for v in versions):
+            bottom += 4
         # Rules summary.
         pdf.set_xy(20, bottom)
         pdf.set_font("DejaVu", "", 7.5)
         summary = " ".join((contest.rules_text or "").split())
         if len(summary) > 700:
             summary = summary[:700].rsplit(" ", 1)[0] + " …"
-        if summary:
+        lines = int((PAGE_H - MARGIN - MARKER - 2 - bottom) // 3.6)
+        if summary and lines > 0:
+            summary = summary[: lines * 110]
             pdf.multi_cell(170, 3.6, "Thể lệ (tóm tắt): " + summary, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _digit_block(pdf, grid: list[dict], boxes: list[dict], title: str, note: str = "") -> None:
+    """A title, one box per digit for the handwriting, and under each box a column of 0-9."""
+    left = boxes[0]["x"]
+    pdf.set_font("DejaVu", "B", 8)
+    pdf.set_xy(left, BOXES_TOP - 8.5)
+    pdf.multi_cell(min(84.0, PAGE_W - 20 - left), 3.6, title, max_line_height=3.6, new_x="LMARGIN")
+    for box in boxes:
+        pdf.rect(box["x"], box["y"], box["w"], box["h"])
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.25)
+    pdf.set_font("DejaVu", "", 6)
+    for b in grid:
+        pdf.circle(b["x"], b["y"], b["r"])
+        pdf.set_xy(b["x"] - 2, b["y"] - 1.5)
+        pdf.cell(4, 3, str(b["value"]), align="C")
+    if note:
+        pdf.set_font("DejaVu", "", 6.5)
+        pdf.set_xy(grid[-1]["x"] + 4, grid[0]["y"] - 1.5)
+        pdf.multi_cell(190 - grid[-1]["x"] - 4, 3, note)
 
 
 def question_sheet_key(contest: Contest, round: Round, versions=None) -> str:

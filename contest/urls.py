@@ -1,6 +1,7 @@
 from django.urls import path
 
 from contest import organizer, paper_views, results, views
+from contest.paper import views as scan_views
 
 app_name = "contest"
 urlpatterns = [
@@ -38,6 +39,14 @@ urlpatterns = [
     path("manage/<slug:slug>/paper/receive/", paper_views.paper_receive_view, name="paper_receive"),
     path("manage/<slug:slug>/paper/key/", paper_views.paper_key_view, name="paper_key"),
     path("manage/<slug:slug>/paper/upload/", paper_views.paper_upload, name="paper_upload"),
+    path("manage/<slug:slug>/paper/scan/", scan_views.scan_upload, name="scan_upload"),
+    path("manage/<slug:slug>/paper/scan/review/", scan_views.scan_queue, name="scan_queue"),
+    path("manage/<slug:slug>/paper/scan/<int:pk>/", scan_views.scan_review, name="scan_review"),
+    path(
+        "manage/<slug:slug>/paper/scan/<int:pk>/<str:place>.png",
+        scan_views.scan_crop,
+        name="scan_crop",
+    ),
     path(
         "manage/<slug:slug>/paper/conflicts/<str:sheet_no>/",
         paper_views.paper_conflict,

@@ -191,7 +191,9 @@ def test_printable_form_geometry_and_public_download(client, contest):
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf.content)) == 3  # one page per serial
     geometry = client.get(reverse("contest:paper_form", args=[contest.slug, "geometry"])).json()
     assert len(geometry["markers"]) == 4 and geometry["questions"] == 5
-    assert len(geometry["bubbles"]) == 5 * 4 and len(geometry["prediction"]) == 7
+    assert len(geometry["bubbles"]) == 5 * 4
+    assert len(geometry["grids"]["phone"]) == 10 * 10
+    assert len(geometry["grids"]["prediction"]) == 7 * 10
     assert geometry["qr_payload"] == f"cuocthi:{contest.slug}:1:SERIAL"
     client.logout()
     public = client.get(reverse("contest:public_form", args=[contest.slug, "form"]))

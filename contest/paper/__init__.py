@@ -1,0 +1,1 @@
+"""The paper flow: printing forms, reading photographed sheets (OMR), scanning batches."""

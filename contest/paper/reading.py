@@ -1,0 +1,471 @@
+"""Reading a photographed or scanned answer form (optical mark reading).
+
+``sheet_read`` takes the bytes of one image and the form's geometry and
+returns a ``Reading``: the QR's contest, round and serial, each question's
+marks, the phone and the prediction from their digit grids, and the places a
+person must look at. The reader is built to never report a wrong mark as
+certain: a bubble is *filled* only when it is clearly darker than the empty
+bubbles of the same sheet, *empty* only when clearly not, and anything between
+(or a cross over a filled bubble that is not clearly a cross) sends its
+question to review with the machine's best guess.
+
+Steps: decode (downscaled on load), find the four solid corner markers among
+the dark blobs of an illumination-flattened image, map the page onto a
+canonical grid (5 px per mm) with a homography in each of the four
+orientations the markers allow, read the QR there, then sample every bubble
+against the paper's own local brightness.
+"""
+
+import itertools
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import zxingcpp
+
+PX = 5.0  # pixels per millimetre of the canonical page
+WORK_LONG_SIDE = 2000  # a photo is reduced to this long side before searching
+# Darkness above the sheet's empty bubbles (0 = paper, 1 = black).
+FILLED = 0.22  # at or above: certainly filled
+EMPTY = 0.12  # at or below: certainly empty
+CROSS = 0.22  # the four diagonal ends of a cross, just outside the circle
+MARKER_CENTRES = ((12.0, 12.0), (198.0, 12.0), (198.0, 285.0), (12.0, 285.0))  # TL TR BR BL
+
+
+class NotAForm(Exception):
+    """The image shows no answer form that can be read; the message is for a clerk."""
+
+
+@dataclass
+class Reading:
+    status: str = "read"  # read, review, rejected
+    serial: str = ""
+    round: int | None = None
+    contest: str = ""
+    answers: str = ""
+    phone: str = ""
+    prediction: int | None = None
+    review: list[str] = field(default_factory=list)
+    reason: str = ""
+    marks: dict = field(default_factory=dict)  # place -> {option/value: [darkness, state]}
+    corners: list = field(default_factory=list)  # marker centres TL TR BR BL, source pixels
+
+    def contract(self, file: str) -> dict:
+        """The object of CONTRACTS.md "Reading of a photographed sheet"."""
+        return {
+            "file": file,
+            "status": self.status,
+            "serial": self.serial,
+            "round": self.round,
+            "answers": self.answers,
+            "phone": self.phone,
+            "prediction": self.prediction,
+            "review": list(self.review),
+            "reason": self.reason,
+        }
+
+
+# --- loading and finding the page --------------------------------------------------------
+
+
+def image_decode(data: bytes) -> np.ndarray:
+    """Grey image, its long side at most ``WORK_LONG_SIDE`` (big JPEGs are decoded reduced)."""
+    buffer = np.frombuffer(data, np.uint8)
+    size = _image_size(data)
+    if size and size[0] * size[1] > 60_000_000:
+        raise NotAForm("Ảnh quá lớn (trên 60 megapixel): chụp lại với độ phân giải thường.")
+    flag = cv2.IMREAD_GRAYSCALE
+    if size and data[:2] == b"\xff\xd8":
+        if max(size) >= 4 * 1400:
+            flag = cv2.IMREAD_REDUCED_GRAYSCALE_4
+        elif max(size) >= 2 * 1400:
+            flag = cv2.IMREAD_REDUCED_GRAYSCALE_2
+    gray = cv2.imdecode(buffer, flag)
+    if gray is None or min(gray.shape) < 200:
+        raise NotAForm("Không mở được ảnh này (không phải ảnh JPG/PNG, hoặc ảnh quá nhỏ).")
+    long_side = max(gray.shape)
+    if long_side > WORK_LONG_SIDE:
+        scale = WORK_LONG_SIDE / long_side
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return gray
+
+
+def _flatten(gray: np.ndarray, kernel: int) -> np.ndarray:
+    """Ink darkness 0..1 against the local paper brightness (removes shadows and gradients).
+
+    The paper's brightness is the brightest value within ``kernel`` pixels
+    (ink is never the brightest), smoothed; computed at a quarter of the size.
+    """
+    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    k = max(3, kernel // 4) | 1
+    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.blur(cv2.blur(paper, (k, k)), (k, k))
+    paper = cv2.resize(paper, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    ratio = gray.astype(np.float32) / np.maximum(paper.astype(np.float32), 1.0)
+    return np.clip(1.0 - ratio, 0.0, 1.0)
+
+
+def find_markers(gray: np.ndarray) -> np.ndarray:
+    """Centres of the four corner markers in the image, ordered TL TR BR BL up to rotation.
+
+    Raises ``NotAForm`` when four solid squares making a page-shaped quadrilateral are not there.
+    """
+    shrink = min(1.0, 1000 / max(gray.shape))
+    small = cv2.resize(gray, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+    long_side = max(small.shape)
+    dark = _flatten(small, long_side // 14)
+    ink = (dark > 0.45).astype(np.uint8)
+    contours, _ = cv2.findContours(ink, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    low, high = (0.005 * long_side) ** 2, (0.05 * long_side) ** 2
+    found = []
+    for contour in contours:
+        area = cv2.contourArea(contour)
+        if not low <= area <= high:
+            continue
+        (cx, cy), (w, h), _angle = cv2.minAreaRect(contour)
+        if min(w, h) == 0 or not 0.6 <= w / h <= 1.67 or area / (w * h) < 0.86:
+            continue
+        x, y, bw, bh = cv2.boundingRect(contour)
+        mask = np.zeros((bh, bw), np.uint8)
+        cv2.drawContours(mask, [contour - [x, y]], -1, 1, -1)
+        inside = ink[y : y + bh, x : x + bw][mask > 0]
+        if inside.size and inside.mean() > 0.9:
+            found.append((area, cx, cy))
+    found.sort(reverse=True)
+    found = found[:14]
+    best, best_area = None, 0.0
+    for combo in itertools.combinations(found, 4):
+        areas = [c[0] for c in combo]
+        if max(areas) > 3.0 * min(areas):
+            continue
+        points = np.array([(c[1], c[2]) for c in combo], np.float32)
+        hull = cv2.convexHull(points)
+        if len(hull) != 4:
+            continue
+        quad = hull.reshape(4, 2)
+        sides = [np.linalg.norm(quad[i] - quad[(i + 1) % 4]) for i in range(4)]
+        short, long_ = (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
+        ratio = max(short, long_) / max(min(short, long_), 1.0)
+        if not 1.15 <= ratio <= 1.9 or min(sides) < 8 * np.sqrt(np.mean(areas)):
+            continue
+        quad_area = cv2.contourArea(quad)
+        if quad_area > best_area:
+            best, best_area = quad, quad_area
+    if best is None:
+        raise NotAForm(
+            "Không thấy đủ bốn ô vuông đen ở bốn góc phiếu: chụp lại cả tờ phiếu, "
+            "thấy rõ bốn góc, trên nền khác màu giấy."
+        )
+    # Clockwise on screen (y down), starting so that the first side is a short side.
+    if _signed_area(best) < 0:
+        best = best[::-1]
+    if np.linalg.norm(best[0] - best[1]) > np.linalg.norm(best[1] - best[2]):
+        best = np.roll(best, -1, axis=0)
+    return (best / shrink).astype(np.float32)
+
+
+def _signed_area(quad: np.ndarray) -> float:
+    x, y = quad[:, 0], quad[:, 1]
+    return float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2
+
+
+def page_warp(gray: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """The page at ``PX`` pixels per mm, given the marker centres TL TR BR BL in ``gray``."""
+    target = np.array(MARKER_CENTRES, np.float32) * PX
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    size = (int(210 * PX), int(297 * PX))
+    return cv2.warpPerspective(gray, matrix, size, flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def _qr_text(page: np.ndarray, qr: dict) -> str | None:
+    pad = 4.0
+    x0, y0 = int((qr["x"] - pad) * PX), int((qr["y"] - pad) * PX)
+    x1, y1 = int((qr["x"] + qr["size"] + pad) * PX), int((qr["y"] + qr["size"] + pad) * PX)
+    crop = page[max(0, y0) : y1, max(0, x0) : x1]
+    for image in (crop, cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]):
+        for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+            if result.text:
+                return result.text
+    return None
+
+
+def page_locate(gray: np.ndarray, qr: dict) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """(corners TL TR BR BL, the aligned page, QR text or None) trying both upright turns."""
+    quad = find_markers(gray)
+    candidates = [quad, np.roll(quad, -2, axis=0)]
+    upright = page_warp(gray, quad)
+    pages = [upright, cv2.rotate(upright, cv2.ROTATE_180)]  # the markers are symmetric
+
+    def qr_darkness(page):
+        x, y, s = (int(v * PX) for v in (qr["x"], qr["y"], qr["size"]))
+        return -float(page[y : y + s, x : x + s].mean())
+
+    order = sorted(range(2), key=lambda i: qr_darkness(pages[i]), reverse=True)
+    for i in order:
+        text = _qr_text(pages[i], qr)
+        if text is not None:
+            return candidates[i], pages[i], text
+    return candidates[order[0]], pages[order[0]], None
+
+
+# --- sampling the bubbles ----------------------------------------------------------------
+
+
+class Sampler:
+    """Darkness of bubbles on an aligned page, against the paper's local brightness."""
+
+    def __init__(self, page: np.ndarray):
+        self.dark = _flatten(page, int(8 * PX))
+        self.spots = {5: cv2.blur(self.dark, (5, 5)), 3: cv2.blur(self.dark, (3, 3))}
+
+    @staticmethod
+    def _disc_offsets(r: float) -> tuple[np.ndarray, np.ndarray]:
+        rr = 0.62 * r * PX
+        n = int(rr) + 1
+        yy, xx = np.mgrid[-n : n + 1, -n : n + 1]
+        inside = (xx**2 + yy**2) <= rr * rr
+        return yy[inside], xx[inside]
+
+    def samples(
+        self, bubbles: list[dict], reach: float = 1.6, spot: int = 5
+    ) -> list[tuple[float, float, float, float]]:
+        """(disc, weakest diagonal end, paper beside, strongest straight end) per bubble.
+
+        ``reach`` (in radii) places the ends; "paper beside" is the lighter of
+        the left and right ends, where the neighbouring bubbles are furthest.
+
+        The ends are points just outside the circle: a cross's four arms reach
+        the diagonal ones and not the straight ones.
+        """
+        if not bubbles:
+            return []
+        x = np.array([b["x"] for b in bubbles])
+        y = np.array([b["y"] for b in bubbles])
+        r = np.array([b["r"] for b in bubbles])
+        h, w = self.dark.shape
+
+        def at(image, px, py):
+            ix = np.clip(np.rint(px * PX).astype(int), 0, w - 1)
+            iy = np.clip(np.rint(py * PX).astype(int), 0, h - 1)
+            return image[iy, ix]
+
+        disc = np.zeros(len(bubbles))
+        for radius in set(r.tolist()):
+            which = r == radius
+            dy, dx = self._disc_offsets(radius)
+            iy = np.clip(np.rint(y[which] * PX).astype(int)[:, None] + dy, 0, h - 1)
+            ix = np.clip(np.rint(x[which] * PX).astype(int)[:, None] + dx, 0, w - 1)
+            disc[which] = self.dark[iy, ix].mean(axis=1)
+        spots = self.spots[spot]
+        d = reach * r / np.sqrt(2)
+        diagonal = np.min(
+            [at(spots, x + sx * d, y + sy * d) for sx in (-1, 1) for sy in (-1, 1)], axis=0
+        )
+        e = reach * r
+        straight = [at(spots, x + dx, y + dy) for dx, dy in ((e, 0), (-e, 0), (0, e), (0, -e))]
+        return list(
+            zip(
+                disc.tolist(),
+                diagonal.tolist(),
+                np.min(straight[:2], axis=0).tolist(),
+                np.max(straight, axis=0).tolist(),
+                strict=True,
+            )
+        )
+
+
+def classify(
+    samples: list[tuple[float, float, float, float]], crosses: bool = True
+) -> list[tuple[float, str]]:
+    """States of bubbles from ``Sampler.samples``, against the sheet's median bubble.
+
+    The weakest straight end is the paper just beside the bubble: what it has
+    above the sheet's usual (a shadow's edge, a smear) is taken off first.
+
+    ``filled``, ``empty``, ``crossed`` (a cancelled mark) or ``unsure``; the
+    darkness returned is relative to the sheet's empty bubbles.
+    """
+    if not samples:
+        return []
+    darkness = np.array([s[0] for s in samples])
+    base = float(np.median(darkness))
+    outside = float(np.median([s[1] for s in samples]))
+    states = []
+    for value, diagonal, beside, straight in samples:
+        local = max(0.0, beside - outside)
+        rel = value - base - local
+        diag = diagonal - outside - local if crosses else 0.0
+        straight = straight - local
+        if rel <= EMPTY and diag < CROSS / 2:
+            state = "empty"
+        elif diag >= CROSS and straight - outside < CROSS / 2:
+            state = "crossed"
+        elif diag >= CROSS / 2:
+            state = "unsure"  # ink beyond the circle: a cross, or a mark spilling over
+            if rel >= FILLED + 0.15 and straight - outside >= CROSS:
+                state = "filled"  # spilled all round: a heavy fill, not a cross
+        elif rel >= FILLED:
+            state = "filled"
+        else:
+            state = "unsure"
+        states.append((round(rel, 3), state))
+    return states
+
+
+def _question_marks(states, options, multiple: bool) -> tuple[str, bool]:
+    """(marks text for one question, certain?) from its bubbles' states."""
+    chosen = [o for o, (_rel, s) in zip(options, states, strict=True) if s == "filled"]
+    unsure = [(o, rel) for o, (rel, s) in zip(options, states, strict=True) if s == "unsure"]
+    guess = chosen + [o for o, rel in unsure if rel >= (FILLED + EMPTY) / 2]
+    guess.sort()
+    if not guess:
+        text = ""
+    elif multiple:
+        text = "".join(guess)
+    else:
+        text = guess[0] if len(guess) == 1 else "*"
+    return text, not unsure
+
+
+def _digits(states_by_column: list[list[tuple[float, str]]]) -> tuple[list[int | None], bool]:
+    """One digit (or None for a blank column) per column, and whether all are certain."""
+    digits, certain = [], True
+    for states in states_by_column:
+        filled = [v for v, (_rel, s) in enumerate(states) if s == "filled"]
+        unsure = [v for v, (_rel, s) in enumerate(states) if s in ("unsure", "crossed")]
+        if unsure or len(filled) > 1:
+            certain = False
+        candidates = filled or [v for v in unsure if states[v][0] >= (FILLED + EMPTY) / 2]
+        if candidates:
+            digits.append(max(candidates, key=lambda v: states[v][0]))
+        else:
+            digits.append(None)
+    return digits, certain
+
+
+def _grid_states(sampler: Sampler, grid: list[dict]) -> list[list[tuple[float, str]]]:
+    # Digit bubbles sit close together: the ends are nearer, and a cross is not told apart
+    # (a crossed digit leaves its column with two marks or an unsure one: review).
+    states = classify(sampler.samples(grid, reach=1.4, spot=3), crosses=False)
+    columns: dict[int, list] = {}
+    for b, state in zip(grid, states, strict=True):
+        columns.setdefault(b["digit"], []).append(state)
+    return [columns[d] for d in sorted(columns)]
+
+
+def marks_read(page: np.ndarray, geometry: dict, multiple: list[bool]) -> Reading:
+    """Answers, phone and prediction from an aligned page; ``review`` lists places in doubt."""
+    sampler = Sampler(page)
+    reading = Reading()
+    bubbles = geometry["bubbles"]
+    states = classify(sampler.samples(bubbles))
+    by_question: dict[int, list] = {}
+    for b, state in zip(bubbles, states, strict=True):
+        by_question.setdefault(b["question"], []).append((b["option"], state))
+    marks = []
+    for number in sorted(by_question):
+        options = [o for o, _s in by_question[number]]
+        text, certain = _question_marks(
+            [s for _o, s in by_question[number]], options, multiple[number - 1]
+        )
+        marks.append(text)
+        reading.marks[f"q{number}"] = {o: list(s) for o, s in by_question[number]}
+        if not certain:
+            reading.review.append(f"q{number}")
+    shown = [m or "-" for m in marks]
+    reading.answers = " ".join(shown) if any(len(m) > 1 for m in shown) else "".join(shown)
+
+    columns = _grid_states(sampler, geometry["grids"]["phone"])
+    reading.marks["phone"] = [[list(s) for s in column] for column in columns]
+    digits, certain = _digits(columns)
+    if all(d is None for d in digits):
+        # Nothing marked: the digits may be written in the boxes only; a person looks.
+        reading.phone = ""
+        reading.review.append("phone")
+    else:
+        reading.phone = "".join("?" if d is None else str(d) for d in digits)
+        if not certain or None in digits or not reading.phone.startswith("0"):
+            reading.review.append("phone")
+    if "prediction" in geometry["grids"]:
+        columns = _grid_states(sampler, geometry["grids"]["prediction"])
+        reading.marks["prediction"] = [[list(s) for s in column] for column in columns]
+        digits, certain = _digits(columns)
+        written = [i for i, d in enumerate(digits) if d is not None]
+        if written:
+            body = digits[written[0] :]
+            reading.prediction = int("".join(str(d or 0) for d in body))
+            certain = certain and None not in body  # a gap inside the number
+        if not certain or not written:
+            reading.review.append("prediction")  # unsure, or written in the boxes only
+    return reading
+
+
+def qr_parse(text: str | None) -> tuple[str, int, str] | None:
+    """(contest slug, round number, serial) from ``cuocthi:<slug>:<round>:<serial>``."""
+    parts = (text or "").split(":")
+    if len(parts) != 4 or parts[0] != "cuocthi" or not parts[2].isdigit() or not parts[3].isdigit():
+        return None
+    return parts[1], int(parts[2]), parts[3]
+
+
+def sheet_read(data: bytes, *, contest: str, forms, round_only: int | None = None) -> Reading:
+    """Read one image of an answer form of ``contest``.
+
+    ``forms(round_number)`` returns ``(geometry, multiple)`` for a round of the
+    contest (``multiple`` says, per question, whether several marks are allowed)
+    or ``None`` when the contest has no such round. A form of another contest or
+    round, or an image that is not a form, comes back ``rejected`` with the reason.
+    """
+    try:
+        gray = image_decode(data)
+        full = max(gray.shape)
+        anyform = forms(round_only or 1) or forms(1)
+        if anyform is None:
+            raise NotAForm("Cuộc thi này không có phiếu giấy để đọc.")
+        corners, page, text = page_locate(gray, anyform[0]["qr"])
+    except NotAForm as error:
+        return Reading(status="rejected", reason=str(error))
+    parsed = qr_parse(text)
+    if text is not None and parsed is None:
+        return Reading(status="rejected", reason="Mã QR trên ảnh không phải mã của phiếu trả lời.")
+    if parsed is not None:
+        slug, round_number, serial = parsed
+        if slug != contest:
+            return Reading(
+                status="rejected",
+                reason=f"Phiếu này của cuộc thi khác ({slug}), không phải {contest}: để riêng ra.",
+            )
+        if round_only is not None and round_number != round_only:
+            return Reading(
+                status="rejected",
+                reason=f"Phiếu này của vòng {round_number}, không phải vòng {round_only}.",
+            )
+        form = forms(round_number)
+        if form is None:
+            return Reading(status="rejected", reason=f"Cuộc thi không có vòng {round_number}.")
+    else:
+        round_number, serial, form = (round_only or 1), "", anyform
+    reading = marks_read(page, form[0], form[1])
+    reading.contest, reading.round, reading.serial = contest, round_number, serial
+    if parsed is None:
+        reading.review.insert(0, "serial")
+    reading.status = "review" if reading.review else "read"
+    reading.corners = (corners * (reading_scale(data, full))).round(1).tolist()
+    return reading
+
+
+def reading_scale(data: bytes, working_long_side: int) -> float:
+    """Factor from the working image back to the image as stored."""
+    size = _image_size(data)
+    return max(size) / working_long_side if size else 1.0
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    try:
+        return Image.open(BytesIO(data)).size
+    except Exception:  # noqa: BLE001 - the size is only used to scale crops back
+        return None
