@@ -224,7 +224,7 @@ def test_the_migration_moves_old_public_scans_and_deletes_forgotten_uploads(cont
 
     from django.apps import apps
 
-    migration = importlib.import_module("contest.migrations.0014_pending_uploads_and_private_scans")
+    migration = importlib.import_module("contest.migrations.0016_pending_uploads_and_private_scans")
     media = Path(settings.MEDIA_ROOT)
     old_scan = media / "scans" / str(contest.pk) / "P-00001-scan.jpg"
     old_scan.parent.mkdir(parents=True, exist_ok=True)

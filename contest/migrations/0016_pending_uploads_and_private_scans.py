@@ -38,7 +38,7 @@ def move_scans_out_of_media(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0017_answer_order'),
+        ('contest', '0015_answer_order'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0013_bank_owners_from_contests'),
+        ('contest', '0014_bank_owners_from_contests'),
     ]
 
     operations = [

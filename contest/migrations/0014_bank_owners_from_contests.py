@@ -30,7 +30,7 @@ def owners_from_contests(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contest", "0015_resident_prediction_and_ceremony"),
+        ("contest", "0013_resident_prediction_and_ceremony"),
         ("questions", "0002_bank_owners"),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contest', '0017_answer_order'),
+        ('contest', '0016_pending_uploads_and_private_scans'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
