@@ -104,9 +104,9 @@ def test_organizers_rank_verify_publish_for_objections_then_finalize(client, con
 
     # Final only after the objection window.
     client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})
-    assert (
-        "đang trong thời hạn nhận khiếu nại" in BackgroundJob.objects.latest("created_at").message
-    )
+    refusal = BackgroundJob.objects.latest("created_at").message
+    assert "đang trong thời hạn nhận khiếu nại" in refusal
+    assert "giờ Việt Nam (UTC+07:00)" in refusal and "Asia/" not in refusal
     assert not Result.objects.filter(final=True).exists()
     Result.objects.update(objections_until=timezone.now() - timedelta(minutes=1))
     client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})
