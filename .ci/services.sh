@@ -28,7 +28,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 as_pg "$PGBIN/initdb" -D "$work/pg" -U cuocthi --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $work -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $work -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
 as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U cuocthi cuocthi
 
 redis-server --port "$REDISPORT" --bind 127.0.0.1 --save "" --appendonly no \

@@ -8,14 +8,18 @@ from typing import Any
 from uuid import uuid4
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.core.exceptions import ImmediateHttpResponse
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.identity import normalize_phone
 from accounts.models import User
-from accounts.sms import sms_send
+from accounts.sms import SmsRefused, sms_check, sms_send
 
 
 class VietnamPhoneField(forms.CharField):
@@ -60,11 +64,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def clean_phone(self, phone: str) -> str:
         return normalize_phone(phone)
 
-    def set_phone(self, user: User, phone: str, verified: bool) -> None:
-        user.phone = normalize_phone(phone)
-        user.phone_verified = verified
-        user.save(update_fields=["phone", "phone_verified"])
-
     def get_phone(self, user: User) -> tuple[str, bool] | None:
         return (user.phone, user.phone_verified) if user.phone else None
 
@@ -79,14 +78,48 @@ class AccountAdapter(DefaultAccountAdapter):
             return None
         return User.objects.filter(phone=phone).order_by("pk").first()
 
+    def set_phone(self, user: User, phone: str, verified: bool) -> None:
+        phone = normalize_phone(phone)
+        if not verified and user.pk and user.phone and user.phone != phone:
+            # A change of number is followed by a code to the new one: refuse before the
+            # number is written, not after (phone change sends to arbitrary numbers).
+            self._sms_allowed(phone=phone, user=user)
+        user.phone = phone
+        user.phone_verified = verified
+        user.save(update_fields=["phone", "phone_verified"])
+
+    def _sms_allowed(self, *, phone: str, user: User | None) -> None:
+        try:
+            sms_check(phone=phone, user=user)
+        except SmsRefused as refused:
+            raise ImmediateHttpResponse(self._sms_refused(refused)) from refused
+
+    def _sms_refused(self, refused: SmsRefused) -> HttpResponse:
+        return render(
+            context.request,
+            "accounts/sms_refused.html",
+            {"message": refused.message, "retry_at": refused.retry_at},
+            status=429,
+        )
+
+    def _send(self, *, phone: str, text: str, user: User | None = None) -> None:
+        try:
+            sms_send(phone=phone, text=text, user=user)
+        except SmsRefused as refused:
+            raise ImmediateHttpResponse(self._sms_refused(refused)) from refused
+
     def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs: Any) -> None:
-        sms_send(phone=phone, text=_("Mã xác minh CuộcThi của bạn là %(code)s") % {"code": code})
+        self._send(
+            phone=phone,
+            text=_("Mã xác minh CuộcThi của bạn là %(code)s") % {"code": code},
+            user=user,
+        )
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
-        sms_send(phone=phone, text=_("Số điện thoại này chưa có tài khoản CuộcThi."))
+        self._send(phone=phone, text=_("Số điện thoại này chưa có tài khoản CuộcThi."))
 
     def send_account_already_exists_sms(self, phone: str) -> None:
-        sms_send(
+        self._send(
             phone=phone,
             text=_(
                 "Số điện thoại này đã có tài khoản CuộcThi. Hãy đăng nhập hoặc lấy lại mật khẩu."

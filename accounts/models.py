@@ -96,3 +96,22 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class SmsSent(models.Model):
+    """One SMS the platform paid for: the daily caps per phone and per account count these."""
+
+    phone = models.CharField(max_length=10)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone", "sent_at"], name="sms_phone_idx"),
+            models.Index(fields=["user", "sent_at"], name="sms_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.sent_at:%Y-%m-%d %H:%M}"

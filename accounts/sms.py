@@ -7,9 +7,12 @@ path; see docs/operators.md.
 """
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_lazy
 
 logger = logging.getLogger("cuocthi.sms")
 
@@ -38,6 +41,77 @@ class LocmemBackend:
         outbox.append({"phone": phone, "text": text})
 
 
-def sms_send(*, phone: str, text: str) -> None:
-    """Send ``text`` to ``phone`` through the configured backend."""
+class SmsRefused(Exception):
+    """A daily SMS cap is reached; ``message`` (Vietnamese) says when to try again."""
+
+    def __init__(self, message: str, retry_at):
+        super().__init__(message)
+        self.message, self.retry_at = message, retry_at
+
+
+WINDOW = timedelta(hours=24)
+
+
+def _retry_at(times: list, cap: int):
+    """When the count of ``times`` (newest first, all in the window) drops below ``cap``."""
+    return times[cap - 1] + WINDOW
+
+
+def sms_check(*, phone: str, user=None, now=None) -> None:
+    """Raise ``SmsRefused`` if one more SMS to ``phone`` (for ``user``) would pass a daily cap.
+
+    Caps (settings): ``SMS_MAX_PER_PHONE_PER_DAY`` to one number and
+    ``SMS_MAX_PER_ACCOUNT_PER_DAY`` for one account (login codes, phone changes),
+    over the last 24 hours. Counted in the database, so they hold whatever the
+    cache does and across every worker.
+    """
+    from accounts.models import SmsSent
+
+    now = now or timezone.now()
+    since = now - WINDOW
+    checks = [
+        (SmsSent.objects.filter(phone=phone), settings.SMS_MAX_PER_PHONE_PER_DAY, _PHONE_FULL),
+    ]
+    if user is not None and user.pk:
+        checks.append(
+            (SmsSent.objects.filter(user=user), settings.SMS_MAX_PER_ACCOUNT_PER_DAY, _USER_FULL)
+        )
+    for rows, cap, message in checks:
+        times = list(
+            rows.filter(sent_at__gt=since)
+            .order_by("-sent_at")
+            .values_list("sent_at", flat=True)[:cap]
+        )
+        if len(times) >= cap:
+            retry = _retry_at(times, cap)
+            local = timezone.localtime(retry)
+            when = gettext("%(time)s ngày %(date)s") % {
+                "time": local.strftime("%H:%M"),
+                "date": local.strftime("%d/%m/%Y"),
+            }
+            raise SmsRefused(str(message) % {"n": cap, "when": when}, retry)
+
+
+_PHONE_FULL = gettext_lazy(
+    "Số điện thoại này đã nhận %(n)s tin nhắn mã trong 24 giờ qua, là mức tối đa. "
+    "Bạn có thể yêu cầu mã mới sau %(when)s. Nếu nhớ mật khẩu, hãy đăng nhập bằng mật khẩu."
+)
+_USER_FULL = gettext_lazy(
+    "Tài khoản này đã được gửi %(n)s tin nhắn mã trong 24 giờ qua, là mức tối đa. "
+    "Bạn có thể yêu cầu mã mới sau %(when)s. Cần gấp, hãy liên hệ Ban Tổ chức."
+)
+
+
+def sms_send(*, phone: str, text: str, user=None) -> None:
+    """Send ``text`` to ``phone`` through the configured backend, within the daily caps.
+
+    Raises ``SmsRefused`` (nothing sent, nothing recorded) when a cap is reached.
+    """
+    from accounts.models import SmsSent
+
+    now = timezone.now()
+    sms_check(phone=phone, user=user, now=now)
     import_string(settings.SMS_BACKEND)().send(phone=phone, text=text)
+    SmsSent.objects.create(
+        phone=phone, user=user if user is not None and user.pk else None, sent_at=now
+    )

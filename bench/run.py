@@ -28,7 +28,7 @@ def main(selected: list[str]) -> None:
 
     call_command("migrate", verbosity=0)
     print(f"bench: database: {connection.vendor}", flush=True)
-    from bench import import_questions, live, paper_import, rank, submit
+    from bench import burst, import_questions, live, paper_import, rank, submit
 
     benchmarks = {
         "import_questions": import_questions.run,
@@ -36,6 +36,7 @@ def main(selected: list[str]) -> None:
         "submit": submit.run,
         "rank": rank.run,
         "live": live.run,
+        "burst": burst.run,
     }
     for name, run in benchmarks.items():
         if not selected or name in selected:

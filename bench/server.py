@@ -19,8 +19,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def uvicorn(env: dict[str, str], *options: str):
-    """Start uvicorn (settings from the environment plus ``env``), yield ``host:port``, stop it."""
+def uvicorn(env: dict[str, str], *options: str, processes: list | None = None, log=None):
+    """Start uvicorn (settings from the environment plus ``env``), yield ``host:port``, stop it.
+
+    ``processes``, when given, receives the supervisor's ``Popen`` (to find its workers);
+    ``log`` receives the server's stderr.
+    """
     port = free_port()
     server = subprocess.Popen(
         [
@@ -49,8 +53,10 @@ def uvicorn(env: dict[str, str], *options: str):
             **env,
         },
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log if log is not None else subprocess.DEVNULL,
     )
+    if processes is not None:
+        processes.append(server)
     try:
         for _ in range(100):
             try:
@@ -62,3 +68,58 @@ def uvicorn(env: dict[str, str], *options: str):
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
+
+
+def worker_pids(supervisor_pid: int) -> list[int]:
+    """The worker processes uvicorn's supervisor has spawned (read from /proc)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == supervisor_pid and b"spawn_main" in cmdline:
+            pids.append(int(entry.name))
+    return sorted(pids)
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A Redis of our own on a free port (so that stopping it harms nobody else); yields its URL
+    and a function that stops it."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def stop() -> None:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    try:
+        yield f"redis://127.0.0.1:{port}/0", stop
+    finally:
+        stop()

@@ -1,16 +1,31 @@
 """A Redis cache that degrades instead of breaking.
 
-The cache holds counters and short-lived figures (rate limits, live stats,
-the sweeper's throttle). If Redis goes away, a page must still work and no
-answer, submission or import may fail: reads become misses, writes are
-dropped, and the failure is logged.
+The cache holds counters and short-lived figures (rate limits and their locks,
+live stats, the sweeper's throttle, live socket slots). If Redis goes away, a
+page must still work and no sign-in, answer, submission or import may fail, and
+the limits that protect against abuse must not vanish. So every operation falls
+back to a per-process local-memory cache: limits then count per worker process
+instead of for the whole site (docs/operators.md lists what that means for each).
+The failure is logged as an error, at most every ``LOG_EVERY`` seconds, and Redis
+is tried again every ``RETRY_SECONDS`` (in between, nothing waits on a dead
+socket).
 """
 
 import logging
+import threading
+import time
 
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger("cuocthi.cache")
+
+RETRY_SECONDS = 5.0
+LOG_EVERY = 10.0
+
+# Per process and per Redis location; Django builds one cache object per thread.
+_outage: dict[str, dict[str, float]] = {}
+_outage_lock = threading.Lock()
 
 
 def _errors():
@@ -20,47 +35,77 @@ def _errors():
 
 
 class ResilientRedisCache(RedisCache):
-    def _safe(self, name, default, *args, **kwargs):
-        try:
-            return getattr(super(), name)(*args, **kwargs)
-        except _errors() as error:
-            logger.warning("cache unavailable: %s skipped (%s)", name, error)
-            return default
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._location = str(server)
+        # LocMemCache shares its storage between instances of one name in a process.
+        self._fallback = LocMemCache(
+            f"cuocthi-fallback:{self._location}",
+            {
+                "TIMEOUT": params.get("TIMEOUT", 300),
+                "KEY_PREFIX": params.get("KEY_PREFIX", ""),
+                "OPTIONS": {"MAX_ENTRIES": 100_000},
+            },
+        )
+        with _outage_lock:
+            self._state = _outage.setdefault(self._location, {"until": 0.0, "logged": 0.0})
+
+    @property
+    def degraded(self) -> bool:
+        """True while Redis is taken as down and this process uses its own cache."""
+        return time.monotonic() < self._state["until"]
+
+    def _call(self, name, *args, **kwargs):
+        if not self.degraded:
+            try:
+                return getattr(super(), name)(*args, **kwargs)
+            except _errors() as error:
+                now = time.monotonic()
+                self._state["until"] = now + RETRY_SECONDS
+                if now - self._state["logged"] >= LOG_EVERY:
+                    self._state["logged"] = now
+                    logger.error(
+                        "cache unavailable: Redis at %s does not answer (%s: %s); rate limits, "
+                        "locks and counters use this process's own memory until it is back",
+                        self._location,
+                        name,
+                        error,
+                    )
+        return getattr(self._fallback, name)(*args, **kwargs)
 
     def get(self, key, default=None, version=None):
-        return self._safe("get", default, key, default, version)
+        return self._call("get", key, default, version)
 
     def set(self, *args, **kwargs):
-        return self._safe("set", None, *args, **kwargs)
+        return self._call("set", *args, **kwargs)
 
     def add(self, *args, **kwargs):
-        # Unknown: answer "not added", so throttles stay closed rather than stampede.
-        return self._safe("add", False, *args, **kwargs)
+        return self._call("add", *args, **kwargs)
 
     def incr(self, key, delta=1, version=None):
-        # Unknown count: 0 never trips a rate limit.
-        return self._safe("incr", 0, key, delta, version)
+        return self._call("incr", key, delta, version)
 
     def decr(self, key, delta=1, version=None):
-        return self._safe("decr", 0, key, delta, version)
+        return self._call("decr", key, delta, version)
 
     def delete(self, *args, **kwargs):
-        return self._safe("delete", False, *args, **kwargs)
+        return self._call("delete", *args, **kwargs)
 
     def get_many(self, *args, **kwargs):
-        return self._safe("get_many", {}, *args, **kwargs)
+        return self._call("get_many", *args, **kwargs)
 
     def set_many(self, *args, **kwargs):
-        return self._safe("set_many", [], *args, **kwargs)
+        return self._call("set_many", *args, **kwargs)
 
     def delete_many(self, *args, **kwargs):
-        return self._safe("delete_many", None, *args, **kwargs)
+        return self._call("delete_many", *args, **kwargs)
 
     def has_key(self, *args, **kwargs):
-        return self._safe("has_key", False, *args, **kwargs)
+        return self._call("has_key", *args, **kwargs)
 
     def touch(self, *args, **kwargs):
-        return self._safe("touch", False, *args, **kwargs)
+        return self._call("touch", *args, **kwargs)
 
     def clear(self):
-        return self._safe("clear", None)
+        self._fallback.clear()
+        return self._call("clear")

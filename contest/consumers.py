@@ -10,6 +10,7 @@ the embedded in-memory layer, a management command).
 import asyncio
 import contextlib
 import json
+import logging
 import time
 
 from channels.db import database_sync_to_async
@@ -20,6 +21,7 @@ from django.core.cache import cache
 from contest.models import Contest
 
 MAX_MESSAGE_BYTES = 512
+logger = logging.getLogger("cuocthi.live")
 
 
 def _client_key(scope) -> str:
@@ -60,31 +62,53 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if task is not None:
                 task.cancel()
 
+    async def websocket_receive(self, message):
+        # Whatever a client sends, a failure here must not drop the socket without
+        # freeing its slot (the slot would stay taken for an hour).
+        try:
+            await super().websocket_receive(message)
+        except Exception:
+            logger.exception("live socket: message handling failed; closing")
+            await self._refuse(4500)
+
     async def receive(self, text_data=None, bytes_data=None):
-        """Clients may only ask for the time; anything else closes the socket."""
+        """Clients may only ask for the time, a few times a minute; anything else closes.
+
+        A malformed message closes with 4400, too many with 4429; either frees the
+        client's slot at once.
+        """
+        now = time.monotonic()
+        self.received = [t for t in getattr(self, "received", []) if now - t < 60]
+        self.received.append(now)
+        if len(self.received) > getattr(settings, "LIVE_MAX_MESSAGES_PER_MINUTE", 30):
+            await self._refuse(4429)
+            return
         raw = text_data or ""
         if bytes_data is not None or len(raw) > MAX_MESSAGE_BYTES:
-            await self.close(code=4400)
+            await self._refuse(4400)
             return
         try:
             message = json.loads(raw)
         except ValueError:
-            await self.close(code=4400)
+            message = None
+        if not isinstance(message, dict) or message.get("type") != "time":
+            await self._refuse(4400)
             return
-        if message.get("type") == "time":
-            from django.utils import timezone
+        from django.utils import timezone
 
-            await self.send(
-                json.dumps(
-                    {
-                        "type": "time",
-                        "server_time": timezone.now().isoformat(),
-                        "echo": message.get("sent"),
-                    }
-                )
+        await self.send(
+            json.dumps(
+                {
+                    "type": "time",
+                    "server_time": timezone.now().isoformat(),
+                    "echo": message.get("sent"),
+                }
             )
-        else:
-            await self.close(code=4400)
+        )
+
+    async def _refuse(self, code: int) -> None:
+        await database_sync_to_async(self._release_slot)()
+        await self.close(code=code)
 
     # --- from the channel layer ---------------------------------------------------------
 
@@ -170,7 +194,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return True
 
     def _release_slot(self):
+        """Give the client's slot back, once (on refusal and again on disconnect)."""
         if getattr(self, "slot_taken", False):
+            self.slot_taken = False
             with contextlib.suppress(ValueError):
                 cache.decr(_client_key(self.scope))
 

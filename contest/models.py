@@ -181,14 +181,19 @@ class Attempt(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     prediction = models.PositiveBigIntegerField(null=True, blank=True)
-    # The client's sequence number of the last autosaved prediction (as for answers).
+    # The server's order of the stored prediction (from answers_written, as for answers).
     prediction_seq = models.BigIntegerField(default=0)
+    # The phone's id of the prediction stored (a retried request is recognized by it).
+    prediction_key = models.BigIntegerField(default=0)
     essay = models.TextField(blank=True)
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     # Points possible (the drawn questions, less any voided by a key correction).
     max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     receipt_code = models.CharField(max_length=10, unique=True, default=_receipt_code)
     submit_key = models.CharField(max_length=64, blank=True)
+    # The server's order of answer writes: every autosave takes the next number (and,
+    # with it, the row lock that orders it against a submit). Never the phone's clock.
+    answers_written = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("lượt thi")
@@ -226,7 +231,10 @@ class AttemptQuestion(models.Model):
     )
     option_order = models.CharField(max_length=6, help_text=_("chữ cái gốc theo thứ tự hiển thị"))
     answer = models.CharField(max_length=6, blank=True, help_text=_("chữ cái gốc đã chọn"))
+    # The attempt's ``answers_written`` when this answer was stored (server order).
     answer_seq = models.BigIntegerField(default=0)
+    # The phone's id of the change stored here: a retried request is recognized by it.
+    answer_key = models.BigIntegerField(default=0)
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

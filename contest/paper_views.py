@@ -22,7 +22,12 @@ from accounts.roles import user_is_clerk, user_is_organizer
 from contest.invalid_reasons import clerk_reason_choices
 from contest.jobs import job_create
 from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
-from contest.paperform import answer_form_pdf, form_geometry, question_sheet_pdf
+from contest.paperform import (
+    answer_form_pdf,
+    form_geometry,
+    question_sheet_cached,
+    question_sheet_pdf,
+)
 from contest.reconciliation import (
     correction_changes,
     differing_questions,
@@ -492,7 +497,7 @@ def public_form(request, slug: str, kind: str):
         raise Http404
     try:
         data = (
-            question_sheet_pdf(contest, round_)
+            question_sheet_cached(contest, round_)
             if kind == "questions"
             else answer_form_pdf(contest, round_, first_serial=0, copies=1)
         )

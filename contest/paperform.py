@@ -210,8 +210,44 @@ def answer_form_pdf(
     return bytes(pdf.output())
 
 
-def question_sheet_pdf(contest: Contest, round: Round) -> bytes:
+def question_sheet_key(contest: Contest, round: Round, versions=None) -> str:
+    """The cache key of a round's question sheet: it changes with every contest version.
+
+    A new version of any question on the sheet, a new question list or any saved
+    change to the contest or round gives a new key (old sheets expire unread).
+    """
+    import hashlib
+
+    versions = paper_versions(round) if versions is None else versions
+    parts = [
+        contest.pk,
+        contest.updated_at.isoformat(),
+        round.pk,
+        *(v.pk for v in versions),
+    ]
+    return "qsheet:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def question_sheet_cached(contest: Contest, round: Round) -> bytes:
+    """The question sheet, generated once per contest version and then served from the cache.
+
+    The public download is anonymous and costs about 0.2 s to draw; the cache
+    (Redis, or each process's memory) keeps it for a day.
+    """
+    from django.core.cache import cache
+
+    versions = paper_versions(round)
+    key = question_sheet_key(contest, round, versions)
+    data = cache.get(key)
+    if data is None:
+        data = question_sheet_pdf(contest, round, versions=versions)
+        cache.set(key, data, timeout=24 * 3600)
+    return data
+
+
+def question_sheet_pdf(contest: Contest, round: Round, versions=None) -> bytes:
     """The questions as printed for paper participants, in sheet order."""
+    versions = paper_versions(round) if versions is None else versions
     pdf = _pdf()
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 13)
@@ -226,7 +262,7 @@ def question_sheet_pdf(contest: Contest, round: Round) -> bytes:
         new_y="NEXT",
     )
     pdf.ln(3)
-    for number, version in enumerate(paper_versions(round), start=1):
+    for number, version in enumerate(versions, start=1):
         star = "*" if version.kind == "multiple" else ""
         pdf.set_font("DejaVu", "B", 10)
         pdf.multi_cell(0, 5.5, f"Câu {number}{star}. {version.text}", new_x="LMARGIN", new_y="NEXT")

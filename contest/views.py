@@ -123,9 +123,15 @@ def attempt_page(request, pk):
 @login_required
 @require_POST
 def attempt_answer(request, pk):
-    """Autosave one answer: JSON ``{"position": 3, "answer": "B", "seq": 1712…}``.
+    """Autosave one answer: JSON ``{"position": 3, "answer": "B", "seq": 1712…, "base": 7}``.
 
-    The prediction travels the same way: ``{"prediction": "8123", "seq": 1712…}``.
+    ``seq`` identifies the change (a retry repeats it), ``base`` is the server's
+    order the page last saw for the question and ``prior`` the page's own earlier
+    changes not yet confirmed (see ``answer_save``). A write that arrives after a
+    newer answer is answered 409 with the answer stored, which the page then shows.
+
+    The prediction travels the same way, under the same rules:
+    ``{"prediction": "8123", "seq": 1712…, "base": 9}``.
     """
     if rate_limited(request, "answer", limit=240, seconds=60):
         return JsonResponse(
@@ -135,6 +141,10 @@ def attempt_answer(request, pk):
     try:
         body = json.loads(request.body or b"{}")
         seq = int(body.get("seq", 0))
+        base = None if body.get("base") is None else int(body["base"])
+        prior = [int(p) for p in body.get("prior") or []][-20:]
+        if not all(0 <= v < 2**63 for v in (seq, base or 0, *prior)):
+            raise ValueError("out of range")
         if "prediction" in body:
             position, answer = None, str(body["prediction"])[:40]
         else:
@@ -143,31 +153,59 @@ def attempt_answer(request, pk):
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:
         if position is None:
-            value = prediction_save(
-                attempt=attempt, user=request.user, raw=answer, seq=seq, now=timezone.now()
+            saved = prediction_save(
+                attempt=attempt,
+                user=request.user,
+                raw=answer,
+                seq=seq,
+                base=base,
+                prior=prior,
+                now=timezone.now(),
             )
-            return JsonResponse({"ok": True, "prediction": value})
-        saved = answer_save(
-            attempt=attempt,
-            user=request.user,
-            position=position,
-            answer=answer,
-            seq=seq,
-            now=timezone.now(),
-        )
+        else:
+            saved = answer_save(
+                attempt=attempt,
+                user=request.user,
+                position=position,
+                answer=answer,
+                seq=seq,
+                base=base,
+                prior=prior,
+                now=timezone.now(),
+            )
     except AttemptRefused as refused:
         status = 410 if refused.code in ("expired", "finished") else 400
         return JsonResponse(
             {"ok": False, "error": refused.message, "code": refused.code}, status=status
         )
-    return JsonResponse(
-        {
-            "ok": True,
-            "position": saved.position,
-            "answer": saved.answer,
-            "saved_at": saved.saved_at.isoformat(),
-        }
-    )
+    stored = {
+        "position": saved.position,
+        "answer": saved.answer,
+        "seq": saved.seq,
+        "saved_at": saved.saved_at.isoformat(),
+    }
+    if position is None:
+        stored["prediction"] = int(saved.answer) if saved.answer else None
+    if saved.stale and position is None:
+        message = _("Số dự đoán đã được sửa ở máy khác hoặc thẻ khác; trang hiện số đã lưu.")
+        return JsonResponse(
+            {"ok": False, "stale": True, "code": "stale", "error": message, **stored}, status=409
+        )
+    if saved.stale:
+        message = _(
+            "Câu %(n)s đã có câu trả lời mới hơn (từ máy khác hoặc thẻ khác); trang hiện đáp án đã lưu."
+        )
+        return JsonResponse(
+            {
+                "ok": False,
+                "stale": True,
+                "code": "stale",
+                "error": message % {"n": position},
+                **stored,
+            },
+            status=409,
+        )
+    return JsonResponse({"ok": True, **stored})
 
 
 @never_cache

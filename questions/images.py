@@ -15,7 +15,8 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 40_000_000  # JPEG: decoded at a reduced scale
+MAX_PIXELS_LOSSLESS = 16_000_000  # PNG, WEBP, GIF: decoded in full (16 MP RGBA = 64 MB)
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 RENDITIONS = {"full": 1600, "phone": 720, "thumb": 200}
 
@@ -49,15 +50,31 @@ def image_normalize(upload) -> NormalizedImage:
     if probe.format not in ALLOWED_FORMATS:
         raise ValidationError("Chỉ nhận ảnh JPG, PNG, WEBP hoặc GIF.", code="image_format")
     width, height = probe.size
-    if width * height > MAX_PIXELS:
+    # Pixels cost memory only when decoded: check the size from the header first. A JPEG
+    # is decoded straight at a reduced scale (draft), so a 40-megapixel photo costs a few
+    # megabytes; other formats decode in full, so they get a lower ceiling.
+    ceiling = MAX_PIXELS if probe.format == "JPEG" else MAX_PIXELS_LOSSLESS
+    if width * height > ceiling:
         raise ValidationError(
-            "Ảnh có quá nhiều điểm ảnh (tối đa 40 megapixel).", code="image_pixels"
+            "Ảnh có quá nhiều điểm ảnh (tối đa 40 megapixel). "
+            "Hãy chụp lại với độ phân giải thấp hơn."
+            if probe.format == "JPEG"
+            else "Ảnh PNG, WEBP hoặc GIF có quá nhiều điểm ảnh (tối đa 16 megapixel). "
+            "Hãy lưu ảnh dạng JPG hoặc thu nhỏ ảnh rồi tải lên.",
+            code="image_pixels",
         )
     if width < 16 or height < 16:
         raise ValidationError("Ảnh quá nhỏ để xem được.", code="image_small")
     image = Image.open(io.BytesIO(data))
+    if image.format == "JPEG":
+        image.draft("RGB", (RENDITIONS["full"], RENDITIONS["full"]))
+    elif image.mode in ("P", "PA", "1"):
+        image = image.convert("RGBA")  # palette images resize badly (nearest neighbour only)
+    # Downscale before anything else copies the pixels (thumbnail works in place and
+    # uses reduce(), so the full-size picture is not kept twice).
+    image.thumbnail((RENDITIONS["full"], RENDITIONS["full"]), Image.Resampling.LANCZOS)
     image = ImageOps.exif_transpose(image)
-    if image.mode in ("RGBA", "LA", "P"):
+    if image.mode in ("RGBA", "LA", "P", "PA"):
         image = image.convert("RGBA")
         background = Image.new("RGB", image.size, (255, 255, 255))
         background.paste(image, mask=image.split()[-1])

@@ -118,3 +118,26 @@ def test_production_passes_the_deploy_check_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_postgresql_runs_through_a_bounded_connection_pool():
+    code = (
+        "from django.conf import settings; import json;"
+        "db = settings.DATABASES['default'];"
+        "print(json.dumps([db['CONN_MAX_AGE'], db['OPTIONS'].get('pool')]))"
+    )
+    result = run_django(
+        code,
+        "config.settings.local",
+        {"DATABASE_URL": "postgres://u:p@127.0.0.1:5999/x", "DATABASE_POOL_MAX_SIZE": "12"},
+    )
+    assert result.returncode == 0, result.stderr
+    max_age, pool = json.loads(result.stdout)
+    assert max_age == 0  # Django refuses persistent connections with a pool
+    assert pool["max_size"] == 12 and pool["min_size"] <= pool["max_size"] and pool["timeout"] > 0
+    off = run_django(
+        code,
+        "config.settings.local",
+        {"DATABASE_URL": "postgres://u:p@127.0.0.1:5999/x", "DATABASE_POOL": "false"},
+    )
+    assert json.loads(off.stdout) == [0, None]  # for PgBouncer in transaction mode

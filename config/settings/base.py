@@ -83,8 +83,22 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 # --- Database ---------------------------------------------------------------
 if env("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A psycopg connection pool per worker process. Under ASGI each request may run in
+    # a thread of its own; with persistent connections (CONN_MAX_AGE) every such thread
+    # kept one open, and 100 residents used 300 connections. The pool bounds a process
+    # to DATABASE_POOL_MAX_SIZE connections: keep workers x that < max_connections
+    # (docs/operators.md). A request that finds the pool empty waits up to
+    # DATABASE_POOL_TIMEOUT seconds. Django requires CONN_MAX_AGE = 0 with a pool.
+    if env.bool("DATABASE_POOL", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=15),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=30),
+        }
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
@@ -186,6 +200,10 @@ ACCOUNT_RATE_LIMITS = {
 
 # Pluggable SMS delivery (accounts/sms.py): console in the embedded default.
 SMS_BACKEND = env("SMS_BACKEND", default="accounts.sms.ConsoleBackend")
+# Every SMS costs the district money: at most this many codes to one number, and for one
+# account (login by code, phone change), in any 24 hours. Counted in the database.
+SMS_MAX_PER_PHONE_PER_DAY = env.int("SMS_MAX_PER_PHONE_PER_DAY", default=5)
+SMS_MAX_PER_ACCOUNT_PER_DAY = env.int("SMS_MAX_PER_ACCOUNT_PER_DAY", default=8)
 # Sign-ups from one address within an hour before the image CAPTCHA is shown;
 # 0 shows it always.
 CAPTCHA_SIGNUP_THRESHOLD = env.int("CAPTCHA_SIGNUP_THRESHOLD", default=3)
@@ -198,6 +216,8 @@ LIVE_REFRESH_SECONDS = env.float("LIVE_REFRESH_SECONDS", default=5)
 # Open live sockets per client address (run uvicorn with --proxy-headers behind a proxy,
 # or every visitor shares the proxy's address).
 LIVE_MAX_CONNECTIONS_PER_CLIENT = env.int("LIVE_MAX_CONNECTIONS_PER_CLIENT", default=20)
+# Messages a live socket may send a minute (clients only ask for the time); more closes it.
+LIVE_MAX_MESSAGES_PER_MINUTE = env.int("LIVE_MAX_MESSAGES_PER_MINUTE", default=30)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cuocthi@localhost")

@@ -26,3 +26,7 @@ WHITENOISE_AUTOREFRESH = True
 # The live test server answers in short-lived threads: persistent connections
 # would outlive them and keep the test database from being dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# No pool in the test process: pytest-django creates and drops the test database,
+# which a pool holding connections to it would block. The servers the services tests
+# start (config.settings.local) run with the pool, as production does.
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)

@@ -11,7 +11,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from contest.models import Attempt, AttemptQuestion, Contest, Round
@@ -19,6 +20,7 @@ from contest.permissions import user_sees_key
 from questions.models import LETTERS, Question, QuestionVersion
 
 _random = random.SystemRandom()
+_IN_PROGRESS = Attempt.Status.IN_PROGRESS
 
 
 class AttemptRefused(Exception):
@@ -31,9 +33,13 @@ class AttemptRefused(Exception):
 
 @dataclass
 class Saved:
-    position: int
+    """What is stored for a question after a write: ``seq`` is the server's order."""
+
+    position: int | str  # "prediction" for the prediction
     answer: str
     saved_at: datetime
+    seq: int = 0
+    stale: bool = False  # the write was not applied: a newer answer is stored
 
 
 def round_current(*, contest: Contest, now: datetime) -> Round | None:
@@ -183,12 +189,46 @@ def check_accepts_answers(*, attempt: Attempt, user, now: datetime) -> None:
         raise AttemptRefused(_("Đã hết giờ làm bài. Các câu đã lưu được nộp tự động."), "expired")
 
 
-def answer_save(
-    *, attempt: Attempt, user, position: int, answer: str, seq: int, now: datetime
-) -> Saved:
-    """Save one answer as it is given. Idempotent; an older ``seq`` never overwrites a newer one.
+def _next_write(attempt: Attempt) -> int | None:
+    """Take the attempt's next write number, or None when it is no longer in progress.
 
-    Two queries: the item, then one conditional UPDATE. No lock, no shared row.
+    One statement that checks the status, issues the server's order and locks the
+    attempt row until the transaction ends: a submit (which locks the same row)
+    waits for an autosave in flight, and an autosave arriving after the submit
+    finds the attempt finished.
+    """
+    table = connection.ops.quote_name(Attempt._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET answers_written = answers_written + 1 "
+            "WHERE id = %s AND status = %s RETURNING answers_written",
+            [Attempt._meta.pk.get_db_prep_value(attempt.pk, connection), _IN_PROGRESS],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def answer_save(
+    *,
+    attempt: Attempt,
+    user,
+    position: int,
+    answer: str,
+    seq: int,
+    now: datetime,
+    base: int | None = None,
+    prior: tuple[int, ...] | list[int] = (),
+) -> Saved:
+    """Save one answer in the order the server receives it; returns what is stored.
+
+    ``seq`` is the phone's id of this change (its clock in milliseconds: an id,
+    never an order). The order is the server's: every write takes the attempt's
+    next ``answers_written`` number. A retried request (same ``seq`` as the answer
+    stored) changes nothing. With ``base``, the server order the phone last saw
+    for this question, and ``prior``, the ids of the phone's own earlier changes
+    not yet confirmed, a write is applied only over what the phone knew of; a
+    request that arrives after a newer answer (a late retry from an offline queue,
+    another device) is answered as stale (``Saved.stale``) with the answer stored.
     """
     check_accepts_answers(attempt=attempt, user=user, now=now)
     item = (
@@ -199,10 +239,27 @@ def answer_save(
     if item is None:
         raise AttemptRefused(_("Câu hỏi này không thuộc lượt thi của bạn."), "bad_question")
     letters = _clean_answer(answer, len(item["version__options"]), item["version__kind"])
-    AttemptQuestion.objects.filter(id=item["id"], answer_seq__lt=seq).update(
-        answer=letters, answer_seq=seq, answered_at=now
+    with transaction.atomic():
+        order = _next_write(attempt)
+        if order is None:
+            raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
+        target = AttemptQuestion.objects.filter(id=item["id"], attempt__status=_IN_PROGRESS)
+        if seq:
+            target = target.exclude(answer_key=seq)  # a retry of what is stored
+        if base is not None:
+            target = target.filter(Q(answer_seq__lte=base) | Q(answer_key__in=list(prior)[-20:]))
+        if target.update(answer=letters, answer_seq=order, answer_key=seq, answered_at=now):
+            return Saved(position=position, answer=letters, saved_at=now, seq=order)
+        stored = AttemptQuestion.objects.values(
+            "answer", "answer_seq", "answer_key", "answered_at"
+        ).get(id=item["id"])
+    return Saved(
+        position=position,
+        answer=stored["answer"],
+        saved_at=stored["answered_at"] or now,
+        seq=stored["answer_seq"],
+        stale=not (seq and stored["answer_key"] == seq),
     )
-    return Saved(position=position, answer=letters, saved_at=now)
 
 
 def prediction_clean(raw: str | int | None) -> int | None:
@@ -223,17 +280,48 @@ def prediction_clean(raw: str | int | None) -> int | None:
     return int(text)
 
 
-def prediction_save(*, attempt: Attempt, user, raw: str, seq: int, now: datetime) -> int | None:
-    """Save the prediction as it is typed, like an answer; returns the value kept.
+def prediction_save(
+    *,
+    attempt: Attempt,
+    user,
+    raw: str,
+    seq: int,
+    now: datetime,
+    base: int | None = None,
+    prior: tuple[int, ...] | list[int] = (),
+) -> Saved:
+    """Save the prediction as it is typed, with the ordering rules of ``answer_save``.
 
-    An older ``seq`` never overwrites a newer one. One conditional UPDATE.
+    Returns what is stored (``position`` is ``"prediction"``, ``answer`` the number
+    as text, ``seq`` the server's order); ``stale`` when a newer prediction is kept.
     """
     check_accepts_answers(attempt=attempt, user=user, now=now)
     value = prediction_clean(raw)
-    Attempt.objects.filter(
-        pk=attempt.pk, status=Attempt.Status.IN_PROGRESS, prediction_seq__lt=seq
-    ).update(prediction=value, prediction_seq=seq)
-    return value
+    with transaction.atomic():
+        order = _next_write(attempt)
+        if order is None:
+            raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
+        target = Attempt.objects.filter(pk=attempt.pk, status=_IN_PROGRESS)
+        if seq:
+            target = target.exclude(prediction_key=seq)  # a retry of what is stored
+        if base is not None:
+            target = target.filter(
+                Q(prediction_seq__lte=base) | Q(prediction_key__in=list(prior)[-20:])
+            )
+        if target.update(prediction=value, prediction_seq=order, prediction_key=seq):
+            shown = "" if value is None else str(value)
+            return Saved(position="prediction", answer=shown, saved_at=now, seq=order)
+        stored = Attempt.objects.values("prediction", "prediction_seq", "prediction_key").get(
+            pk=attempt.pk
+        )
+    kept = stored["prediction"]
+    return Saved(
+        position="prediction",
+        answer="" if kept is None else str(kept),
+        saved_at=now,
+        seq=stored["prediction_seq"],
+        stale=not (seq and stored["prediction_key"] == seq),
+    )
 
 
 # --- submit -----------------------------------------------------------------------------
@@ -249,6 +337,13 @@ def _finish(
     """
     from contest.services.grading import grade_items, key_rules
 
+    # Lock the attempt row first (callers hold a transaction): an autosave in flight
+    # holds this lock until it commits, so the answers read below are every answer
+    # stored, and an autosave arriving later finds the attempt finished (_next_write).
+    locked = Attempt.objects.select_for_update().filter(pk=attempt.pk, status=_IN_PROGRESS)
+    if not list(locked.values_list("pk", flat=True)):
+        attempt.refresh_from_db()
+        return attempt
     items = list(attempt.items.select_related("version"))
     score, maximum = grade_items(items, key_rules(attempt.contest_id))
     end = min(submitted_at, attempt.deadline)

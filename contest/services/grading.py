@@ -12,6 +12,7 @@ when they are written; a correction regrades the entries it touches. All of it
 is one ``UPDATE … FROM (SELECT … GROUP BY …)`` per table, never a loop over rows.
 """
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -265,3 +266,30 @@ def key_correct(
         )
     events.entries_changed(contest_id=contest.pk)
     return corrections[0]
+
+
+# --- consistency ---------------------------------------------------------------------------------
+
+
+def attempts_disagreeing(*, contest: Contest) -> list[str]:
+    """Ids of the contest's finished attempts whose stored score is not the grade of their answers.
+
+    An empty list is the guarantee the submit path gives (it grades under the
+    attempt's lock): every finished attempt's ``score`` equals the points of the
+    answers stored with it under the key in force. One query, in the database.
+    """
+    points, p_params, _maximum, _m_params = _cases(key_rules(contest.pk))
+    online = _tables()[0]
+    sql = f"""
+        SELECT e.id FROM {online.entry} e
+        LEFT JOIN (
+            SELECT i.attempt_id AS entry_id, SUM({points}) AS points
+            FROM {online.item} i JOIN {QuestionVersion._meta.db_table} v ON v.id = i.version_id
+            GROUP BY i.attempt_id
+        ) g ON g.entry_id = e.id
+        WHERE e.contest_id = %s AND {online.finished}
+          AND (e.score IS NULL OR e.score <> COALESCE(g.points, 0))
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*p_params, contest.pk])
+        return [str(uuid.UUID(str(row[0]))) for row in cursor.fetchall()]

@@ -41,9 +41,9 @@
     if (link) link.classList.toggle("done", answered);
   }
 
-  // The page shows what the server had when it rendered. An answer given later on this
-  // phone (still queued, or confirmed while the page was reloading) has a newer seq
-  // and wins.
+  // The page shows what the server had when it rendered; data-seq is the server's order
+  // of each stored answer. A change still queued on this phone wins on a reload; an
+  // answer confirmed while the page was reloading wins when its order is newer.
   var savedKey = "cuocthi:saved:" + root.dataset.attempt;
   function loadSaved() {
     try { return JSON.parse(sessionStorage.getItem(savedKey) || "{}"); } catch (e) { return {}; }
@@ -53,23 +53,44 @@
     saved[position] = item;
     try { sessionStorage.setItem(savedKey, JSON.stringify(saved)); } catch (e) { /* private mode */ }
   }
-  function apply(position, item) {
+  function display(position, answer) {
     var fieldset = document.getElementById("q-" + position);
-    if (!fieldset || Number(fieldset.dataset.seq || 0) >= item.seq) return;
+    if (!fieldset) return;
     if (position === "prediction") {
-      if (predictionInput) predictionInput.value = item.answer;
-      markMap(position, !!item.answer);
+      if (predictionInput) predictionInput.value = answer;
+      markMap(position, !!answer);
       return;
     }
     fieldset.querySelectorAll('input[name="q-' + position + '"]').forEach(function (i) {
-      i.checked = item.answer.indexOf(i.value) >= 0;
+      i.checked = answer.indexOf(i.value) >= 0;
     });
-    markMap(position, !!item.answer);
+    markMap(position, !!answer);
+  }
+  function confirmSaved(position, data) {
+    // What the server says is stored (a 200, or a 409 for a stale write).
+    var fieldset = document.getElementById("q-" + position);
+    if (fieldset) fieldset.dataset.seq = data.seq;
+    remember(position, { answer: data.answer, seq: data.seq });
+  }
+  function baseOf(position) {
+    var fieldset = document.getElementById("q-" + position);
+    return fieldset ? Number(fieldset.dataset.seq || 0) : 0;
   }
   var confirmed = loadSaved();
-  Object.keys(confirmed).forEach(function (position) { apply(position, confirmed[position]); });
+  Object.keys(confirmed).forEach(function (position) {
+    if (confirmed[position].seq > baseOf(position)) {
+      display(position, confirmed[position].answer);
+      document.getElementById("q-" + position).dataset.seq = confirmed[position].seq;
+    }
+  });
   var pending = load();
-  Object.keys(pending).forEach(function (position) { apply(position, pending[position]); });
+  Object.keys(pending).forEach(function (position) { display(position, pending[position].answer); });
+  var lastKey = 0;
+  function newKey() {
+    // An id for the change (a retry repeats it), never an order: the server orders.
+    lastKey = Math.max(Date.now(), lastKey + 1);
+    return lastKey;
+  }
 
   function flush() {
     if (flushing || finished) return;
@@ -81,8 +102,9 @@
     var position = positions[0];
     var item = queue[position];
     var body = position === "prediction"
-      ? { prediction: item.answer, seq: item.seq }
-      : { position: Number(position), answer: item.answer, seq: item.seq };
+      ? { prediction: item.answer, seq: item.seq, base: item.base, prior: item.prior || [] }
+      : { position: Number(position), answer: item.answer, seq: item.seq,
+          base: item.base, prior: item.prior || [] };
     fetch(root.dataset.answerUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
@@ -95,10 +117,20 @@
       if (result.status === 200 || result.status === 400) {
         // Saved, or refused for good (a bad answer): either way not to be sent again.
         if (now[position] && now[position].seq === item.seq) delete now[position];
+        else if (now[position] && result.status === 200) now[position].base = result.data.seq;
         store(now);
-        if (result.status === 200) remember(position, item);
+        if (result.status === 200) confirmSaved(position, result.data);
         if (result.status === 400) say(result.data.error, "error");
         flush();
+      } else if (result.status === 409) {
+        // Stale: a newer answer is stored (another device or tab). Show it; drop what this
+        // page queued on top of the old state.
+        delete now[position];
+        store(now);
+        confirmSaved(position, result.data);
+        display(position, result.data.answer);
+        say(result.data.error, "warn");
+        if (Object.keys(now).length) setTimeout(flush, 1500);
       } else if (result.status === 410) {
         finished = true;
         say(result.data.error, "error");
@@ -117,7 +149,12 @@
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   function queueAnswer(position) {
     var queue = load();
-    queue[position] = { answer: answerOf(position), seq: Date.now() };
+    var earlier = queue[position];  // not confirmed yet: the server may hold it already
+    queue[position] = {
+      answer: answerOf(position), seq: newKey(),
+      base: earlier ? earlier.base : baseOf(position),
+      prior: earlier ? (earlier.prior || []).concat([earlier.seq]).slice(-20) : []
+    };
     store(queue);
     markMap(position, !!queue[position].answer);
     flush();

@@ -99,7 +99,10 @@ class Journey:
             return
         from PIL import Image
 
-        image = Image.open(io.BytesIO(target.screenshot()))
+        is_page = hasattr(target, "goto")  # a page: the whole of it, from the top
+        image = Image.open(
+            io.BytesIO(target.screenshot(**({"full_page": True} if is_page else {})))
+        )
         image = image.crop((0, 0, image.width, min(image.height, height)))
         if image.width > 720:
             image = image.resize((720, round(image.height * 720 / image.width)), Image.LANCZOS)

@@ -90,6 +90,12 @@ def take_the_contest(page, base, journey, contest, *, n_questions, english=False
     page.wait_for_url("**/attempts/**")
     journey.see(page, "attempt")
     phone = page.viewport_size["width"] < 600
+    # Two Tabs and Enter reach the question on screen, past the menu and the question map.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "skip-current"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.closest('fieldset').id") == "q-1"
     saved = "All answers saved" if english else "Đã lưu tất cả câu trả lời"
     for index in range(1, n_questions + 1):
         if index == 3:

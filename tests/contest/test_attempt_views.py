@@ -262,10 +262,22 @@ def test_an_autosaved_prediction_is_kept_when_time_runs_out(client, contest, res
     assert attempt.status == "expired" and attempt.prediction == 8123
 
 
-def test_an_older_prediction_never_overwrites_a_newer_one(client, contest, resident, travel):
+def test_a_late_retry_of_an_older_prediction_never_overwrites_a_newer_one(
+    client, contest, resident, travel
+):
     attempt = begin(client, contest)
-    save_prediction(client, attempt, "500", seq=20)
-    save_prediction(client, attempt, "400", seq=10)
+
+    def send(value, seq, base):
+        return client.post(
+            reverse("contest:answer", args=[attempt.pk]),
+            data=json.dumps({"prediction": value, "seq": seq, "base": base}),
+            content_type="application/json",
+        )
+
+    first = send("400", 10, 0).json()
+    assert send("500", 20, first["seq"]).json()["prediction"] == 500
+    late = send("400", 10, 0)  # the first request, sent again from an offline queue
+    assert late.status_code == 409 and late.json()["prediction"] == 500
     attempt.refresh_from_db()
     assert attempt.prediction == 500
 

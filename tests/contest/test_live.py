@@ -213,3 +213,41 @@ async def test_ceremony_reveals_reach_viewers_and_late_joiners_catch_up(contest)
     assert result.revealed == 2
     await viewer.disconnect()
     await late.disconnect()
+
+
+@threaded
+@pytest.mark.parametrize("garbage", ["[]", "null", "5", '"time"', '{"type": 5}', "{"])
+async def test_a_malformed_message_closes_the_socket_and_frees_its_slot(contest, settings, garbage):
+    settings.LIVE_MAX_CONNECTIONS_PER_CLIENT = 3
+    path = f"/ws/contests/{contest.slug}/live/"
+    for _ in range(5):  # more rounds than slots: a leaked slot would show
+        ws, connected = await connect(path)
+        assert connected
+        await ws.receive_json_from(timeout=3)
+        await ws.send_to(text_data=garbage)
+        closed = await ws.receive_output(timeout=3)
+        assert closed["type"] == "websocket.close" and closed["code"] == 4400
+        await ws.wait()  # the server dropped the socket: no disconnect from the client
+    held = [await connect(path) for _ in range(3)]
+    assert all(connected for _, connected in held)
+    for ws, _ in held:
+        await ws.disconnect()
+
+
+@threaded
+async def test_a_socket_that_sends_too_fast_is_closed_and_its_slot_freed(contest, settings):
+    settings.LIVE_MAX_MESSAGES_PER_MINUTE = 5
+    settings.LIVE_MAX_CONNECTIONS_PER_CLIENT = 1
+    path = f"/ws/contests/{contest.slug}/live/"
+    ws, _ = await connect(path)
+    await ws.receive_json_from(timeout=3)
+    for n in range(5):
+        await ws.send_json_to({"type": "time", "sent": n})
+        assert (await ws.receive_json_from(timeout=3))["echo"] == n
+    await ws.send_json_to({"type": "time", "sent": 6})
+    closed = await ws.receive_output(timeout=3)
+    assert closed["type"] == "websocket.close" and closed["code"] == 4429
+    await ws.wait()
+    again, connected = await connect(path)
+    assert connected
+    await again.disconnect()

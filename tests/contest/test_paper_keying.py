@@ -202,6 +202,37 @@ def test_printable_form_geometry_and_public_download(client, contest):
     )
 
 
+def test_the_public_question_sheet_is_drawn_once_per_contest_version(client, contest):
+    from django.core.cache import cache
+
+    from contest.paperform import question_sheet_key
+    from questions.models import Question
+    from questions.services import question_save
+
+    url = reverse("contest:public_form", args=[contest.slug, "questions"])
+    round_ = contest.rounds.get(number=1)
+    first = client.get(url)
+    key = question_sheet_key(contest, round_)
+    assert cache.get(key) == first.content  # kept after the first download
+    cache.set(key, b"%PDF-from-the-cache")
+    assert client.get(url).content == b"%PDF-from-the-cache"  # served, not drawn again
+    # A new version of a question on the sheet is a new contest version: a fresh sheet.
+    question = Question.objects.filter(bank__slug="cchc").order_by("code").first()
+    version = question.current_version
+    question_save(
+        bank=question.bank,
+        code=question.code,
+        topic_name=question.topic.name,
+        kind=version.kind,
+        text=version.text + " (sửa)",
+        options=list(version.options),
+        correct=version.correct,
+    )
+    fresh = client.get(url)
+    assert fresh.content.startswith(b"%PDF-1") and fresh.content != first.content
+    assert question_sheet_key(contest, round_) != key
+
+
 def test_an_upload_without_one_valid_row_offers_no_import(client, contest):
     client.force_login(member(contest))
     url = reverse("contest:paper_upload", args=[contest.slug])
