@@ -94,6 +94,9 @@ def test_organizers_rank_verify_publish_for_objections_then_finalize(client, con
         assert message in html
     assert not Result.objects.filter(published_at__isnull=False).exists()
     client.post(publish, {"publish": "1", "objections_until": "2099-01-05T17:00"})
+    # The organizers' page no longer says "organizers only" once it is public.
+    manage = client.get(reverse("contest:manage_results", args=[contest.slug])).content.decode()
+    assert "chỉ Ban Tổ chức xem" not in manage and "đã công bố, đang nhận khiếu nại" in manage
     public = client.get(results).content.decode()
     assert (
         "Đây là kết quả tạm thời" in public
