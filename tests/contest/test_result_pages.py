@@ -68,6 +68,14 @@ def test_organizers_rank_verify_publish_for_objections_then_finalize(client, con
     response = client.post(reverse("contest:manage_rank", args=[contest.slug]))
     job = BackgroundJob.objects.get(kind="rank_contest")
     assert response.url == reverse("contest:job", args=[job.pk]) and job.status == "done"
+    # The job's words follow the reader's language.
+    client.cookies["django_language"] = "en"
+    assert "Ranked (provisional)" in client.get(response.url).content.decode()
+    assert client.get(reverse("contest:job_json", args=[job.pk])).json()["message"] == (
+        "Ranked (provisional)"
+    )
+    client.cookies["django_language"] = "vi"
+    assert "Đã xếp hạng (tạm thời)" in client.get(response.url).content.decode()
     html = client.get(page).content.decode()
     assert "Kết quả tạm (chỉ Ban Tổ chức xem)" in html and "0905000003" in html
     assert "Xác minh người đạt giải" in html
