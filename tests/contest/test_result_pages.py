@@ -117,7 +117,11 @@ def test_organizers_rank_verify_publish_for_objections_then_finalize(client, con
     client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})
     refusal = BackgroundJob.objects.latest("created_at").message
     assert "đang trong thời hạn nhận khiếu nại" in refusal
-    assert "giờ Việt Nam (UTC+07:00)" in refusal and "Asia/" not in refusal
+    assert "giờ Việt Nam (UTC+07:00)" in refusal and "Asia/Ho_Chi_Minh" not in refusal
+    # The refusal's page is no dead end: it leads back to the results page.
+    job = BackgroundJob.objects.latest("created_at")
+    job_page = client.get(reverse("contest:job", args=[job.pk])).content.decode()
+    assert f'href="/manage/{contest.slug}/results/"' in job_page
     assert not Result.objects.filter(final=True).exists()
     Result.objects.update(objections_until=timezone.now() - timedelta(minutes=1))
     client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})
