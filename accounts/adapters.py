@@ -58,6 +58,21 @@ class AccountAdapter(DefaultAccountAdapter):
         if not user.username:
             user.username = f"tk-{uuid4().hex}"
 
+    def _get_login_attempts_cache_key(self, request: Any, **credentials: Any) -> str:
+        """The failed-login bucket of this one login: the phone (normalized), else the e-mail.
+
+        allauth keys it on the e-mail or username only, so every sign-in by phone shared
+        one bucket: five wrong passwords anywhere kept every resident out for five minutes.
+        """
+        phone = credentials.get("phone")
+        if phone:
+            try:
+                phone = normalize_phone(phone)
+            except ValidationError:
+                pass
+            return f"phone:{phone}"
+        return super()._get_login_attempts_cache_key(request, **credentials)
+
     def phone_form_field(self, **kwargs: Any) -> forms.Field:
         return VietnamPhoneField(**kwargs)
 
