@@ -4,6 +4,7 @@ Phones are stored normalized (``0`` + 9 digits) on ``User.phone``; codes are
 sent through the pluggable SMS backend of ``accounts.sms``.
 """
 
+import contextlib
 from typing import Any
 from uuid import uuid4
 
@@ -66,10 +67,8 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         phone = credentials.get("phone")
         if phone:
-            try:
+            with contextlib.suppress(ValidationError):  # a mistyped number is a key too
                 phone = normalize_phone(phone)
-            except ValidationError:
-                pass
             return f"phone:{phone}"
         return super()._get_login_attempts_cache_key(request, **credentials)
 
