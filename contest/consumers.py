@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
 
 from channels.db import database_sync_to_async
@@ -101,7 +102,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 {
                     "type": "time",
                     "server_time": timezone.now().isoformat(),
-                    "echo": message.get("sent"),
+                    "echo": _finite_number(message.get("sent")),
                 }
             )
         )
@@ -226,3 +227,10 @@ class DashboardConsumer(LiveConsumer):
 
     async def ceremony_reveal(self, event):
         return None
+
+
+def _finite_number(value):
+    """The client's own clock reading, echoed only as a finite number (JSON has no NaN)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return None

@@ -251,3 +251,16 @@ async def test_a_socket_that_sends_too_fast_is_closed_and_its_slot_freed(contest
     again, connected = await connect(path)
     assert connected
     await again.disconnect()
+
+
+@threaded
+@pytest.mark.parametrize("sent", ["NaN", "Infinity", "-Infinity", '"abc"', "true"])
+async def test_the_time_reply_is_always_valid_json(contest, sent):
+    """A client's NaN was echoed back as NaN, which no browser can parse."""
+    ws, _ = await connect(f"/ws/contests/{contest.slug}/live/")
+    await ws.receive_json_from(timeout=3)
+    await ws.send_to(text_data='{"type": "time", "sent": ' + sent + "}")
+    raw = (await ws.receive_output(timeout=3))["text"]
+    reply = json.loads(raw, parse_constant=lambda name: pytest.fail(f"{name} in {raw}"))
+    assert reply["type"] == "time" and reply["echo"] is None
+    await ws.disconnect()
