@@ -185,13 +185,15 @@ def test_autosave_needs_the_csrf_token(contest, travel):
     assert ok.status_code == 200
 
 
-def test_autosave_and_submit_use_a_bounded_number_of_queries(
+def test_start_autosave_and_submit_use_a_bounded_number_of_queries(
     client, contest, resident, travel, django_assert_max_num_queries
 ):
-    attempt = begin(client, contest)
+    """The hot path at a deadline: its query counts are pinned so they cannot creep back."""
+    with django_assert_max_num_queries(20):
+        attempt = begin(client, contest)
     with django_assert_max_num_queries(8):
         assert save(client, attempt, 2, "B").status_code == 200
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         client.post(
             reverse("contest:submit", args=[attempt.pk]), {"submit_key": "k", "prediction": "3"}
         )
