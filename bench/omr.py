@@ -19,7 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-PHOTOS, SCANS, NOT_FORMS, OTHER = 150, 50, 10, 10
+# OMR_BENCH_COUNTS="30,10,2,2" runs a smaller set (photos, scans, not forms, other contest).
+PHOTOS, SCANS, NOT_FORMS, OTHER = (
+    int(n) for n in os.environ.get("OMR_BENCH_COUNTS", "150,50,10,10").split(",")
+)
 HARD = ("crossed", "smudge", "double", "blank", "spill")
 _FORMS: dict = {}
 
@@ -50,7 +53,7 @@ def _form(slug: str):
 
 
 def _make(job: tuple[str, int]):
-    """(kind, image bytes, truth or None) for one seed."""
+    """(kind, image bytes, truth or None) for one seed; the truth also names the conditions."""
     import cv2
     import numpy as np
 
@@ -70,10 +73,17 @@ def _make(job: tuple[str, int]):
     hard = (rng.choice(HARD),) if rng.random() < 0.5 else ()
     if rng.random() < 0.03:
         hard += ("light",)
-    img, truth = sheet_fill(
-        page, geometry, multiple, rng, hard=hard, tool=rng.choice(("pen", "pen", "pencil"))
-    )
+    tool = rng.choice(("pen", "pen", "pencil"))
+    img, truth = sheet_fill(page, geometry, multiple, rng, hard=hard, tool=tool)
+    # The capture's first draws (as ``photograph`` makes them), to name the condition.
+    replay = random.Random()
+    replay.setstate(rng.getstate())
+    shot = f"long_side={replay.randrange(1600, 4001)} turn={replay.choice((0, 0, 0, 90, 180, 270))}"
+    shot += f" quality={replay.randrange(55, 91)}"
     data = flat_scan(img, rng) if kind == "scan" else photograph(img, rng)
+    truth.hard = [*truth.hard, f"seed={seed}", f"page={seed % 20}", tool]
+    if kind == "photo":
+        truth.hard.append(shot)
     return kind, data, truth
 
 
@@ -86,19 +96,23 @@ def _read(data: bytes):
     )
 
 
-def _silent_errors(reading, truth) -> int:
+def _silent_errors(reading, truth) -> list[str]:
+    """One line per place read as certain but wrong: the place, what was wanted and read."""
+
     def places(text):
         return text.split(" ") if " " in text else list(text)
 
-    wrong = sum(
-        1
+    wrong = [
+        f"q{n} want {want!r} read {got!r} marks {reading.marks.get(f'q{n}')}"
         for n, (want, got) in enumerate(
             zip(places(truth.answers), places(reading.answers), strict=True), 1
         )
         if want != got and f"q{n}" not in reading.review
-    )
-    wrong += reading.phone != truth.phone and "phone" not in reading.review
-    wrong += reading.prediction != truth.prediction and "prediction" not in reading.review
+    ]
+    if reading.phone != truth.phone and "phone" not in reading.review:
+        wrong.append(f"phone want {truth.phone} read {reading.phone}")
+    if reading.prediction != truth.prediction and "prediction" not in reading.review:
+        wrong.append(f"prediction want {truth.prediction} read {reading.prediction}")
     return wrong
 
 
@@ -123,9 +137,12 @@ def run(report) -> None:
             rejected[kind] = rejected.get(kind, 0) + (reading.status == "rejected")
             continue
         if reading.status == "rejected":
-            print(f"# {kind} rejected: {reading.reason}", flush=True)
+            print(f"# {kind} {' '.join(truth.hard)} rejected: {reading.reason}", flush=True)
             continue
-        silent += _silent_errors(reading, truth)
+        errors = _silent_errors(reading, truth)
+        for line in errors:
+            print(f"# silent error: {kind} {' '.join(truth.hard)} {line}", flush=True)
+        silent += len(errors)
         clean[kind] = clean.get(kind, 0) + (not reading.review)
     report("omr_silent_errors", silent, "marks")
     report("omr_no_review_photos", 100 * clean.get("photo", 0) / PHOTOS, "%")
