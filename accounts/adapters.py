@@ -4,6 +4,7 @@ Phones are stored normalized (``0`` + 9 digits) on ``User.phone``; codes are
 sent through the pluggable SMS backend of ``accounts.sms``.
 """
 
+import contextlib
 from typing import Any
 from uuid import uuid4
 
@@ -57,6 +58,19 @@ class AccountAdapter(DefaultAccountAdapter):
         super().populate_username(request, user)
         if not user.username:
             user.username = f"tk-{uuid4().hex}"
+
+    def _get_login_attempts_cache_key(self, request: Any, **credentials: Any) -> str:
+        """The failed-login bucket of this one login: the phone (normalized), else the e-mail.
+
+        allauth keys it on the e-mail or username only, so every sign-in by phone shared
+        one bucket: five wrong passwords anywhere kept every resident out for five minutes.
+        """
+        phone = credentials.get("phone")
+        if phone:
+            with contextlib.suppress(ValidationError):  # a mistyped number is a key too
+                phone = normalize_phone(phone)
+            return f"phone:{phone}"
+        return super()._get_login_attempts_cache_key(request, **credentials)
 
     def phone_form_field(self, **kwargs: Any) -> forms.Field:
         return VietnamPhoneField(**kwargs)

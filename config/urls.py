@@ -1,8 +1,8 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
+from django.views.static import serve
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,5 +14,9 @@ urlpatterns = [
     path("questions/", include("questions.urls")),
     path("", include("contest.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
+    # Public uploads only (question pictures); scans and pending uploads live outside
+    # MEDIA_ROOT and leave through views that check the role.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

@@ -30,13 +30,15 @@ def job_finish(*, job_id, result: dict, message: str = "") -> None:
     )
 
 
-def job_fail(*, job_id, message: str) -> None:
+def job_fail(*, job_id, message: str, result: dict | None = None) -> None:
     # Outside any transaction the job was part of, so the failure is recorded
-    # even when the job's own work is rolled back.
+    # even when the job's own work is rolled back. ``result`` may carry "next",
+    # the page to go back to.
+    fields = {"status": BackgroundJob.Status.FAILED, "message": message}
+    if result is not None:
+        fields["result"] = result
     with transaction.atomic():
-        BackgroundJob.objects.filter(pk=job_id).update(
-            status=BackgroundJob.Status.FAILED, message=message
-        )
+        BackgroundJob.objects.filter(pk=job_id).update(**fields)
 
 
 def job_fail_unexpected(*, job_id, error: BaseException) -> None:

@@ -111,16 +111,18 @@ class Contest(models.Model):
     def answers_accepted_until(self, round: "Round | None" = None) -> datetime:
         """The last instant an answer of this contest (or of ``round``) can still be saved.
 
-        The close plus the grace, or later if an attempt in progress has a later
-        deadline (an attempt's deadline is normally capped at its round's close,
-        but a close moved earlier by an edit leaves running attempts their time).
+        Answers are saved only by attempts in progress, each until its deadline plus
+        the grace (``Attempt.accepts_until``), and no attempt starts after the close.
+        So: the close, or later while an attempt in progress can still save (a natural
+        close leaves running attempts their grace; ``contest_close`` finishes them at once,
+        and a close moved earlier by an edit leaves running attempts their time).
         """
         closes = round.closes_at if round is not None else self.closes_at
         running = Attempt.objects.filter(contest=self, status=Attempt.Status.IN_PROGRESS)
         if round is not None:
             running = running.filter(round=round)
         latest = running.aggregate(latest=models.Max("deadline"))["latest"]
-        return max(closes, latest or closes) + self.grace
+        return closes if latest is None else max(closes, latest + self.grace)
 
     def answers_closed(self, now: datetime, round: "Round | None" = None) -> bool:
         """True once no answer can be accepted any more (see ``answers_accepted_until``).

@@ -27,7 +27,11 @@ def rank_contest_task(*, job_id: str, contest_id: int, final: bool, user_id: int
             message="Đã chốt kết quả chính thức" if final else "Đã xếp hạng (tạm thời)",
         )
     except RankingError as error:
-        job_fail(job_id=job_id, message=str(error))
+        job_fail(
+            job_id=job_id,
+            message=str(error),
+            result={"next": f"/manage/{contest.slug}/results/"},
+        )
     except Exception as error:
         job_fail_unexpected(job_id=job_id, error=error)
 
@@ -73,7 +77,9 @@ def paper_import_task(
             else "Không nhập gì vì tệp có lỗi",
         )
     except (FileRejected, PaperSetupError) as error:
-        job_fail(job_id=job_id, message=str(error))
+        job_fail(
+            job_id=job_id, message=str(error), result={"next": f"/manage/{contest.slug}/paper/"}
+        )
     except PendingUpload.DoesNotExist:
         job_fail(job_id=job_id, message="Tệp tải lên đã hết hạn; hãy tải lên lại.")
     except Exception as error:

@@ -320,6 +320,7 @@ def job_json(request, pk):
             "done": job.done,
             "total": job.total,
             "percent": job.percent,
-            "message": job.message,
+            # Progress words are stored in Vietnamese; shown in the reader's language.
+            "message": _(job.message) if job.message else "",
         }
     )

@@ -249,6 +249,18 @@ EXPECTED: dict[str, tuple[dict, dict | None]] = {
         None,
     ),
     "manage/<slug:slug>/paper/form/<str:kind>/": (CLERK_X, None),
+    # photographed sheets: the batch upload and the review queue for clerks of X; a sheet
+    # that does not exist (no photo was read in this world) is a 404 to them, refused to others
+    "manage/<slug:slug>/paper/scan/": (CLERK_X, None),
+    "manage/<slug:slug>/paper/scan/review/": (CLERK_X, None),
+    "manage/<slug:slug>/paper/scan/<int:pk>/": (
+        _with(CLERK_X, clerk_x=404, org_x=404, superuser=404),
+        None,
+    ),
+    "manage/<slug:slug>/paper/scan/<int:pk>/<str:place>.png": (
+        _with(CLERK_X, clerk_x=404, org_x=404, superuser=404),
+        None,
+    ),
     # background jobs
     "jobs/<uuid:pk>/": (OWN_JOB, None),
     "jobs/<uuid:pk>.json": (OWN_JOB, None),
@@ -348,6 +360,8 @@ def _value(name: str, pattern: str, world) -> str:
     if name == "slug":
         return "bank-x" if pattern.startswith("questions/") else "x"
     if name == "pk":
+        if "/paper/scan/" in pattern:
+            return "999999"
         return str(world["job"].pk if pattern.startswith("jobs/") else world["attempt"].pk)
     if name == "kind":
         return "csv" if "/export/" in pattern else "form"
@@ -355,6 +369,7 @@ def _value(name: str, pattern: str, world) -> str:
         return "1" if pattern.startswith("admin/r/") else _admin_object_id(pattern, world)
     fixed = {
         "code": "Q-001",
+        "place": "q1",
         "fmt": "csv",
         "sheet_no": "P-1",
         "content_type_id": "1",

@@ -71,3 +71,29 @@ def test_make_run_settings_serve_pages_and_static_files_with_debug_off(tmp_path)
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split()[-5:] == ["False", "200", "200", "404", "200"], result.stdout
+
+
+def test_make_run_settings_serve_question_pictures_with_debug_off(tmp_path):
+    """`make run` has no web server in front: the app serves /media/ (question pictures) itself."""
+    media = tmp_path / "media"
+    (media / "questions").mkdir(parents=True)
+    (media / "questions" / "hinh.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "secret.txt").write_text("không được lộ")
+    code = (
+        "from django.core.management import call_command; call_command('migrate', verbosity=0);"
+        "from django.test import Client; c = Client(HTTP_HOST='127.0.0.1');"
+        "print(c.get('/media/questions/hinh.png').status_code,"
+        " c.get('/media/../secret.txt').status_code, c.get('/media/%2e%2e/secret.txt').status_code)"
+    )
+    result = run_django(
+        code,
+        "config.settings.local",
+        {
+            "DJANGO_DEBUG": "0",
+            "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+            "MEDIA_ROOT": str(media),
+        },
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    picture, *escapes = result.stdout.split()[-3:]
+    assert picture == "200" and all(status in ("400", "404") for status in escapes), result.stdout

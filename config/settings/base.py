@@ -190,12 +190,16 @@ ACCOUNT_SESSION_REMEMBER = True
 # Reverse proxies in front of the site (nginx: 1). Visitors' addresses, which the rate
 # limits and the sign-up CAPTCHA count, are then read from X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# A commune office, a school or a carrier's NAT puts many residents behind one address:
+# per-address limits are wide (a whole class signs in at the start of a round), the narrow
+# limit is per phone (5 wrong passwords in 5 minutes), and sign-ups past the third from one
+# address in an hour must also pass the CAPTCHA (CAPTCHA_SIGNUP_THRESHOLD).
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "5/5m/key,20/5m/ip",
-    "signup": "10/h/ip",
+    "login": "120/m/ip",
+    "login_failed": "5/5m/key,100/5m/ip",
+    "signup": "100/h/ip",
     "reset_password": "5/h/ip,3/h/key",
-    "verify_phone": "5/m/ip,3/5m/key",
+    "verify_phone": "30/m/ip,3/5m/key",
 }
 
 # Pluggable SMS delivery (accounts/sms.py): console in the embedded default.

@@ -391,6 +391,7 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
     round is passed over in the later ones.
     """
     from contest.services import workflow
+    from contest.timeparse import timezone_label
 
     if final:
         window = workflow.objection_window_open(contest)
@@ -398,7 +399,8 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
             until = timezone.localtime(window.objections_until, contest.tz)
             raise RankingError(
                 f"đang trong thời hạn nhận khiếu nại (đến {until:%H:%M %d/%m/%Y}, "
-                f"{contest.timezone}); chốt kết quả chính thức sau thời hạn đó."
+                f"{timezone_label(contest.timezone, until)}); chốt kết quả chính thức sau "
+                "thời hạn đó."
             )
     public = Result.objects.filter(contest=contest, final=False, published_at__isnull=False)
     was_published = public.exists()

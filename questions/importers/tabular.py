@@ -16,8 +16,10 @@ import io
 import time
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from questions.importers.base import MAX_FILE_BYTES, FileRejected, check_size, decode_text
 from questions.spreadsheets import formula_unquote
@@ -27,6 +29,9 @@ MAX_ROWS = 200_000
 MAX_COLUMNS = 100
 MAX_CELL_CHARS = 5_000
 MAX_SECONDS = 120.0
+# Damage inside an xlsx: openpyxl reads the sheet lazily, so it can surface on opening or
+# only while the rows are read.
+BROKEN_XLSX = (ParseError, zipfile.BadZipFile, zlib.error, EOFError)
 
 
 def _clean_header(value: Any) -> str:
@@ -134,7 +139,7 @@ def _read_xlsx(data: bytes, wanted: set[str] | None):
         )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+    except (InvalidFileException, KeyError, OSError, ValueError, *BROKEN_XLSX) as error:
         raise unreadable from error
     sheet = workbook.worksheets[0]
     # The sheet's stated dimension is whatever the file says: read the rows that are there
@@ -145,6 +150,9 @@ def _read_xlsx(data: bytes, wanted: set[str] | None):
     except StopIteration as error:
         workbook.close()
         raise FileRejected("trang tính đầu tiên trống, không có dòng tiêu đề.") from error
+    except BROKEN_XLSX as error:
+        workbook.close()
+        raise unreadable from error
     headers = [_clean_header(h) for h in header]
     while headers and not headers[-1]:
         headers.pop()
@@ -154,6 +162,8 @@ def _read_xlsx(data: bytes, wanted: set[str] | None):
         # (2.4x, measured) than reading the cells a row has; the unpacked-size cap bounds them.
         try:
             yield from sheet.iter_rows(min_row=2, values_only=True)
+        except BROKEN_XLSX as error:
+            raise unreadable from error
         finally:
             workbook.close()
 

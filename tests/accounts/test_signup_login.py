@@ -207,3 +207,29 @@ def test_the_phone_verification_page_has_one_primary_action(client):
     response = client.post(reverse("account_signup"), signup_data())
     html = client.get(response["Location"]).content.decode()
     assert html.count('class="primary"') == 1
+
+
+def test_mistyped_passwords_behind_one_commune_address_do_not_lock_out_the_others(client):
+    """A commune office or a school shares one address: 25 wrong passwords spread over
+    five residents must not keep a sixth resident, typing the right one, out."""
+    people = [UserFactory(phone=f"09876543{n:02d}") for n in range(6)]
+    for person in people[:5]:
+        for _ in range(5):
+            client.post(reverse("account_login"), {"login": person.phone, "password": "sai"})
+    response = client.post(
+        reverse("account_login"), {"login": people[5].phone, "password": "mat-khau-9x!"}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(people[5].pk)
+
+
+def test_a_class_signing_up_on_one_school_network_is_not_refused_at_the_tenth(client, settings):
+    settings.CAPTCHA_SIGNUP_THRESHOLD = 10_000  # the CAPTCHA has its own test
+    for n in range(15):
+        client.logout()
+        response = client.post(
+            reverse("account_signup"),
+            signup_data(phone=f"09123400{n:02d}", full_name=f"Học Sinh {chr(65 + n)}"),
+        )
+        assert response.status_code == 302, (n, response.status_code)
+    assert User.objects.filter(phone__startswith="09123400").count() == 15

@@ -105,6 +105,11 @@ def test_a_change_over_an_unconfirmed_one_of_the_same_phone_is_applied(client, a
         {"position": 1, "answer": "A", "seq": 1, "prior": [2**70]},
         {"position": 1, "answer": "A", "seq": -1},
         {"position": 1, "answer": "A", "seq": 2**64},
+        # JSON's Infinity (Python's json reads it): int() raises OverflowError, not ValueError
+        {"position": 1, "answer": "A", "seq": float("inf")},
+        {"position": 1, "answer": "A", "seq": 1, "base": float("-inf")},
+        {"position": 1, "answer": "A", "seq": 1, "prior": [float("inf")]},
+        {"position": float("inf"), "answer": "A", "seq": 1},
     ],
 )
 def test_bad_order_fields_are_a_400(client, attempt, body):

@@ -84,6 +84,8 @@ def test_results_are_not_published_nor_made_final_while_answers_are_accepted(con
     from contest.services.workflow import WorkflowRefused, results_publish
 
     submitted(contest, ProfileFactory().user, CLOSE - timedelta(hours=1))
+    # Someone is still answering when the contest closes: their answers count for the grace.
+    attempt_start(contest=contest, user=ProfileFactory().user, now=CLOSE - timedelta(minutes=5))
     within_grace = CLOSE + timedelta(seconds=30)
     with time_machine.travel(within_grace, tick=False):
         with pytest.raises(RankingError, match="thời gian ân hạn"):
@@ -91,3 +93,21 @@ def test_results_are_not_published_nor_made_final_while_answers_are_accepted(con
         contest_rank(contest)
         with pytest.raises(WorkflowRefused, match="còn nhận câu trả lời"):
             results_publish(contest=contest, user=None, objections_until=CLOSE + timedelta(days=3))
+
+
+def test_once_no_attempt_can_save_answers_are_closed_at_the_close(contest):
+    """Nobody still answering (or everyone finished by closing the contest): no grace to wait."""
+    from contest.services.attempts import contest_close
+
+    submitted(contest, ProfileFactory().user, CLOSE - timedelta(hours=1))
+    assert contest.answers_closed(CLOSE) and not contest.answers_closed(
+        CLOSE - timedelta(seconds=1)
+    )
+    running = attempt_start(
+        contest=contest, user=ProfileFactory().user, now=CLOSE - timedelta(hours=2)
+    )[0]
+    early = running.started_at + timedelta(minutes=10)
+    assert not contest.answers_closed(early)
+    contest_close(contest=contest, now=early)
+    contest.refresh_from_db()
+    assert contest.answers_closed(early)

@@ -269,3 +269,11 @@ def test_an_organizer_closes_an_open_contest_from_the_pages_after_a_confirmation
     attempt.refresh_from_db()
     assert contest.closes_at == now
     assert attempt.status != Attempt.Status.IN_PROGRESS
+
+
+def test_the_contest_list_names_the_time_zone_in_words_not_its_code(client, organizer):
+    contest = contest_import(data=contest_json())[0]
+    ContestMembership.objects.create(contest=contest, user=organizer, role="organizer")
+    body = client.get(reverse("contest:manage_list")).content.decode()
+    assert contest.slug in body
+    assert "Asia/Ho_Chi_Minh" not in body and "giờ Việt Nam (UTC+07:00)" in body

@@ -296,3 +296,24 @@ def test_the_reconciliation_page_marks_differing_questions_with_local_times_and_
     assert html.count('<li class="differs">') == 1
     assert "Xã An Thành" in html and ">an-thanh<" not in html
     assert "09:30 02/06/2022" in html and "+00:00" not in html and "T02:30" not in html
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("received_at", "0001-01-01T00:00"),  # before datetime.min once moved to UTC: was a 500
+        ("received_at", "9999-12-31T23:59"),
+        ("postmark_date", "0001-01-01"),
+        ("postmark_date", "9999-12-31"),
+    ],
+)
+def test_receiving_refuses_a_date_outside_any_plausible_year(client, contest, field, value):
+    client.force_login(member(contest))
+    url = reverse("contest:paper_receive", args=[contest.slug])
+    data = {"postmark_date": "2022-06-01", "received_at": "2022-06-03T09:15", field: value}
+    response = client.post(url, data)
+    assert (
+        response.status_code == 200
+        and "năm phải trong khoảng 1900–2100" in response.content.decode()
+    )
+    assert not PaperReceipt.objects.exists()

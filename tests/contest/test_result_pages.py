@@ -68,6 +68,14 @@ def test_organizers_rank_verify_publish_for_objections_then_finalize(client, con
     response = client.post(reverse("contest:manage_rank", args=[contest.slug]))
     job = BackgroundJob.objects.get(kind="rank_contest")
     assert response.url == reverse("contest:job", args=[job.pk]) and job.status == "done"
+    # The job's words follow the reader's language.
+    client.cookies["django_language"] = "en"
+    assert "Ranked (provisional)" in client.get(response.url).content.decode()
+    assert client.get(reverse("contest:job_json", args=[job.pk])).json()["message"] == (
+        "Ranked (provisional)"
+    )
+    client.cookies["django_language"] = "vi"
+    assert "Đã xếp hạng (tạm thời)" in client.get(response.url).content.decode()
     html = client.get(page).content.decode()
     assert "Kết quả tạm (chỉ Ban Tổ chức xem)" in html and "0905000003" in html
     assert "Xác minh người đạt giải" in html
@@ -94,6 +102,9 @@ def test_organizers_rank_verify_publish_for_objections_then_finalize(client, con
         assert message in html
     assert not Result.objects.filter(published_at__isnull=False).exists()
     client.post(publish, {"publish": "1", "objections_until": "2099-01-05T17:00"})
+    # The organizers' page no longer says "organizers only" once it is public.
+    manage = client.get(reverse("contest:manage_results", args=[contest.slug])).content.decode()
+    assert "chỉ Ban Tổ chức xem" not in manage and "đã công bố, đang nhận khiếu nại" in manage
     public = client.get(results).content.decode()
     assert (
         "Đây là kết quả tạm thời" in public
@@ -104,9 +115,13 @@ def test_organizers_rank_verify_publish_for_objections_then_finalize(client, con
 
     # Final only after the objection window.
     client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})
-    assert (
-        "đang trong thời hạn nhận khiếu nại" in BackgroundJob.objects.latest("created_at").message
-    )
+    refusal = BackgroundJob.objects.latest("created_at").message
+    assert "đang trong thời hạn nhận khiếu nại" in refusal
+    assert "giờ Việt Nam (UTC+07:00)" in refusal and "Asia/Ho_Chi_Minh" not in refusal
+    # The refusal's page is no dead end: it leads back to the results page.
+    job = BackgroundJob.objects.latest("created_at")
+    job_page = client.get(reverse("contest:job", args=[job.pk])).content.decode()
+    assert f'href="/manage/{contest.slug}/results/"' in job_page
     assert not Result.objects.filter(final=True).exists()
     Result.objects.update(objections_until=timezone.now() - timedelta(minutes=1))
     client.post(reverse("contest:manage_rank", args=[contest.slug]), {"final": "1"})

@@ -341,3 +341,33 @@ ANSWER: D
 def test_unknown_format_is_refused_with_the_list_of_formats():
     with pytest.raises(FileRejected, match="aiken, csv, gift, moodlexml, xlsx"):
         importer_for(filename="bank.docx")
+
+
+def _with_damaged_sheet(data: bytes, cut_at: str, member="xl/worksheets/sheet1.xml") -> bytes:
+    """The workbook with one part's XML (the first sheet's) cut off just after ``cut_at``."""
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == member:
+                text = content.decode()
+                content = text[: text.index(cut_at) + len(cut_at)].encode() + b"</c></row>"
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("cut_at", ["<sheetData>", "CCHC-001"])
+def test_a_workbook_whose_sheet_xml_is_damaged_is_refused_not_a_500(cut_at):
+    """openpyxl reads the sheet lazily: the damage surfaces as a ParseError while rows are read."""
+    data = _with_damaged_sheet(xlsx(ROW1, ROW1), cut_at)
+    with pytest.raises(FileRejected, match="không phải bảng tính Excel"):
+        importer_for(format="xlsx", filename="b.xlsx").parse(data)
+
+
+def test_a_workbook_whose_structure_xml_is_damaged_is_refused_not_a_500():
+    """Damage in workbook.xml surfaces while openpyxl opens the file."""
+    data = _with_damaged_sheet(xlsx(ROW1), "<sheets>", member="xl/workbook.xml")
+    with pytest.raises(FileRejected, match="không phải bảng tính Excel"):
+        importer_for(format="xlsx", filename="b.xlsx").parse(data)
