@@ -290,19 +290,22 @@ def classify(
     darkness = np.array([s[0] for s in samples])
     base = float(np.median(darkness))
     outside = float(np.median([s[1] for s in samples]))
+    # The strongest straight end of a clean bubble is not paper: on a dense form it touches
+    # the printed circle of the row above or below. Ink there is measured above that.
+    around = float(np.median([s[3] for s in samples]))
     states = []
     for value, diagonal, beside, straight in samples:
         local = max(0.0, beside - outside)
         rel = value - base - local
         diag = diagonal - outside - local if crosses else 0.0
-        straight = straight - local
+        straight = max(0.0, straight - local - around)
         if rel <= EMPTY and diag < CROSS / 2:
             state = "empty"
-        elif diag >= CROSS and straight - outside < CROSS / 2:
+        elif diag >= CROSS and straight < CROSS / 2:
             state = "crossed"
         elif diag >= CROSS / 2:
             state = "unsure"  # ink beyond the circle: a cross, or a mark spilling over
-            if rel >= FILLED + 0.15 and straight - outside >= CROSS:
+            if rel >= FILLED + 0.15 and straight >= CROSS:
                 state = "filled"  # spilled all round: a heavy fill, not a cross
         elif rel >= FILLED:
             state = "filled"

@@ -99,6 +99,26 @@ def test_hard_marks_are_read_with_certainty_when_clear(form, kind):
         assert reading.answers == truth.answers
 
 
+def test_a_crossed_mark_next_to_a_printed_circle_is_not_read_as_a_second_mark(db):
+    """Benchmark photo seed 31 (20-question form, turned 90°): q2 has A crossed out, B filled.
+
+    The straight ends of a bubble touch the printed circle of the row above or below;
+    taken as ink, they made the cross look like "a heavy fill spilled all round", and
+    q2 was read as a certain double mark ``*``.
+    """
+    from bench import omr
+
+    omr._FORMS["main"] = omr._form("omr-main")
+    try:
+        _kind, data, truth = omr._make(("photo", 31))
+        assert "crossed" in truth.hard
+        reading = omr._read(data)
+    finally:
+        omr._FORMS.clear()
+    assert_no_silent_error(reading, truth)
+    assert reading.marks["q2"]["A"][1] != "filled"
+
+
 def test_a_light_pencil_mark_is_read_right_or_sent_to_review(form):
     for seed in range(4, 8):
         img, truth, rng = sheet(form, seed, hard=("light",), tool="pencil")
