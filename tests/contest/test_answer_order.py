@@ -15,26 +15,11 @@ from django.urls import reverse
 
 from contest.models import Attempt
 from contest.services.attempts import AttemptRefused, answer_save, attempt_start, attempt_submit
-from contest.services.definition import contest_import
 from contest.services.grading import attempts_disagreeing
-from tests.factories import ProfileFactory, contest_json, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DURING = datetime(2022, 5, 30, 9, tzinfo=VN)
-
-
-@pytest.fixture
-def contest():
-    make_bank_with_topics()
-    return contest_import(data=contest_json())[0]
-
-
-@pytest.fixture
-def resident(client):
-    user = ProfileFactory().user
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

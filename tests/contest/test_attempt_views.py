@@ -8,26 +8,12 @@ from django.test import Client
 from django.urls import reverse
 
 from contest.models import Attempt
-from contest.services.definition import contest_import
-from tests.factories import ProfileFactory, contest_json, make_bank_with_topics
+from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DURING = datetime(2022, 5, 30, 9, tzinfo=VN)
 AFTER = datetime(2022, 6, 10, 9, tzinfo=VN)
-
-
-@pytest.fixture
-def contest():
-    make_bank_with_topics()
-    return contest_import(data=contest_json())[0]
-
-
-@pytest.fixture
-def resident(client):
-    user = ProfileFactory().user
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

@@ -8,29 +8,14 @@ import time_machine
 from django.urls import reverse
 
 from contest.models import Attempt
-from contest.services.definition import contest_import
 from contest.timeparse import duration_text, timezone_label
 from tests.contest.test_attempt_views import save, save_prediction
 from tests.contest.test_result_pages import organizer_of
-from tests.factories import ProfileFactory, contest_json, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DURING = datetime(2022, 5, 30, 9, tzinfo=VN)
 AFTER = datetime(2022, 6, 10, 9, tzinfo=VN)
-
-
-@pytest.fixture
-def contest():
-    make_bank_with_topics()
-    return contest_import(data=contest_json())[0]
-
-
-@pytest.fixture
-def resident(client):
-    user = ProfileFactory().user
-    client.force_login(user)
-    return user
 
 
 def submitted(client, contest, *, seconds=1316) -> Attempt:
