@@ -12,8 +12,10 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -181,6 +183,9 @@ def parse_marks(text: str, versions: list[QuestionVersion]) -> list[str]:
             marks.append("*")
             continue
         allowed = LETTERS[: len(version.options)]
+        if len(group) == 1 and group in allowed:  # the common case, without the checks below
+            marks.append(group)
+            continue
         wrong = [c for c in group if c not in allowed]
         if wrong:
             raise ValueError(
@@ -222,6 +227,16 @@ def parse_sheets(
 
 def _parse_rows(contest: Contest, headers: list[str], rows) -> tuple[list[SheetRow], list]:
     errors: list[tuple[int, str]] = []
+    sheets = list(_iter_sheets(contest, headers, rows, errors))
+    return sheets, errors
+
+
+def _iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Iterator[SheetRow]:
+    """The valid sheets of ``rows`` one at a time; the errors are appended to ``errors``.
+
+    A generator, so that a file of 50,000 sheets is never held as a list: the
+    importer takes the sheets in chunks as the rows are read.
+    """
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
     if contest.prediction_question and "prediction" not in headers:
         missing.append("prediction")
@@ -238,7 +253,6 @@ def _parse_rows(contest: Contest, headers: list[str], rows) -> tuple[list[SheetR
     units = _unit_lookup(contest)
     tz = contest.tz
     seen: dict[str, int] = {}
-    sheets: list[SheetRow] = []
     for number, row in rows:
         problems: list[str] = []
 
@@ -247,11 +261,7 @@ def _parse_rows(contest: Contest, headers: list[str], rows) -> tuple[list[SheetR
 
         for column in too_long(row):
             bad(column, too_long_message(column, row))
-        text = {
-            k: unicodedata.normalize("NFC", cell_text(v))
-            for k, v in row.items()
-            if k in KNOWN_COLUMNS
-        }
+        text = {k: _nfc(cell_text(v)) for k, v in row.items() if k in KNOWN_COLUMNS}
         _restore_leading_zeros(row, text)
         sheet_no = text.get("sheet_no", "")
         if not sheet_no:
@@ -316,8 +326,12 @@ def _parse_rows(contest: Contest, headers: list[str], rows) -> tuple[list[SheetR
         if problems:
             errors.extend((number, p) for p in problems)
         else:
-            sheets.append(sheet)
-    return sheets, errors
+            yield sheet
+
+
+def _nfc(text: str) -> str:
+    # Checking is several times cheaper than normalizing, and nearly every cell already is.
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def _restore_leading_zeros(row: dict, text: dict) -> None:
@@ -355,6 +369,13 @@ def _pick_round(value: str, rounds: dict, postmark, bad) -> Round | None:
 # --- writing ---------------------------------------------------------------------------
 
 
+CHUNK = 2000  # sheets read, checked and written at a time: memory stays flat
+
+
+class _Rejected(Exception):
+    """Undo what a rejected import wrote in its transaction."""
+
+
 def paper_import(
     *,
     contest: Contest,
@@ -371,16 +392,49 @@ def paper_import(
     corrections go through ``paper_correct``, which keeps the history.
     Raises ``FileRejected`` / ``PaperSetupError`` when the file or the contest
     cannot be used at all.
+
+    The rows are streamed: read, checked against the contest and written
+    ``CHUNK`` sheets at a time inside one transaction, which is rolled back
+    when the file turns out to be rejected (all-or-nothing unless ``partial``).
     """
-    sheets, errors = parse_sheets(contest, data, kind)
+    headers, rows = read_table(data, kind, columns=KNOWN_COLUMNS)
+    errors: list[tuple[int, str]] = []
+    sheets = _iter_sheets(contest, headers, rows, errors)
     report = PaperReport()
+    try:
+        with transaction.atomic():
+            while chunk := list(islice(sheets, CHUNK)):
+                new = _new_sheets(contest, chunk, report, errors, correction_url)
+                report.created += len(new)
+                if new and not dry_run and (partial or not errors):
+                    _write(contest, new, user)
+                    report.written = True
+            if dry_run or (errors and not partial):
+                raise _Rejected
+    except _Rejected:
+        report.written = False
+    errors.sort()
+    report.errors = [message for _row, message in errors]
+    if errors and not partial:
+        report.rejected = True
+        report.created = 0
+    if report.written:
+        events.entries_changed(contest_id=contest.pk)
+    return report
+
+
+def _new_sheets(
+    contest: Contest, chunk: list[SheetRow], report: PaperReport, errors: list, correction_url
+) -> list[SheetRow]:
+    """The sheets of ``chunk`` not yet in the contest; identical ones are counted unchanged, a
+    sheet number already there with other content is an error."""
     existing = dict(
         PaperEntry.objects.filter(
-            contest=contest, sheet_no__in=[s.sheet_no for s in sheets]
+            contest=contest, sheet_no__in=[s.sheet_no for s in chunk]
         ).values_list("sheet_no", "content_hash")
     )
     new: list[SheetRow] = []
-    for sheet in sheets:
+    for sheet in chunk:
         known = existing.get(sheet.sheet_no)
         if known is None:
             new.append(sheet)
@@ -397,80 +451,143 @@ def paper_import(
                     f"muốn sửa thì dùng màn hình sửa phiếu{where}, nơi lưu lại lịch sử sửa",
                 )
             )
-    errors.sort()
-    report.errors = [message for _row, message in errors]
-    report.created = len(new)
-    if errors and not partial:
-        report.rejected = True
-        report.created = 0
-        return report
-    if dry_run or not new:
-        return report
-    with transaction.atomic():
-        _write(contest, new, user)
-    report.written = True
-    events.entries_changed(contest_id=contest.pk)
-    return report
+    return new
+
+
+# Columns of a sheet that the import sets itself; every other column of the table takes the
+# value a new ``PaperEntry()`` would have (its defaults), so a field added later is not missed.
+_SET_BY_IMPORT = (
+    "contest",
+    "round",
+    "sheet_no",
+    "full_name",
+    "phone",
+    "id_number",
+    "birth_year",
+    "unit",
+    "address",
+    "answers",
+    "prediction",
+    "postmark_date",
+    "received_at",
+    "invalid_reason",
+    "content_hash",
+    "created_at",
+    "created_by",
+)
 
 
 def _write(contest: Contest, sheets: list[SheetRow], user) -> None:
+    """Write new sheets with their answers and grade them (inside the caller's transaction).
+
+    Plain rows, not model instances: ``COPY`` on PostgreSQL, one ``executemany`` on
+    SQLite; the answers are then spelled out by the database from the ``answers``
+    text (``_insert_answers``), twenty rows a sheet without a Python tuple each.
+    """
     from contest.services.grading import grade_paper
 
+    ops = connection.ops
+    template = PaperEntry(contest=contest, created_by=user)
+    fields = [f for f in PaperEntry._meta.concrete_fields if not f.primary_key]
+    defaults = {
+        f.attname: f.get_db_prep_save(f.pre_save(template, add=True), connection)
+        for f in fields
+        if f.name not in _SET_BY_IMPORT
+    }
+    created = ops.adapt_datetimefield_value(timezone.now())
+    columns = [f.column for f in fields]
+    rows = []
+    for s in sheets:
+        values = {
+            "contest_id": contest.pk,
+            "round_id": s.round.pk,
+            "sheet_no": s.sheet_no,
+            "full_name": s.full_name,
+            "phone": s.phone,
+            "id_number": s.id_number,
+            "birth_year": s.birth_year,
+            "unit_id": s.unit.pk if s.unit else None,
+            "address": s.address,
+            "answers": s.answers,
+            "prediction": s.prediction,
+            "postmark_date": ops.adapt_datefield_value(s.postmark_date),
+            "received_at": ops.adapt_datetimefield_value(s.received_at),
+            "invalid_reason": s.invalid_reason,
+            "content_hash": s.content_hash,
+            "created_at": created,
+            "created_by_id": user.pk if user else None,
+            **defaults,
+        }
+        rows.append(tuple(values[f.attname] for f in fields))
+    table = PaperEntry._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+    del rows
+    ids = dict(
+        PaperEntry.objects.filter(
+            contest=contest, sheet_no__in=[s.sheet_no for s in sheets]
+        ).values_list("sheet_no", "pk")
+    )
     versions: dict[int, list[QuestionVersion]] = {}
-    for start in range(0, len(sheets), 2000):
-        chunk = sheets[start : start + 2000]
-        entries = PaperEntry.objects.bulk_create(
-            [
-                PaperEntry(
-                    contest=contest,
-                    round=s.round,
-                    sheet_no=s.sheet_no,
-                    full_name=s.full_name,
-                    phone=s.phone,
-                    id_number=s.id_number,
-                    birth_year=s.birth_year,
-                    unit=s.unit,
-                    address=s.address,
-                    answers=s.answers,
-                    prediction=s.prediction,
-                    postmark_date=s.postmark_date,
-                    received_at=s.received_at,
-                    invalid_reason=s.invalid_reason,
-                    content_hash=s.content_hash,
-                    created_by=user,
-                )
-                for s in chunk
-            ]
-        )
-        if any(e.pk is None for e in entries):  # a backend that returns no ids
-            ids = dict(
-                PaperEntry.objects.filter(
-                    contest=contest, sheet_no__in=[s.sheet_no for s in chunk]
-                ).values_list("sheet_no", "pk")
-            )
-            for entry in entries:
-                entry.pk = ids[entry.sheet_no]
-        items = []
-        for sheet, entry in zip(chunk, entries, strict=True):
-            if sheet.round.number not in versions:
-                versions[sheet.round.number] = paper_versions(sheet.round)
+    by_text: dict[int, list[int]] = {}  # round number → entries whose answers SQL can spell out
+    items: list[tuple[int, int, int, str]] = []
+    for sheet in sheets:
+        number = sheet.round.number
+        if number not in versions:
+            versions[number] = paper_versions(sheet.round)
+        if all(len(m) <= 1 for m in sheet.marks):
+            by_text.setdefault(number, []).append(ids[sheet.sheet_no])
+        else:
             items += [
-                (entry.pk, i, v.pk, m)
-                for i, (v, m) in enumerate(
-                    zip(versions[sheet.round.number], sheet.marks, strict=True), start=1
-                )
+                (ids[sheet.sheet_no], i, v.pk, m)
+                for i, (v, m) in enumerate(zip(versions[number], sheet.marks, strict=True), 1)
             ]
-        _insert_answers(items)
-        grade_paper([e.pk for e in entries], contest.pk)
+    for number, entry_ids in by_text.items():
+        _answers_from_text(entry_ids, versions[number])
+    _insert_answers(items)
+    grade_paper(list(ids.values()), contest.pk)
+
+
+def _answers_from_text(entry_ids: list[int], versions: list[QuestionVersion]) -> None:
+    """Answers of sheets with one mark or none per question, from their ``answers`` text.
+
+    That text is one character a question (``-`` blank, ``*`` several marks), as
+    ``marks_text`` writes it: character N is the answer to question N.
+    """
+    table, entries = PaperAnswer._meta.db_table, PaperEntry._meta.db_table
+    positions = " UNION ALL ".join(
+        f"SELECT {int(i)} AS p, {int(v.pk)} AS vid" for i, v in enumerate(versions, 1)
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(entry_ids), 5000):
+            chunk = entry_ids[start : start + 5000]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (entry_id, position, version_id, answer)
+                SELECT e.id, q.p, q.vid,
+                       CASE substr(e.answers, q.p, 1) WHEN '-' THEN '' ELSE substr(e.answers, q.p, 1) END
+                FROM {entries} e CROSS JOIN ({positions}) q
+                WHERE e.id IN ({marks})
+                """,
+                chunk,
+            )
 
 
 def _insert_answers(rows: list[tuple[int, int, int, str]]) -> None:
     """Write (entry_id, position, version_id, answer) rows in bulk.
 
-    Twenty rows a sheet make a million for 50,000 sheets: built as plain tuples
-    and sent with ``COPY`` on PostgreSQL and ``executemany`` on SQLite, not as
-    a million model instances.
+    Built as plain tuples and sent with ``COPY`` on PostgreSQL and ``executemany`` on
+    SQLite, not as model instances.
     """
+    if not rows:
+        return
     table = PaperAnswer._meta.db_table
     columns = "entry_id, position, version_id, answer"
     with connection.cursor() as cursor:
