@@ -202,6 +202,13 @@ def parse_marks(text: str, versions: list[QuestionVersion]) -> list[str]:
     return marks
 
 
+def _plain_marks(versions: list[QuestionVersion]) -> frozenset[str]:
+    """The characters an answers text of one character a question may hold on every question
+    of ``versions`` (a letter each has, ``-``, ``*``): such a text needs no further check."""
+    fewest = min((len(v.options) for v in versions), default=0)
+    return frozenset(LETTERS[:fewest]) | {"-", "*"}
+
+
 # --- parsing a file --------------------------------------------------------------------
 
 
@@ -250,6 +257,8 @@ def _iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> It
     if not rounds:
         raise PaperSetupError("cuộc thi chưa có vòng nào.")
     versions_by_round: dict[int, list[QuestionVersion]] = {}
+    plain_marks: dict[int, frozenset[str]] = {}
+    this_year = timezone.now().year
     units = _unit_lookup(contest)
     tz = contest.tz
     seen: dict[str, int] = {}
@@ -278,10 +287,7 @@ def _iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> It
         sheet.address = text.get("address", "")[:255]
         if text.get("birth_year"):
             value = text["birth_year"]
-            if (
-                not ascii_digits(value, max_digits=4)
-                or not 1900 <= int(value) <= timezone.now().year
-            ):
+            if not ascii_digits(value, max_digits=4) or not 1900 <= int(value) <= this_year:
                 bad("birth_year", f"“{value}” không phải năm sinh (bốn chữ số, ví dụ 1975)")
             else:
                 sheet.birth_year = int(value)
@@ -304,10 +310,20 @@ def _iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> It
         if round_ is not None:
             if round_.number not in versions_by_round:
                 versions_by_round[round_.number] = paper_versions(round_)
-            try:
-                sheet.marks = parse_marks(text.get("answers", ""), versions_by_round[round_.number])
-            except ValueError as error:
-                bad("answers", str(error))
+                plain_marks[round_.number] = _plain_marks(versions_by_round[round_.number])
+            versions = versions_by_round[round_.number]
+            answers = text.get("answers", "").upper()
+            if (
+                answers
+                and len(answers) == len(versions)
+                and set(answers) <= plain_marks[round_.number]
+            ):
+                sheet.marks = ["" if c == "-" else c for c in answers]  # what parse_marks gives
+            else:
+                try:
+                    sheet.marks = parse_marks(answers, versions)
+                except ValueError as error:
+                    bad("answers", str(error))
         if text.get("prediction"):
             try:
                 sheet.prediction = prediction_parse(text["prediction"])
