@@ -18,7 +18,9 @@ written. Figures:
 ``BENCH_RANK_SQLITE_ENTRIES`` (default 200,000) change the sizes.
 """
 
+import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -86,12 +88,12 @@ def _generate(contest, round_, versions, entries: int) -> None:
             f"""
             INSERT INTO contest_attempt (id, contest_id, round_id, user_id, number, status,
                 started_at, deadline, submitted_at, duration_seconds, prediction, essay,
-                receipt_code, submit_key)
+                receipt_code, submit_key, prediction_seq, prediction_key, answers_written)
             SELECT {uuid}, %s, %s, u.id, 1, 'submitted', {started},
                    {plus_seconds(started, "1800")},
                    {plus_seconds(started, "300 + u.id %% 1200")},
                    300 + u.id %% 1200, 100000 + (CAST(u.id AS bigint) * 7919) %% 200000, '',
-                   'R' || {digits("u.id", 9)}, 'b'
+                   'R' || {digits("u.id", 9)}, 'b', 0, 0, 20
             FROM accounts_user u WHERE u.username LIKE 'bench-rank-%%'
             """,
             [contest.pk, round_.pk, opens, opens, opens],
@@ -101,10 +103,10 @@ def _generate(contest, round_, versions, entries: int) -> None:
             f"""
             WITH q(p, vid) AS (VALUES {positions})
             INSERT INTO contest_attemptquestion (attempt_id, position, version_id, option_order,
-                answer, answer_seq, answered_at)
+                answer, answer_seq, answer_key, answered_at)
             SELECT a.id, q.p, q.vid, 'ABCD',
                    CASE WHEN (a.user_id * 7 + q.p * 13) %% 10 < 3 + (a.duration_seconds %% 7)
-                        THEN 'B' ELSE 'C' END, 1, a.started_at
+                        THEN 'B' ELSE 'C' END, 1, 0, a.started_at
             FROM contest_attempt a CROSS JOIN q
             WHERE a.contest_id = %s
             """,
@@ -140,10 +142,44 @@ def _generate(contest, round_, versions, entries: int) -> None:
         cur.execute("ANALYZE")
 
 
-def _contest(entries: int, prefix: str, report) -> None:
-    import logging
+class _Phases(logging.Handler):
+    """The ranking's step timings (``_Clock`` in the log) as ``bench:`` figures."""
 
+    def __init__(self, prefix: str, report):
+        super().__init__(logging.INFO)
+        self.prefix, self.report = prefix, report
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(record.args or ()) == 3:
+            step = re.sub(r"[^a-z]+", "_", str(record.args[1]).lower()).strip("_")
+            self.report(f"{self.prefix}_phase_{step}", float(record.args[2]), "s")
+
+
+def _explain_slow_statements() -> None:
+    """PostgreSQL: the plan (EXPLAIN ANALYZE, by ``auto_explain``) of every statement over a
+    second, printed as ``# plan:`` lines of the benchmark's log (not as figures)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        cur.execute("LOAD 'auto_explain'")
+        cur.execute("SET auto_explain.log_min_duration = '1s'")
+        cur.execute("SET auto_explain.log_analyze = on")
+        cur.execute("SET auto_explain.log_buffers = on")
+        cur.execute("SET auto_explain.log_timing = off")  # timing every node costs: rows only
+        cur.execute("SET auto_explain.log_level = 'notice'")
+
+    def show(diagnostic) -> None:
+        for line in str(diagnostic.message_primary or "").splitlines():
+            print(f"# plan: {line}", flush=True)
+
+    connection.connection.add_notice_handler(show)
+
+
+def _contest(entries: int, prefix: str, report) -> None:
     logging.getLogger("cuocthi.ranking").setLevel(logging.INFO)  # step timings
+    logging.getLogger("cuocthi.ranking").addHandler(_Phases(prefix, report))
     from django.utils import timezone
 
     from contest.models import Attempt, Contest
@@ -202,6 +238,8 @@ def _contest(entries: int, prefix: str, report) -> None:
     naive = (time.perf_counter() - t) / len(sample)
     report(f"{prefix}_baseline_naive_grading_per_entry", naive * 1e6, "µs")
     report(f"{prefix}_baseline_naive_grading_extrapolated", naive * entries, "s")
+    if os.environ.get("BENCH_EXPLAIN", "1") == "1":
+        _explain_slow_statements()
 
     # Every entry graded, as the platform does when entries are written (a regrade of all).
     t = time.perf_counter()

@@ -144,8 +144,18 @@ def grade_round(round: Round, *, only_ungraded: bool = False) -> None:
     """Grade the finished attempts and the paper sheets of ``round`` (all, or those not yet)."""
     rules = key_rules(round.contest_id)
     where = "e.round_id = %s" + (" AND e.score IS NULL" if only_ungraded else "")
-    for table in _tables():
-        _grade(table, where, [round.pk], rules)
+    with transaction.atomic():
+        _sort_memory()
+        for table in _tables():
+            _grade(table, where, [round.pk], rules)
+
+
+def _sort_memory() -> None:
+    """PostgreSQL: room for a big round's sort and per-entry sums in memory, not on disk, for
+    the rest of the current transaction only (``SET LOCAL``)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
 
 
 def grade_paper(entry_ids: list[int], contest_id: int) -> None:

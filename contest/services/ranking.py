@@ -156,8 +156,19 @@ def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
 # --- ranking -------------------------------------------------------------------------------------
 
 
+# Criteria whose key is the same for every entry of a person: they cannot choose among a
+# person's entries, so the counted entry is picked without them (and they are computed once
+# per person, for the counted entry only).
+_PER_PERSON = {"attempts", "registered_at", "lot"}
+
+
 def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[str, list]:
-    """INSERT … SELECT of the ranked counted entries (prizes are added afterwards)."""
+    """INSERT … SELECT of the ranked counted entries (prizes are added afterwards).
+
+    Two sorts of the entries, no more: one by person (each person's entry count, first
+    registration and counted entry, in one window pass) and one of the counted entries by
+    the tie-break chain (rank and the criterion that separates each from the next).
+    """
     target_sql = "NULL" if target is None else str(int(target))
     keys = [CRITERIA[name].key.format(target=target_sql) for name in chain]
     order = ", ".join(
@@ -170,7 +181,15 @@ def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[s
     elif rule == Contest.CountedAttempt.LAST:
         counted_order = "submitted_at DESC, channel, attempt_id, paper_id"
     else:
-        counted_order = order
+        # The same chain as the ranking, on the keys that can differ within a person.
+        counted_order = ", ".join(
+            [
+                f"{key} {'DESC' if CRITERIA[name].descending else 'ASC'}"
+                for name, key in zip(chain, keys, strict=True)
+                if name not in _PER_PERSON
+            ]
+            + ["channel, attempt_id, paper_id"]
+        )
     params: list = []
     lot = "''"
     if "lot" in chain:
@@ -180,22 +199,19 @@ def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[s
     next_columns = ", ".join(f"LEAD(k_{i}) OVER w AS n_{i}" for i in range(len(chain)))
     decided = " ".join(f"WHEN k_{i} <> n_{i} THEN '{name}'" for i, name in enumerate(chain))
     sql = f"""
-        WITH valid AS (
-            SELECT c.*, COUNT(*) OVER (PARTITION BY person) AS n_entries,
-                   MIN(registered_at) OVER (PARTITION BY person) AS first_registered,
-                   {lot} AS lot
-            FROM rank_candidates c WHERE reason = ''
-        ), keyed AS (
-            SELECT valid.*, {key_columns} FROM valid
-        ), numbered AS (
-            SELECT keyed.*,
+        WITH numbered AS (
+            SELECT c.*, COUNT(*) OVER person AS n_entries,
+                   MIN(registered_at) OVER person AS first_registered,
                    ROW_NUMBER() OVER (PARTITION BY person ORDER BY {counted_order}) AS nth
-            FROM keyed
+            FROM rank_candidates c WHERE reason = ''
+            WINDOW person AS (PARTITION BY person)
         ), counted AS (
-            SELECT * FROM numbered WHERE nth = 1
+            SELECT numbered.*, {lot} AS lot FROM numbered WHERE nth = 1
+        ), keyed AS (
+            SELECT counted.*, {key_columns} FROM counted
         ), ranked AS (
-            SELECT counted.*, ROW_NUMBER() OVER w AS position, {next_columns}
-            FROM counted WINDOW w AS (ORDER BY {order})
+            SELECT keyed.*, ROW_NUMBER() OVER w AS position, {next_columns}
+            FROM keyed WINDOW w AS (ORDER BY {order})
         )
         INSERT INTO {ResultRow._meta.db_table} (result_id, rank, person, full_name, unit_id,
             channel, attempt_id, paper_id, score, prediction, duration_seconds, submitted_at,
