@@ -1,0 +1,66 @@
+"""The fast worksheet reader gives exactly what openpyxl's read-only reader gives."""
+
+import io
+import zipfile
+from datetime import date, datetime
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from questions.importers.base import FileRejected
+from questions.importers.tabular import read_table
+from questions.importers.xlsx_rows import open_xlsx, worksheet_rows
+
+
+def _openpyxl_rows(data: bytes) -> list[tuple]:
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    sheet = book.worksheets[0]
+    sheet.reset_dimensions()
+    rows = list(sheet.iter_rows(min_row=1, values_only=True))
+    book.close()
+    return rows
+
+
+def _book(write_only: bool) -> bytes:
+    book = Workbook(write_only=write_only)
+    sheet = book.create_sheet() if write_only else book.active
+    rows = [
+        ["sheet_no", "phone", "postmark_date", "received_at", "ok", "ratio", "text"],
+        ["P-1", 905123456, date(2022, 6, 1), datetime(2022, 6, 2, 9, 30), True, 0.5, "Xã Ân"],
+        [None, None, None, None, None, None, None],
+        ["P-2", "0905 123 457", "05/06/2022", None, False, 1e20, "=1+1"],
+    ]
+    for row in rows:
+        sheet.append(row)
+    if not write_only:
+        sheet["J7"] = "far away"  # a gap of rows, a gap of columns
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("write_only", [True, False], ids=["inline strings", "shared strings"])
+def test_rows_equal_openpyxl_values_only(write_only):
+    data = _book(write_only)
+    book = open_xlsx(data)
+    try:
+        ours = list(worksheet_rows(book, min_row=1))
+    finally:
+        book.close()
+    assert ours == _openpyxl_rows(data)
+    assert ours[1][2] == datetime(2022, 6, 1) and ours[1][4] is True
+
+
+def test_a_worksheet_with_a_document_type_is_refused():
+    source = io.BytesIO(_book(True))
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(out, "w") as new:
+        for item in old.infolist():
+            content = old.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                entity = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">]>'
+                content = entity + content.replace(b"<c ", b"<c>&a;</c><c ", 1)
+            new.writestr(item, content)
+    with pytest.raises(FileRejected):
+        _headers, rows = read_table(out.getvalue(), "xlsx")
+        list(rows)
