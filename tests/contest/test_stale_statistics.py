@@ -13,8 +13,8 @@ from django.db import connection
 
 from accounts.models import Profile, User
 from contest.models import Attempt, AttemptQuestion, Result
-from contest.services.attempts import attempt_start
-from contest.services.ranking import contest_rank
+from contest.online.attempts import attempt_start
+from contest.results.ranking import contest_rank
 from tests.contest.test_ranking import VN, make_contest
 from tests.factories import ProfileFactory
 

@@ -274,7 +274,7 @@ def key_correct(
         for correction in corrections:
             correction.entries_regraded = touched
         KeyCorrection.objects.bulk_update(corrections, ["entries_regraded"])
-        from contest.services.workflow import record
+        from contest.results.workflow import record
 
         decision = "hủy câu" if action == KeyCorrection.Action.VOID else "chấp nhận"
         record(
