@@ -3,7 +3,7 @@
 import pytest
 
 from contest.models import PaperAnswer, PaperEntry
-from contest.services import paper
+from contest.paper import parsing as paper
 from tests.contest.test_paper_import import CODES, contest, csv_bytes, run  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from questions.importers.base import FileRejected
-from questions.importers.tabular import read_table
-from questions.importers.xlsx_rows import open_xlsx, worksheet_rows
+from core.tabular import FileRejected, read_table
+from core.xlsx_rows import open_xlsx, worksheet_rows
 
 
 def _openpyxl_rows(data: bytes) -> list[tuple]:
