@@ -14,6 +14,10 @@ written. Figures:
   in the same run: one attempt at a time through the ORM, on a sample,
   extrapolated.
 
+Each step of the ranking is also printed as ``<prefix>_phase_<step>`` (generating the
+entries excluded), and on PostgreSQL the plan of every statement over a second goes to the
+log as ``# plan:`` lines (``auto_explain`` with ANALYZE; ``BENCH_EXPLAIN=0`` turns it off).
+
 ``BENCH_RANK_ENTRIES`` (PostgreSQL, default 1,000,000) and
 ``BENCH_RANK_SQLITE_ENTRIES`` (default 200,000) change the sizes.
 """
