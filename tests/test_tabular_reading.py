@@ -1,4 +1,4 @@
-"""The fast worksheet reader gives exactly what openpyxl's read-only reader gives."""
+"""Reading tables fast: the worksheet reader gives what openpyxl gives; the time cap is reading time."""
 
 import io
 import zipfile
@@ -62,4 +62,24 @@ def test_a_worksheet_with_a_document_type_is_refused():
             new.writestr(item, content)
     with pytest.raises(FileRejected):
         _headers, rows = read_table(out.getvalue(), "xlsx")
+        list(rows)
+
+
+def test_the_reading_time_cap_does_not_count_the_time_the_caller_spends_between_rows(
+    monkeypatch,
+):
+    import time
+
+    from core import tabular
+
+    monkeypatch.setattr(tabular, "MAX_SECONDS", 0.2)
+    data = ("sheet_no\n" + "".join(f"P-{n}\n" for n in range(1100))).encode()
+    _headers, rows = read_table(data, "csv")
+    for number, _row in rows:
+        if number == 10:
+            time.sleep(0.3)  # e.g. writing the first chunk of sheets
+    # Reading itself is still capped.
+    monkeypatch.setattr(tabular, "MAX_SECONDS", 0.0)
+    _headers, rows = read_table(data, "csv")
+    with pytest.raises(FileRejected):
         list(rows)
