@@ -416,16 +416,21 @@ def paper_import(
     errors: list[tuple[int, str]] = []
     sheets = _iter_sheets(contest, headers, rows, errors)
     report = PaperReport()
+    written: list[int] = []  # ids of the sheets written, graded at the end
     try:
         with transaction.atomic():
             while chunk := list(islice(sheets, CHUNK)):
                 new = _new_sheets(contest, chunk, report, errors, correction_url)
                 report.created += len(new)
                 if new and not dry_run and (partial or not errors):
-                    _write(contest, new, user)
+                    written += _write(contest, new, user, grade=False)
                     report.written = True
             if dry_run or (errors and not partial):
                 raise _Rejected
+            if written:
+                from contest.grading import grade_paper
+
+                grade_paper(written, contest.pk)  # once: one ANALYZE, then the sums in bulk
     except _Rejected:
         report.written = False
     errors.sort()
@@ -492,8 +497,9 @@ _SET_BY_IMPORT = (
 )
 
 
-def _write(contest: Contest, sheets: list[SheetRow], user) -> None:
-    """Write new sheets with their answers and grade them (inside the caller's transaction).
+def _write(contest: Contest, sheets: list[SheetRow], user, *, grade: bool = True) -> list[int]:
+    """Write new sheets with their answers and grade them unless ``grade`` is false (inside
+    the caller's transaction); returns the new entries' ids.
 
     Plain rows, not model instances: ``COPY`` on PostgreSQL, one ``executemany`` on
     SQLite; the answers are then spelled out by the database from the ``answers``
@@ -566,7 +572,9 @@ def _write(contest: Contest, sheets: list[SheetRow], user) -> None:
     for number, entry_ids in by_text.items():
         _answers_from_text(entry_ids, versions[number])
     _insert_answers(items)
-    grade_paper(list(ids.values()), contest.pk)
+    if grade:
+        grade_paper(list(ids.values()), contest.pk)
+    return list(ids.values())
 
 
 def _answers_from_text(entry_ids: list[int], versions: list[QuestionVersion]) -> None:
