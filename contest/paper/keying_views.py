@@ -47,18 +47,12 @@ from contest.paper.reconciliation import (
     keying_initial,
     keyings_compare,
 )
+from contest.paper.scans import SCAN_MAX_BYTES, scan_content_type, scan_verify
 from contest.permissions import user_is_clerk, user_is_organizer
 from core.jobs import job_create
 from core.tabular import FileRejected, error_for_page
 from core.timeparse import BadDate, parse_date
-from core.uploads import (
-    SCAN_MAX_BYTES,
-    UPLOAD_MAX_BYTES,
-    pending_upload_create,
-    pending_upload_find,
-    scan_content_type,
-    scan_verify,
-)
+from core.uploads import UPLOAD_MAX_BYTES, pending_upload_create, pending_upload_find
 
 FIELD_LABELS = {
     "sheet_no": gettext_lazy("Số phiếu"),

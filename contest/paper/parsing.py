@@ -594,11 +594,11 @@ def paper_receive(*, contest: Contest, postmark_date: date, received_at: datetim
     """Register an arriving sheet; returns the receipt with its new ``sheet_no``.
 
     ``scan`` (a file, or a ``VerifiedScan``) is checked by its content and stored privately
-    under a random name (``core.uploads.scan_store``); a scan that is not a readable image
+    under a random name (``contest.paper.scans.scan_store``); a scan that is not a readable image
     or PDF raises ``ValidationError`` and nothing is registered.
     """
     from contest.models import PaperReceipt
-    from core.uploads import scan_store, scan_verify
+    from contest.paper.scans import scan_store, scan_verify
 
     if scan is not None:
         scan = scan_verify(scan)

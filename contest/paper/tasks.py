@@ -13,8 +13,9 @@ def scan_sheets_task(
     from django.core.files.storage import default_storage
 
     from accounts.models import User
-    from contest.models import BackgroundJob, Contest
+    from contest.models import Contest
     from contest.paper.scanning import PaperSetupError, input_expand, scan_batch
+    from core.models import BackgroundJob
 
     try:
         contest = Contest.objects.get(pk=contest_id)
@@ -63,8 +64,9 @@ def paper_import_task(
     from dataclasses import asdict
 
     from accounts.models import User
-    from contest.models import Contest, PendingUpload
+    from contest.models import Contest
     from contest.paper.parsing import PaperSetupError, paper_import
+    from core.models import PendingUpload
     from core.tabular import FileRejected
     from core.uploads import pending_upload_discard, pending_upload_read
 

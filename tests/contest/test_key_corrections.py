@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from contest.grading import KeyCorrectionRefused, key_correct
 from contest.models import KeyCorrection, PaperEntry
+from contest.results.key_corrections import KeyCorrectionRefused, key_correct
 from contest.results.ranking import contest_rank, result_json
 from tests.contest.test_ranking import ALL_RIGHT, VN, make_contest, online, paper
 from tests.factories import UserFactory
