@@ -17,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 
 from accounts.roles import ORGANIZERS_GROUP
 from contest.models import ContestMembership, PaperEntry
-from contest.paper.parsing import paper_import
+from contest.paper.importing import paper_import
 from core.models import PendingUpload
 from core.spreadsheets import formula_safe
 from core.tabular import read_table

@@ -9,7 +9,7 @@ from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
 from contest.models import Attempt, Contest, PaperEntry
-from contest.paper.parsing import paper_progress
+from contest.paper.selectors import paper_progress
 from contest.selectors import FINISHED, participation
 
 

@@ -27,13 +27,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from contest.models import Contest, SheetScan
-from contest.paper.parsing import (
-    KeyingOutcome,
-    PaperSetupError,
-    paper_key,
-    paper_receive,
-    paper_versions,
-)
+from contest.paper.keying import KeyingOutcome, paper_key, paper_receive
+from contest.paper.parsing import PaperSetupError, paper_versions
 from contest.paper.printing import form_geometry
 from contest.paper.reading import Reading, sheet_read
 

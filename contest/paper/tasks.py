@@ -65,7 +65,8 @@ def paper_import_task(
 
     from accounts.models import User
     from contest.models import Contest
-    from contest.paper.parsing import PaperSetupError, paper_import
+    from contest.paper.importing import paper_import
+    from contest.paper.parsing import PaperSetupError
     from core.models import PendingUpload
     from core.tabular import FileRejected
     from core.uploads import pending_upload_discard, pending_upload_read

@@ -251,7 +251,7 @@ def test_collective_prizes_go_by_participation_rate_with_a_minimum_by_unit_size(
         )
     ]
     rows.append(f"P-10,Người 10,0905000010,,{ALL_RIGHT},3,2022-06-01,,,b")  # Giải Nhất: 3 points
-    from contest.paper.parsing import paper_import
+    from contest.paper.importing import paper_import
 
     data = (
         "sheet_no,full_name,phone,id_number,answers,prediction,postmark_date,received_at,"

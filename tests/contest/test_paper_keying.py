@@ -10,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from contest.models import ContestMembership, PaperEntry, PaperKeying, PaperReceipt
-from contest.paper.parsing import KeyingRefused, paper_key, paper_reconcile
+from contest.paper.keying import KeyingRefused, paper_key, paper_reconcile
 from core.models import BackgroundJob
 from tests.contest.test_ranking import ALL_RIGHT, make_contest
 from tests.factories import UserFactory

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest
-from contest.paper.parsing import PaperSetupError, paper_import
+from contest.paper.importing import paper_import
+from contest.paper.parsing import PaperSetupError
 from core.tabular import FileRejected, read_capped
 
 
