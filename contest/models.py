@@ -12,7 +12,7 @@ from core.storage import private_storage
 
 
 class Contest(models.Model):
-    """A contest as defined by the contest JSON of CONTRACTS.md."""
+    """A contest as defined by the contest JSON of docs/contracts.md."""
 
     class CountedAttempt(models.TextChoices):
         BEST = "best", _("Lần tốt nhất")

@@ -58,7 +58,7 @@ def _digit_grid(x0: float, columns: int) -> list[dict]:
 def form_geometry(contest: Contest, round: Round, *, first_serial: int = 1) -> dict:
     """Positions of everything a reader needs, in mm from the page's top-left corner.
 
-    The keys of CONTRACTS.md "Answer form geometry" (page, first_serial, markers,
+    The keys of docs/contracts.md "Answer form geometry" (page, first_serial, markers,
     qr, bubbles, grids) plus what the reader and the review screen use: the
     handwritten ``fields`` and digit ``boxes`` (rectangles), and the QR payload.
     """

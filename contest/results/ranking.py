@@ -1,4 +1,4 @@
-"""Ranking by the rules of CONTRACTS.md ("Ranking rules"), in SQL.
+"""Ranking by the rules of docs/contracts.md ("Ranking rules"), in SQL.
 
 Entries are graded when they are written (``contest/grading.py``);
 ranking grades whatever is still ungraded, then does the rest in the database
@@ -508,7 +508,7 @@ def _number(value: Decimal | None):
 
 
 def result_json(result: Result) -> dict:
-    """The stored result in the shape of CONTRACTS.md's ``rank_contest --json``."""
+    """The stored result in the shape of docs/contracts.md's ``rank_contest --json``."""
     rows = ResultRow.objects.filter(result=result)
     fields = (
         "rank",
