@@ -1,5 +1,6 @@
 """Background work of the paper flow: importing a transcribed file, reading photographed sheets."""
 
+from django.urls import reverse
 from django_tasks import task
 
 from core.jobs import job_fail, job_fail_unexpected, job_finish, job_progress
@@ -42,7 +43,7 @@ def scan_sheets_task(
             job_id=job_id,
             result={
                 "scanned": {"read": read, "review": review, "rejected": rejected},
-                "next": f"/manage/{contest.slug}/paper/scan/review/",
+                "next": reverse("contest:scan_queue", args=[contest.slug]),
             },
             message=f"Đã đọc {read + review} phiếu; {len(rejected)} ảnh bị loại",
         )
@@ -83,11 +84,11 @@ def paper_import_task(
             kind=upload.format,
             partial=partial,
             user=User.objects.filter(pk=user_id).first(),
-            correction_url=f"/manage/{contest.slug}/paper/sheets/SHEET/",
+            correction_url=reverse("contest:paper_sheet", args=[contest.slug, "SHEET"]),
         )
         result = asdict(report)
         result["errors"] = result["errors"][:500]
-        result["next"] = f"/manage/{contest.slug}/paper/"
+        result["next"] = reverse("contest:paper_home", args=[contest.slug])
         job_finish(
             job_id=job_id,
             result=result,
@@ -97,7 +98,9 @@ def paper_import_task(
         )
     except (FileRejected, PaperSetupError) as error:
         job_fail(
-            job_id=job_id, message=str(error), result={"next": f"/manage/{contest.slug}/paper/"}
+            job_id=job_id,
+            message=str(error),
+            result={"next": reverse("contest:paper_home", args=[contest.slug])},
         )
     except PendingUpload.DoesNotExist:
         job_fail(job_id=job_id, message="Tệp tải lên đã hết hạn; hãy tải lên lại.")
