@@ -1,10 +1,11 @@
 """What the results pages read: masked persons, the winners shown, the statistics."""
 
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.functions import Coalesce
 
-from contest.models import Result, ResultRow
-from contest.results.ranking import question_stats
+from contest.grading import key_rules
+from contest.models import Attempt, AttemptQuestion, PaperAnswer, Result, ResultRow, Round
+from questions.models import QuestionVersion
 
 
 def mask_person(person: str) -> str:
@@ -64,3 +65,47 @@ def winners_shown(result: Result) -> list[dict]:
         # Ceremony under way: only the prizes revealed so far (they go from the bottom up).
         rows = rows[len(rows) - result.revealed :] if result.revealed else []
     return rows
+
+
+def question_stats(round: Round) -> list[dict]:
+    """Share of answers that score, per question of the round (hardest first).
+
+    Answer-key corrections in force count: a voided question is left out, and
+    every accepted answer of a corrected question counts as right.
+    """
+    rules = key_rules(round.contest_id)
+    voided = [vid for vid, accepted in rules.items() if accepted is None]
+    corrected = {vid: accepted for vid, accepted in rules.items() if accepted}
+    rows: dict[int, dict] = {}
+    for model, owner in ((AttemptQuestion, "attempt"), (PaperAnswer, "entry")):
+        base = model.objects.filter(**{f"{owner}__round": round}).exclude(version__in=voided)
+        if model is AttemptQuestion:
+            base = base.exclude(attempt__status=Attempt.Status.IN_PROGRESS)
+        for version_id, total in base.values_list("version").annotate(n=Count("pk")):
+            rows.setdefault(version_id, {"total": 0, "correct": 0})["total"] += total
+        right_by_key = (
+            base.exclude(version__in=list(corrected))
+            .filter(answer=F("version__correct"))
+            .exclude(answer="")
+            .values_list("version")
+            .annotate(n=Count("pk"))
+        )
+        for version_id, right in right_by_key:
+            rows[version_id]["correct"] += right
+        for version_id, accepted in corrected.items():
+            if version_id in rows:
+                rows[version_id]["correct"] += base.filter(
+                    version=version_id, answer__in=accepted
+                ).count()
+    versions = QuestionVersion.objects.in_bulk(list(rows)).items()
+    stats = [
+        {
+            "version": v,
+            "total": rows[pk]["total"],
+            "correct": rows[pk]["correct"],
+            "share": rows[pk]["correct"] / rows[pk]["total"] if rows[pk]["total"] else 0,
+        }
+        for pk, v in versions
+    ]
+    stats.sort(key=lambda s: s["share"])
+    return stats

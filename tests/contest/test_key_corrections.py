@@ -289,7 +289,7 @@ def test_bad_collective_prize_rules_are_refused(spec, message):
 
 
 def test_hardest_questions_follow_the_answer_key_corrections(contest, organizer):
-    from contest.results.ranking import question_stats
+    from contest.results.selectors import question_stats
 
     round_ = contest.rounds.get()
     share = {s["version"].question.code: (s["correct"], s["total"]) for s in question_stats(round_)}
