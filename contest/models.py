@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.identity import person_key
 from core.models import random_name as _random_name
 from core.storage import private_storage
 
@@ -320,7 +321,7 @@ class PaperEntry(models.Model):
 
     @property
     def person(self) -> str:
-        return self.phone or self.id_number
+        return person_key(self.phone, self.id_number)
 
 
 class PaperAnswer(models.Model):

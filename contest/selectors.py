@@ -1,8 +1,8 @@
 from django.core.cache import cache
-from django.db.models import QuerySet, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.identity import person_expression
 from contest.models import Attempt, AttemptQuestion, Contest, PaperEntry
 
 FINISHED = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
@@ -25,13 +25,14 @@ def participation(*, contest: Contest, fresh: bool = False) -> dict[str, int]:
     if value is None:
         online = Attempt.objects.filter(contest=contest, status__in=FINISHED)
         paper = PaperEntry.objects.filter(contest=contest)
-        # A person is their phone, else their citizen id, on paper as online.
+        # A person is their phone, else their citizen id, on paper as online
+        # (accounts.identity); an account or sheet with neither still counts as one.
         people = online.order_by().values_list(
-            Coalesce(NullIf("user__phone", Value("")), "user__username")
+            person_expression("user__phone", "user__profile__id_number", fallback="user__username")
         )
         people = people.union(
             paper.order_by().values_list(
-                Coalesce(NullIf("phone", Value("")), NullIf("id_number", Value("")), "sheet_no")
+                person_expression("phone", "id_number", fallback="sheet_no")
             )
         )
         value = {"participants": people.count(), "entries": online.count() + paper.count()}

@@ -1,5 +1,6 @@
 """What the paper pages read: keying progress, sheets in conflict, people entered twice."""
 
+from accounts.identity import person_key
 from contest.models import Contest, PaperEntry
 
 
@@ -52,7 +53,7 @@ def duplicate_people(contest: Contest) -> list[dict]:
     for sheet_no, phone, id_number in PaperEntry.objects.filter(contest=contest).values_list(
         "sheet_no", "phone", "id_number"
     ):
-        seen[phone or id_number].append(f"giấy {sheet_no}")
+        seen[person_key(phone, id_number)].append(f"giấy {sheet_no}")
     keys = [k for k in seen if k]
     for phone, number, receipt in (
         Attempt.objects.filter(contest=contest, user__phone__in=keys)

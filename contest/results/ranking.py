@@ -23,6 +23,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.identity import person_sql
 from contest.criteria import CRITERIA
 from contest.models import (
     Attempt,
@@ -101,8 +102,8 @@ def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
     staff = key_viewer_sql(contest)
     attempt, user, profile = Attempt._meta.db_table, User._meta.db_table, Profile._meta.db_table
     paper = PaperEntry._meta.db_table
-    online_person = "COALESCE(NULLIF(u.phone, ''), NULLIF(p.id_number, ''), '')"
-    paper_person = "COALESCE(NULLIF(e.phone, ''), NULLIF(e.id_number, ''), '')"
+    online_person = person_sql("u.phone", "p.id_number")
+    paper_person = person_sql("e.phone", "e.id_number")
     sql = f"""
         SELECT 'online' AS channel, a.id AS attempt_id, CAST(NULL AS bigint) AS paper_id,
                {online_person} AS person, COALESCE(p.full_name, '') AS full_name,
