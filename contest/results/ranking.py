@@ -260,7 +260,8 @@ def rank_round(
     frozen (``--final``) and can no longer be replaced. ``excluded``: people who
     already hold a prize in an earlier round of the contest.
     """
-    from contest.grading import grade_round, key_rules
+    from accounts.models import Profile, User
+    from contest.grading import grade_round, key_rules, refresh_statistics
 
     if final and not contest.answers_closed(timezone.now(), round):
         raise RankingError(
@@ -269,6 +270,7 @@ def rank_round(
         )
     clock = _Clock(f"rank {contest.slug} round {round.number}")
     grade_round(round, only_ungraded=True)
+    refresh_statistics(User, Profile)  # the entries' tables are fresh from grade_round
     clock.lap("graded what was ungraded")
     chain = [name for name in (contest.tie_break or ["score"]) if name in CRITERIA]
     candidates, params = _candidates_sql(contest, round)
