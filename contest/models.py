@@ -152,9 +152,6 @@ class Round(models.Model):
     def __str__(self) -> str:
         return self.title or f"Vòng {self.number}"
 
-    def is_open(self, now) -> bool:
-        return self.opens_at <= now < self.closes_at
-
 
 def _receipt_code() -> str:
 

@@ -36,7 +36,6 @@ from contest.models import (
 from contest.results.prizes import prizes_award, unit_standings
 
 logger = logging.getLogger("cuocthi.ranking")
-ONLINE = "online"
 PAPER = "paper"
 
 
