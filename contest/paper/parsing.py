@@ -153,12 +153,18 @@ def paper_versions(round: Round) -> list[QuestionVersion]:
     return [versions[rows[c]] for c in spec["codes"]]
 
 
+def mark_groups(text) -> list[str]:
+    """The one reading of a sheet's answers as written: upper-cased, one group per question,
+    split at whitespace when there is any (``A AC - D``), else one letter each (``ABD-*``)."""
+    raw = str(text or "").strip().upper()
+    return raw.split() if re.search(r"\s", raw) else list(raw)
+
+
 def parse_marks(text: str, versions: list[QuestionVersion]) -> list[str]:
     """The marks of a sheet, one per question; ``ValueError`` with a clerk's message."""
-    raw = str(text or "").strip().upper()
-    if not raw:
+    groups = mark_groups(text)
+    if not groups:
         raise ValueError("thiếu đáp án (ghi - cho câu bỏ trống)")
-    groups = raw.split() if re.search(r"\s", raw) else list(raw)
     if len(groups) != len(versions):
         raise ValueError(f"có {len(groups)} câu trả lời, phiếu có {len(versions)} câu")
     marks = []
