@@ -3,7 +3,8 @@
 import pytest
 
 from contest.models import PaperAnswer, PaperEntry
-from contest.paper import parsing as paper
+from contest.paper import importing
+from contest.paper.parsing import paper_versions
 from tests.contest.test_paper_import import CODES, contest, csv_bytes, run  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +23,14 @@ def test_a_plain_answers_text_gives_one_answer_row_per_question_and_a_grade(cont
     entry = PaperEntry.objects.get(sheet_no="P-0001")
     assert entry.answers == "BA-*C"
     items = list(entry.items.order_by("position").values_list("position", "version_id", "answer"))
-    versions = [v.pk for v in paper.paper_versions(entry.round)]
+    versions = [v.pk for v in paper_versions(entry.round)]
     assert items == list(zip(range(1, 6), versions, ["B", "A", "", "*", "C"], strict=True))
     # B is right on Q-001 (the bank's key); the others are wrong, blank or several marks.
     assert entry.score == 1 and entry.max_score == 5
 
 
 def test_an_error_in_a_later_chunk_undoes_the_chunks_already_written(contest, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(paper, "CHUNK", 2)
+    monkeypatch.setattr(importing, "CHUNK", 2)
     report = run(contest, csv_bytes(*_rows(7, bad_at=6)))
     assert report.rejected and report.created == 0 and not report.written
     assert report.errors and report.errors[0].startswith("row 7: answers:")
@@ -37,7 +38,7 @@ def test_an_error_in_a_later_chunk_undoes_the_chunks_already_written(contest, mo
 
 
 def test_partial_keeps_every_valid_chunk_and_a_reimport_finds_them_unchanged(contest, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(paper, "CHUNK", 2)
+    monkeypatch.setattr(importing, "CHUNK", 2)
     report = run(contest, csv_bytes(*_rows(7, bad_at=6)), partial=True)
     assert report.created == 6 and report.written and len(report.errors) == 1
     assert PaperEntry.objects.count() == 6 and PaperAnswer.objects.count() == 30

@@ -1,0 +1,266 @@
+"""Importing a file of transcribed sheets: all-or-nothing unless ``partial``; identical
+re-imports change nothing; a sheet number already in with other content is an error."""
+
+from dataclasses import dataclass, field
+from itertools import islice
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from contest import events
+from contest.models import Contest, PaperAnswer, PaperEntry
+from contest.paper.parsing import KNOWN_COLUMNS, SheetRow, iter_sheets, paper_versions
+from core.tabular import read_table
+from questions.models import QuestionVersion
+
+
+@dataclass
+class PaperReport:
+    created: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+    written: bool = False
+    rejected: bool = False
+
+
+CHUNK = 2000  # sheets read, checked and written at a time: memory stays flat
+
+
+class _Rejected(Exception):
+    """Undo what a rejected import wrote in its transaction."""
+
+
+def paper_import(
+    *,
+    contest: Contest,
+    data: bytes,
+    kind: str,
+    dry_run: bool = False,
+    partial: bool = False,
+    user=None,
+    correction_url: str = "",
+) -> PaperReport:
+    """Import transcribed sheets; identical re-imports change nothing.
+
+    A ``sheet_no`` already in the contest with different content is an error:
+    corrections go through ``paper_correct``, which keeps the history.
+    Raises ``FileRejected`` / ``PaperSetupError`` when the file or the contest
+    cannot be used at all.
+
+    The rows are streamed: read, checked against the contest and written
+    ``CHUNK`` sheets at a time inside one transaction, which is rolled back
+    when the file turns out to be rejected (all-or-nothing unless ``partial``).
+    """
+    headers, rows = read_table(data, kind, columns=KNOWN_COLUMNS)
+    errors: list[tuple[int, str]] = []
+    sheets = iter_sheets(contest, headers, rows, errors)
+    report = PaperReport()
+    written: list[int] = []  # ids of the sheets written, graded at the end
+    try:
+        with transaction.atomic():
+            while chunk := list(islice(sheets, CHUNK)):
+                new = _new_sheets(contest, chunk, report, errors, correction_url)
+                report.created += len(new)
+                if new and not dry_run and (partial or not errors):
+                    written += sheets_write(contest, new, user, grade=False)
+                    report.written = True
+            if dry_run or (errors and not partial):
+                raise _Rejected
+            if written:
+                from contest.grading import grade_paper
+
+                grade_paper(written, contest.pk)  # once: one ANALYZE, then the sums in bulk
+    except _Rejected:
+        report.written = False
+    errors.sort()
+    report.errors = [message for _row, message in errors]
+    if errors and not partial:
+        report.rejected = True
+        report.created = 0
+    if report.written:
+        events.entries_changed(contest_id=contest.pk)
+    return report
+
+
+def _new_sheets(
+    contest: Contest, chunk: list[SheetRow], report: PaperReport, errors: list, correction_url
+) -> list[SheetRow]:
+    """The sheets of ``chunk`` not yet in the contest; identical ones are counted unchanged, a
+    sheet number already there with other content is an error."""
+    existing = dict(
+        PaperEntry.objects.filter(
+            contest=contest, sheet_no__in=[s.sheet_no for s in chunk]
+        ).values_list("sheet_no", "content_hash")
+    )
+    new: list[SheetRow] = []
+    for sheet in chunk:
+        known = existing.get(sheet.sheet_no)
+        if known is None:
+            new.append(sheet)
+        elif known == sheet.content_hash:
+            report.unchanged += 1
+        else:
+            where = (
+                f" ({correction_url.replace('SHEET', sheet.sheet_no)})" if correction_url else ""
+            )
+            errors.append(
+                (
+                    sheet.row,
+                    f"row {sheet.row}: sheet_no: phiếu {sheet.sheet_no} đã nhập với nội dung khác; "
+                    f"muốn sửa thì dùng màn hình sửa phiếu{where}, nơi lưu lại lịch sử sửa",
+                )
+            )
+    return new
+
+
+# Columns of a sheet that the import sets itself; every other column of the table takes the
+# value a new ``PaperEntry()`` would have (its defaults), so a field added later is not missed.
+_SET_BY_IMPORT = (
+    "contest",
+    "round",
+    "sheet_no",
+    "full_name",
+    "phone",
+    "id_number",
+    "birth_year",
+    "unit",
+    "address",
+    "answers",
+    "prediction",
+    "postmark_date",
+    "received_at",
+    "invalid_reason",
+    "content_hash",
+    "created_at",
+    "created_by",
+)
+
+
+def sheets_write(
+    contest: Contest, sheets: list[SheetRow], user, *, grade: bool = True
+) -> list[int]:
+    """Write new sheets with their answers and grade them unless ``grade`` is false (inside
+    the caller's transaction); returns the new entries' ids.
+
+    Plain rows, not model instances: ``COPY`` on PostgreSQL, one ``executemany`` on
+    SQLite; the answers are then spelled out by the database from the ``answers``
+    text (``_insert_answers``), twenty rows a sheet without a Python tuple each.
+    """
+    from contest.grading import grade_paper
+
+    ops = connection.ops
+    template = PaperEntry(contest=contest, created_by=user)
+    fields = [f for f in PaperEntry._meta.concrete_fields if not f.primary_key]
+    defaults = {
+        f.attname: f.get_db_prep_save(f.pre_save(template, add=True), connection)
+        for f in fields
+        if f.name not in _SET_BY_IMPORT
+    }
+    created = ops.adapt_datetimefield_value(timezone.now())
+    columns = [f.column for f in fields]
+    rows = []
+    for s in sheets:
+        values = {
+            "contest_id": contest.pk,
+            "round_id": s.round.pk,
+            "sheet_no": s.sheet_no,
+            "full_name": s.full_name,
+            "phone": s.phone,
+            "id_number": s.id_number,
+            "birth_year": s.birth_year,
+            "unit_id": s.unit.pk if s.unit else None,
+            "address": s.address,
+            "answers": s.answers,
+            "prediction": s.prediction,
+            "postmark_date": ops.adapt_datefield_value(s.postmark_date),
+            "received_at": ops.adapt_datetimefield_value(s.received_at),
+            "invalid_reason": s.invalid_reason,
+            "content_hash": s.content_hash,
+            "created_at": created,
+            "created_by_id": user.pk if user else None,
+            **defaults,
+        }
+        rows.append(tuple(values[f.attname] for f in fields))
+    table = PaperEntry._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+    del rows
+    ids = dict(
+        PaperEntry.objects.filter(
+            contest=contest, sheet_no__in=[s.sheet_no for s in sheets]
+        ).values_list("sheet_no", "pk")
+    )
+    versions: dict[int, list[QuestionVersion]] = {}
+    by_text: dict[int, list[int]] = {}  # round number → entries whose answers SQL can spell out
+    items: list[tuple[int, int, int, str]] = []
+    for sheet in sheets:
+        number = sheet.round.number
+        if number not in versions:
+            versions[number] = paper_versions(sheet.round)
+        if all(len(m) <= 1 for m in sheet.marks):
+            by_text.setdefault(number, []).append(ids[sheet.sheet_no])
+        else:
+            items += [
+                (ids[sheet.sheet_no], i, v.pk, m)
+                for i, (v, m) in enumerate(zip(versions[number], sheet.marks, strict=True), 1)
+            ]
+    for number, entry_ids in by_text.items():
+        _answers_from_text(entry_ids, versions[number])
+    _insert_answers(items)
+    if grade:
+        grade_paper(list(ids.values()), contest.pk)
+    return list(ids.values())
+
+
+def _answers_from_text(entry_ids: list[int], versions: list[QuestionVersion]) -> None:
+    """Answers of sheets with one mark or none per question, from their ``answers`` text.
+
+    That text is one character a question (``-`` blank, ``*`` several marks), as
+    ``marks_text`` writes it: character N is the answer to question N.
+    """
+    table, entries = PaperAnswer._meta.db_table, PaperEntry._meta.db_table
+    positions = " UNION ALL ".join(
+        f"SELECT {int(i)} AS p, {int(v.pk)} AS vid" for i, v in enumerate(versions, 1)
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(entry_ids), 5000):
+            chunk = entry_ids[start : start + 5000]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (entry_id, position, version_id, answer)
+                SELECT e.id, q.p, q.vid,
+                       CASE substr(e.answers, q.p, 1) WHEN '-' THEN '' ELSE substr(e.answers, q.p, 1) END
+                FROM {entries} e CROSS JOIN ({positions}) q
+                WHERE e.id IN ({marks})
+                """,
+                chunk,
+            )
+
+
+def _insert_answers(rows: list[tuple[int, int, int, str]]) -> None:
+    """Write (entry_id, position, version_id, answer) rows in bulk.
+
+    Built as plain tuples and sent with ``COPY`` on PostgreSQL and ``executemany`` on
+    SQLite, not as model instances.
+    """
+    if not rows:
+        return
+    table = PaperAnswer._meta.db_table
+    columns = "entry_id, position, version_id, answer"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)", rows)
+
+
+# --- corrections -----------------------------------------------------------------------
