@@ -32,3 +32,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 # which a pool holding connections to it would block. The servers the services tests
 # start (config.settings.local) run with the pool, as production does.
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
+# The suite's own tests run against one database; pytest-django would refuse queries to
+# a second alias. The replica routing is tested with real processes against the real
+# replica (tests/test_replica.py reads DATABASE_REPLICA_URL itself).
+if "replica" in DATABASES:
+    del DATABASES["replica"]
+    DATABASE_ROUTERS = []
+    MIDDLEWARE = [m for m in MIDDLEWARE if m != "config.dbrouter.ReplicaMiddleware"]  # noqa: F405
