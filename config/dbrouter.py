@@ -142,7 +142,8 @@ class ReplicaMiddleware:
         logger.warning("replica unavailable, reading from the primary: %s", error)
         replica_down()
         _reading_replica.set(False)
-        try:
-            connections[REPLICA].close()
-        except Exception:  # noqa: BLE001 - a dead connection may fail to close; it is dropped
-            connections[REPLICA].connection = None
+        if REPLICA in settings.DATABASES:
+            try:
+                connections[REPLICA].close()
+            except (OperationalError, InterfaceError):
+                connections[REPLICA].connection = None  # dead already: drop it

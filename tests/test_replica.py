@@ -110,9 +110,10 @@ def _server(log):
     return process, f"http://127.0.0.1:{port}"
 
 
-@pytest.fixture
-def app(tmp_path):
-    log = tmp_path / "server.log"
+@pytest.fixture(scope="module")
+def app(django_db_setup, tmp_path_factory):
+    """One app process for the module (starting one costs seconds on a loaded machine)."""
+    log = tmp_path_factory.mktemp("replica") / "server.log"
     process, base = _server(log.open("w"))
     yield base, log
     process.terminate()
@@ -206,6 +207,7 @@ def test_writes_go_to_the_primary_and_the_writer_reads_them_back(app):
 def test_pages_keep_working_with_the_replica_stopped_then_use_it_again(app):
     base, log = app
     contest = _open_contest()
+    _caught_up()
     with httpx.Client(base_url=base, timeout=30) as visitor:
         for url in _public_pages(contest):
             assert visitor.get(url).status_code == 200, url
