@@ -19,11 +19,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def uvicorn(env: dict[str, str], *options: str, processes: list | None = None, log=None):
+def uvicorn(
+    env: dict[str, str], *options: str, processes: list | None = None, log=None, workers: int = 2
+):
     """Start uvicorn (settings from the environment plus ``env``), yield ``host:port``, stop it.
 
     ``processes``, when given, receives the supervisor's ``Popen`` (to find its workers);
-    ``log`` receives the server's stderr.
+    ``log`` receives the server's stderr; ``workers`` is uvicorn's ``--workers``.
     """
     port = free_port()
     server = subprocess.Popen(
@@ -37,7 +39,7 @@ def uvicorn(env: dict[str, str], *options: str, processes: list | None = None, l
             "--port",
             str(port),
             "--workers",
-            "2",
+            str(workers),
             "--no-access-log",
             "--lifespan",
             "off",
