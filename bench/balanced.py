@@ -117,6 +117,39 @@ def requests_per_server(stats_socket: Path) -> dict[str, int]:
     return counts
 
 
+def _has_replica() -> bool:
+    from django.conf import settings
+
+    return "replica" in settings.DATABASES
+
+
+def public_page_rate(host: str, path: str, seconds: float = 10, concurrency: int = 20) -> dict:
+    """GETs of one public page for ``seconds`` with ``concurrency`` in flight (read from
+    the replica when ``DATABASE_REPLICA_URL`` is set): requests/s and non-200 answers."""
+    import asyncio
+
+    import httpx
+
+    async def load() -> dict:
+        done = failed = 0
+        stop = time.perf_counter() + seconds
+        limits = httpx.Limits(max_connections=concurrency)
+        async with httpx.AsyncClient(base_url=f"http://{host}", limits=limits, timeout=30) as c:
+
+            async def visitor() -> None:
+                nonlocal done, failed
+                while time.perf_counter() < stop:
+                    response = await c.get(path)
+                    done += 1
+                    failed += response.status_code != 200
+
+            started = time.perf_counter()
+            await asyncio.gather(*(visitor() for _ in range(concurrency)))
+            return {"per_s": done / (time.perf_counter() - started), "failed": failed}
+
+    return asyncio.run(load())
+
+
 def run(report) -> None:
     from django.db import connection
 
@@ -152,6 +185,7 @@ def run(report) -> None:
             residents=RESIDENTS,
             phone_prefix="03",
             serve=one_process,
+            measure=lambda host: public_page_rate(host, "/contests/bench-single/"),
             log=log,
         )
         balanced = phase(
@@ -160,9 +194,15 @@ def run(report) -> None:
             residents=RESIDENTS,
             phone_prefix="09",
             serve=two_behind_haproxy,
-            measure=lambda host: requests_per_server(folder / "haproxy.sock"),
+            measure=lambda host: (
+                requests_per_server(folder / "haproxy.sock"),
+                public_page_rate(host, "/contests/bench-balanced/"),
+            ),
             log=log,
         )
+    # haproxy says on stderr when a health check took a process out (its 503s come from that).
+    downs = (folder / "servers.log").read_text(errors="replace").count(" is DOWN")
+    print(f"# haproxy: a process taken out by its health check {downs} times", flush=True)
     shutil.rmtree(folder, ignore_errors=True)
     for name, figures in (("single_process", single), ("haproxy_2_processes", balanced)):
         report(f"{name}_per_s", figures["requests"] / figures["seconds"], "req/s")
@@ -176,7 +216,14 @@ def run(report) -> None:
     for name, figures in (("single_process", single), ("haproxy_2_processes", balanced)):
         retried = Counter(line.rsplit(": ", 1)[-1][:40] for line in figures["log"])
         print(f"# {name}: retried or refused: {dict(retried) or 'none'}", flush=True)
-    shares = balanced["measured"] or {}
+    replica = "replica" if _has_replica() else "primary"
+    for name, rate in (
+        ("single_process", single["measured"]),
+        ("haproxy_2_processes", balanced["measured"][1]),
+    ):
+        report(f"{name}_contest_page_per_s_from_{replica}", rate["per_s"], "req/s")
+        report(f"{name}_contest_page_failed", rate["failed"], "responses")
+    shares = balanced["measured"][0]
     total = sum(shares.values()) or 1
     for server, count in sorted(shares.items()):
         report(f"haproxy_share_{server}", 100 * count / total, "% of requests")
