@@ -19,7 +19,7 @@ class AttemptSweepMiddleware:
         response = self.get_response(request)
         interval = getattr(settings, "ATTEMPT_SWEEP_SECONDS", 30)
         if interval and cache.add("attempts:sweep", 1, timeout=interval):
-            from contest.services.attempts import attempts_sweep
+            from contest.online.attempts import attempts_sweep
 
             attempts_sweep(now=timezone.now())
         return response
