@@ -1,7 +1,5 @@
 from django.core.cache import cache
 
-from accounts.captcha import client_ip
-
 
 def rate_limited(request, action: str, *, limit: int, seconds: int) -> bool:
     """True when this user (or address) has done ``action`` more than ``limit`` times in the window.
@@ -17,3 +15,20 @@ def rate_limited(request, action: str, *, limit: int, seconds: int) -> bool:
         return cache.incr(key) > limit
     except ValueError:
         return False
+
+
+def client_ip(request) -> str:
+    """The visitor's address, as allauth's rate limits see it.
+
+    Behind ``ALLAUTH_TRUSTED_PROXY_COUNT`` reverse proxies it is read from
+    ``X-Forwarded-For``; otherwise it is ``REMOTE_ADDR``.
+    """
+    if request is None:
+        return ""
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return ""

@@ -169,7 +169,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _stats(self):
-        from contest.selectors import live_stats
+        from contest.live.selectors import live_stats
 
         return live_stats(contest=self.contest, newer_than=self.newer_than)
 
@@ -218,7 +218,7 @@ class DashboardConsumer(LiveConsumer):
 
     @database_sync_to_async
     def _stats(self):
-        from contest.selectors import dashboard_stats
+        from contest.live.selectors import dashboard_stats
 
         return dashboard_stats(contest=self.contest, newer_than=self.newer_than)
 
