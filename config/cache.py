@@ -60,18 +60,37 @@ class ResilientRedisCache(RedisCache):
             try:
                 return getattr(super(), name)(*args, **kwargs)
             except _errors() as error:
-                now = time.monotonic()
-                self._state["until"] = now + RETRY_SECONDS
-                if now - self._state["logged"] >= LOG_EVERY:
-                    self._state["logged"] = now
-                    logger.error(
-                        "cache unavailable: Redis at %s does not answer (%s: %s); rate limits, "
-                        "locks and counters use this process's own memory until it is back",
-                        self._location,
-                        name,
-                        error,
-                    )
+                self._failed(name, error)
         return getattr(self._fallback, name)(*args, **kwargs)
+
+    def _failed(self, name, error) -> None:
+        now = time.monotonic()
+        self._state["until"] = now + RETRY_SECONDS
+        if now - self._state["logged"] >= LOG_EVERY:
+            self._state["logged"] = now
+            logger.error(
+                "cache unavailable: Redis at %s does not answer (%s: %s); rate limits, "
+                "locks and counters use this process's own memory until it is back",
+                self._location,
+                name,
+                error,
+            )
+
+    def count_in_window(self, key, seconds: int, version=None) -> int:
+        """Add one to a fixed-window counter (it expires ``seconds`` after its first count)
+        and return it, in one round trip: INCR and EXPIRE NX in a pipeline, where add then
+        incr cost three (Django's incr asks whether the key exists first)."""
+        if not self.degraded:
+            try:
+                client = self._cache.get_client(key, write=True)
+                pipe = client.pipeline(transaction=False)
+                full_key = self.make_and_validate_key(key, version=version)
+                pipe.incr(full_key)
+                pipe.expire(full_key, seconds, nx=True)
+                return int(pipe.execute()[0])
+            except _errors() as error:
+                self._failed("count_in_window", error)
+        return count_in_window(self._fallback, key, seconds, version)
 
     def get(self, key, default=None, version=None):
         return self._call("get", key, default, version)
@@ -109,3 +128,13 @@ class ResilientRedisCache(RedisCache):
     def clear(self):
         self._fallback.clear()
         return self._call("clear")
+
+
+def count_in_window(cache, key, seconds: int, version=None) -> int:
+    """A fixed-window counter on any cache: add, then incr (see ``count_in_window`` above)."""
+    if cache.add(key, 1, timeout=seconds, version=version):
+        return 1
+    try:
+        return cache.incr(key, version=version)
+    except ValueError:  # expired between the two calls
+        return 1

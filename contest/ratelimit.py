@@ -1,6 +1,7 @@
 from django.core.cache import cache
 
 from accounts.captcha import client_ip
+from config.cache import count_in_window
 
 
 def rate_limited(request, action: str, *, limit: int, seconds: int) -> bool:
@@ -11,9 +12,7 @@ def rate_limited(request, action: str, *, limit: int, seconds: int) -> bool:
     """
     who = request.user.pk if request.user.is_authenticated else client_ip(request)
     key = f"rl:{action}:{who}"
-    if cache.add(key, 1, timeout=seconds):
-        return False
-    try:
-        return cache.incr(key) > limit
-    except ValueError:
-        return False
+    counter = getattr(cache, "count_in_window", None)  # one round trip on Redis
+    if counter is not None:
+        return counter(key, seconds) > limit
+    return count_in_window(cache, key, seconds) > limit
