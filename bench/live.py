@@ -129,3 +129,23 @@ def run(report) -> None:
         report(f"live_{name}_messages", len(phase["latencies"]), "messages")
         report(f"live_{name}_min_gap_between_updates", 1000 * phase["min_gap"], "ms")
         report(f"live_{name}_submissions_per_s", phase["submit_rate"], "submissions/s")
+    # Issue 17 targets: with CLIENTS sockets, submissions >= 0.8 x the BASELINE figure,
+    # smallest gap between two updates to one client >= 1 s, delivery p99 < 1 s.
+    ratio = load["submit_rate"] / base["submit_rate"] if base["submit_rate"] else 0.0
+    report(
+        "live_load_submissions_ratio_to_baseline",
+        ratio,
+        f"x (target >= 0.8: {'met' if ratio >= 0.8 else 'NOT met'})",
+    )
+    gap = load["min_gap"]
+    report(
+        "live_load_min_gap_target",
+        1000 * gap,
+        f"ms (target >= 1000: {'met' if gap >= 1.0 else 'NOT met'})",
+    )
+    p99 = percentile(load["latencies"] or [0], 99)
+    report(
+        "live_load_delivery_p99_target",
+        1000 * p99,
+        f"ms (target < 1000: {'met' if p99 < 1.0 else 'NOT met'})",
+    )

@@ -86,26 +86,32 @@ def check_may_start(*, contest: Contest, user, now: datetime) -> Round:
 
 
 def _draw(spec: dict) -> list[QuestionVersion]:
-    """The question versions of one attempt, drawn by the contest's rule."""
+    """The question versions of one attempt, drawn by the contest's rule, in one query.
+
+    The versions carry only what an attempt needs (id, kind, options).
+    """
     base = Question.objects.filter(
         bank__slug=spec["bank"], archived=False, current_version__isnull=False
     )
+    fields = ("current_version_id", "current_version__kind", "current_version__options")
     if "codes" in spec:
-        by_code = dict(
-            base.filter(code__in=spec["codes"]).values_list("code", "current_version_id")
-        )
-        ids = [by_code[c] for c in spec["codes"] if c in by_code]
+        by_code = {
+            row[0]: row[1:]
+            for row in base.filter(code__in=spec["codes"]).values_list("code", *fields)
+        }
+        rows = [by_code[c] for c in spec["codes"] if c in by_code]
     else:
-        ids = []
+        pools: dict[str, list] = {}
+        topics = [part["topic"] for part in spec["draw"]]
+        for topic, *row in base.filter(topic__name__in=topics).values_list("topic__name", *fields):
+            pools.setdefault(topic, []).append(tuple(row))
+        rows = []
         for part in spec["draw"]:
-            pool = list(
-                base.filter(topic__name=part["topic"]).values_list("current_version_id", flat=True)
-            )
-            ids += _random.sample(pool, min(part["count"], len(pool)))
+            pool = sorted(pools.get(part["topic"], []))  # the draw, not the database, decides
+            rows += _random.sample(pool, min(part["count"], len(pool)))
     if spec.get("shuffle_questions"):
-        _random.shuffle(ids)
-    versions = QuestionVersion.objects.in_bulk(ids)
-    return [versions[i] for i in ids]
+        _random.shuffle(rows)
+    return [QuestionVersion(id=pk, kind=kind, options=options) for pk, kind, options in rows]
 
 
 def _option_order(version: QuestionVersion, shuffle: bool) -> str:
@@ -122,14 +128,14 @@ def attempt_start(*, contest: Contest, user, now: datetime) -> tuple[Attempt, bo
     tab, a second device or a double tap gets the same attempt back.
     """
     current = check_may_start(contest=contest, user=user, now=now)
-    existing = Attempt.objects.filter(
-        round=current, user=user, status=Attempt.Status.IN_PROGRESS
-    ).first()
+    mine = list(Attempt.objects.filter(round=current, user=user))  # a handful at most
+    existing = next((a for a in mine if a.status == Attempt.Status.IN_PROGRESS), None)
     if existing is not None:
+        existing.contest = contest
         if existing.accepts_until > now:
             return existing, False
         attempt_finish_expired(attempt=existing, now=now)
-    used = Attempt.objects.filter(round=current, user=user).count()
+    used = len(mine)
     if used >= contest.max_attempts:
         raise AttemptRefused(
             _("Bạn đã dùng hết %(n)s lượt thi của vòng này.") % {"n": contest.max_attempts},
