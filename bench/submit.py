@@ -102,7 +102,9 @@ def percentile(values, p):
 TARGETS = {"attempt_start": 0.4, "autosave": 0.6, "submit": 0.5}
 
 
-async def _run(base: str, sessions: list[str], report, prefix: str = "") -> None:
+async def _run(
+    base: str, sessions: list[str], report, prefix: str = "", slug: str = "bench-submit"
+) -> None:
     import httpx
 
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
@@ -144,7 +146,7 @@ async def _run(base: str, sessions: list[str], report, prefix: str = "") -> None
 
         async def start(session):
             async with gate:
-                r = await client.post("/contests/bench-submit/start/", headers=headers(session))
+                r = await client.post(f"/contests/{slug}/start/", headers=headers(session))
                 assert r.status_code == 302, r.status_code
                 attempts[session] = r.headers["location"].rstrip("/").split("/")[-1]
 
@@ -198,19 +200,19 @@ async def _run(base: str, sessions: list[str], report, prefix: str = "") -> None
         report(f"{prefix}submit_p99", 1000 * percentile(submit_times, 99), "ms (target < 500)")
 
 
-def _check(report, prefix: str = "") -> None:
+def _check(report, prefix: str = "", slug: str = "bench-submit") -> None:
     from django.db.models import Count, Q
 
     from contest.models import Attempt
 
     rows = (
-        Attempt.objects.filter(contest__slug="bench-submit")
+        Attempt.objects.filter(contest__slug=slug)
         .values("user")
         .annotate(n=Count("pk"), submitted=Count("pk", filter=Q(status="submitted")))
     )
     lost = PARTICIPANTS - sum(1 for r in rows if r["submitted"] == 1)
     doubled = sum(1 for r in rows if r["n"] > 1)
-    answered = Attempt.objects.filter(contest__slug="bench-submit", items__answer="").count()
+    answered = Attempt.objects.filter(contest__slug=slug, items__answer="").count()
     report(f"{prefix}submit_lost", lost, "submissions")
     report(f"{prefix}submit_doubled", doubled, "submissions")
     report(f"{prefix}autosave_lost", answered, "answers")
@@ -232,8 +234,9 @@ def run(report) -> None:
         if not gunicorn_available():
             print("# submit: BENCH_HTTP=wsgi needs gunicorn importable (not installed)")
             return
-        sessions = _prepare()
+        # Its own contest and people (the first run's attempts keep theirs).
+        sessions = _prepare(slug="bench-submit-wsgi", phone_prefix="06")
         connection.close()
         with gunicorn({"ATTEMPT_SWEEP_SECONDS": "30"}) as host:
-            asyncio.run(_run(f"http://{host}", sessions, report, prefix="wsgi_"))
-        _check(report, prefix="wsgi_")
+            asyncio.run(_run(f"http://{host}", sessions, report, "wsgi_", slug="bench-submit-wsgi"))
+        _check(report, prefix="wsgi_", slug="bench-submit-wsgi")
