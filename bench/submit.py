@@ -29,9 +29,13 @@ def _prepare(
 ):
     """A contest open now with 20 drawn questions, and ``participants`` signed-in residents."""
     from datetime import timedelta
+    from importlib import import_module
 
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+
+    # The site's own session engine, as signing in would (cached_db: Redis and the database).
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
     from django.utils import timezone
 
     from accounts.models import Profile, User
