@@ -163,6 +163,7 @@ def attempt_answer(request, pk):
             if not isinstance(answer, str) or len(answer) > 20:
                 raise ValueError("answer")
     except (ValueError, KeyError, TypeError, AttributeError):
+        _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the body
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:
         if position is None:
