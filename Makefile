@@ -31,11 +31,11 @@ dev: install
 
 ## make test: the whole suite on the embedded default (SQLite, in-memory layer)
 test: install
-	$(PYTEST) -q
+	$(PYTEST) -q --durations=10
 
 ## make test-services: the suite against a real PostgreSQL and Redis started on loopback
 test-services: install
-	bash .ci/services.sh $(PYTEST) -q
+	bash .ci/services.sh $(PYTEST) -q --durations=10
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,10 +1,9 @@
-"""Who may do what: participant (everyone), clerk and organizer (per contest), site admin.
+"""Site-wide roles: the organizers' and clerks' groups, and who may open a bank.
 
 Site-wide groups give the right to open the organizer and clerk tools at all;
-the per-contest ``ContestMembership`` decides which contests, and a bank's
-``owners`` decide who may open that bank. An organizer of one contest never
-sees another contest's personal data nor another organizer's bank. Who may not
-take part in a contest (whoever can see its key) is ``contest.permissions``.
+a bank's ``owners`` decide who may open that bank. Which contests a person
+organizes or keys in (``ContestMembership``), and who may not take part in a
+contest, is ``contest.permissions``: accounts knows nothing of contests.
 """
 
 from django.contrib.auth.models import Group
@@ -18,29 +17,6 @@ def role_groups_ensure() -> tuple[Group, Group]:
     organizers, _ = Group.objects.get_or_create(name=ORGANIZERS_GROUP)
     clerks, _ = Group.objects.get_or_create(name=CLERKS_GROUP)
     return organizers, clerks
-
-
-def _has_role(user, contest, role: str) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return contest.memberships.filter(user=user, role=role).exists()
-
-
-def user_is_organizer(*, user, contest) -> bool:
-    """Organizer of this contest, or a site admin."""
-    return bool(user.is_authenticated and user.is_superuser) or _has_role(
-        user, contest, "organizer"
-    )
-
-
-def user_is_clerk(*, user, contest) -> bool:
-    """May key in paper sheets for this contest (organizers may too)."""
-    return user_is_organizer(user=user, contest=contest) or _has_role(user, contest, "clerk")
-
-
-def user_can_view_personal_data(*, user, contest) -> bool:
-    """Phone, CCCD and address of this contest's participants: its organizers only."""
-    return user_is_organizer(user=user, contest=contest)
 
 
 def user_is_bank_editor(user) -> bool:

@@ -200,8 +200,8 @@ def check(slug: str, outcome: Outcome, residents: int) -> dict[str, int]:
     """What the database holds after the burst, against what the residents were told."""
     from django.db.models import Count, Q
 
+    from contest.grading import attempts_disagreeing
     from contest.models import Attempt, AttemptQuestion, Contest
-    from contest.services.grading import attempts_disagreeing
 
     contest = Contest.objects.get(slug=slug)
     rows = list(

@@ -32,9 +32,9 @@ def _form(slug: str):
     """(pdf with 20 serials, geometry, multiple flags) of a 20-question form; nothing kept."""
     from django.db import transaction
 
-    from contest.paperform import answer_form_pdf, form_geometry
-    from contest.services.definition import contest_import
-    from contest.services.paper import paper_versions
+    from contest.definition import contest_import
+    from contest.paper.parsing import paper_versions
+    from contest.paper.printing import answer_form_pdf, form_geometry
     from tests.factories import contest_json, make_bank_with_topics
 
     with transaction.atomic():

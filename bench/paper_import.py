@@ -98,8 +98,8 @@ def _setup(slug: str):
     from django.utils import timezone
 
     from accounts.models import Unit
+    from contest.definition import contest_import
     from contest.models import Contest
-    from contest.services.definition import contest_import
     from questions.models import Bank
     from questions.services import question_save
 
@@ -157,7 +157,7 @@ def _measure_main(kind: str, path: str, slug: str, again: bool) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from contest.services.paper import paper_import
+    from contest.paper.parsing import paper_import
 
     call_command("migrate", verbosity=0)
     contest = _setup(slug)

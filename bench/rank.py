@@ -146,11 +146,11 @@ def _contest(entries: int, prefix: str, report) -> None:
     logging.getLogger("cuocthi.ranking").setLevel(logging.INFO)  # step timings
     from django.utils import timezone
 
+    from contest.definition import contest_import
+    from contest.grading import grade_items, grade_round
     from contest.models import Attempt, Contest
-    from contest.services.definition import contest_import
-    from contest.services.grading import grade_items, grade_round
-    from contest.services.paper import paper_versions
-    from contest.services.ranking import contest_rank
+    from contest.paper.parsing import paper_versions
+    from contest.results.ranking import contest_rank
     from questions.models import Bank
     from questions.services import question_save
 

@@ -39,8 +39,8 @@ def _prepare(
     from django.utils import timezone
 
     from accounts.models import Profile, User
+    from contest.definition import contest_import
     from contest.models import Contest
-    from contest.services.definition import contest_import
     from questions.services import question_save
 
     Contest.objects.filter(slug=slug).delete()

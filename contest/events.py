@@ -2,7 +2,7 @@
 
 Only services call these. Entries changed: one write to the shared cache (when the
 contest last changed); the ticker of each serving process reads it once a second
-and does the fan-out (``contest/consumers.py``), so a submission never waits on
+and does the fan-out (``contest/live/consumers.py``), so a submission never waits on
 thousands of sockets. A ceremony reveal goes through the channel layer at once.
 Both are best effort and never raise: a slow or missing Redis can delay a live
 figure but never a submission, an autosave or an import; viewers catch up from
@@ -56,7 +56,7 @@ def entries_changed(*, contest_id: int) -> None:
     def mark() -> None:
         from django.core.cache import cache
 
-        from contest.consumers import dirty_key
+        from contest.live.consumers import dirty_key
 
         try:
             cache.set(dirty_key(contest_id), time.time(), timeout=3600)

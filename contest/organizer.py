@@ -8,12 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import user_is_bank_editor, user_is_organizer
+from accounts.roles import user_is_bank_editor
+from contest.definition import CREATE, UPDATE, ContestInvalid, contest_import
 from contest.forms import ContestForm, contest_initial
 from contest.models import Attempt, Contest, ContestMembership
+from contest.online.attempts import contest_close
+from contest.permissions import user_is_organizer
 from contest.selectors import participation
-from contest.services.attempts import contest_close
-from contest.services.definition import CREATE, UPDATE, ContestInvalid, contest_import
 
 
 def _organizer(request, contest: Contest) -> None:

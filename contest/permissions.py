@@ -1,6 +1,10 @@
-"""Who can see a contest's answer key, and therefore may not take part in it.
+"""Per-contest roles, and who can see a contest's answer key (so may not take part in it).
 
-One rule, used by Python (starting an attempt) and by SQL (ranking leaves their
+Organizer and clerk are per contest (``ContestMembership``; a site admin is an
+organizer of every contest). An organizer of one contest never sees another
+contest's personal data.
+
+Key viewers are one rule, used by Python (starting an attempt) and by SQL (ranking leaves their
 entries out, as ``staff``): the contest's organizers and clerks, the owners of
 every bank the contest draws from, and site admins (who can open every bank).
 """
@@ -52,3 +56,26 @@ def user_sees_key(*, user, contest: Contest) -> bool:
     if not user.is_authenticated:
         return False
     return key_viewers(contest).filter(pk=user.pk).exists()
+
+
+def _has_role(user, contest, role: str) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return contest.memberships.filter(user=user, role=role).exists()
+
+
+def user_is_organizer(*, user, contest) -> bool:
+    """Organizer of this contest, or a site admin."""
+    return bool(user.is_authenticated and user.is_superuser) or _has_role(
+        user, contest, "organizer"
+    )
+
+
+def user_is_clerk(*, user, contest) -> bool:
+    """May key in paper sheets for this contest (organizers may too)."""
+    return user_is_organizer(user=user, contest=contest) or _has_role(user, contest, "clerk")
+
+
+def user_can_view_personal_data(*, user, contest) -> bool:
+    """Phone, CCCD and address of this contest's participants: its organizers only."""
+    return user_is_organizer(user=user, contest=contest)

@@ -123,7 +123,7 @@ def dashboard_stats(*, contest: Contest, newer_than: float = 0.0) -> dict:
     from django.db.models import Count
     from django.db.models.functions import TruncMinute
 
-    from contest.services.paper import paper_progress
+    from contest.paper.parsing import paper_progress
 
     stats = live_stats(contest=contest, newer_than=newer_than)
     stats["participants"] = participation(contest=contest)["participants"]

@@ -1,7 +1,10 @@
 from django.urls import path
 
-from contest import organizer, paper_views, results, views
+from contest import organizer
+from contest.online import views
+from contest.paper import keying_views as paper_views
 from contest.paper import views as scan_views
+from contest.results import views as results
 
 app_name = "contest"
 urlpatterns = [

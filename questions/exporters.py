@@ -10,8 +10,8 @@ from pathlib import Path
 
 from django.db.models import F
 
+from core.spreadsheets import csv_bytes, xlsx_append
 from questions.models import Bank, QuestionVersion
-from questions.spreadsheets import csv_bytes, xlsx_append
 
 COLUMNS = [
     "code",

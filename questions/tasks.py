@@ -2,7 +2,7 @@ from dataclasses import asdict
 
 from django_tasks import task
 
-from contest.jobs import job_fail, job_fail_unexpected, job_finish, job_progress
+from core.jobs import job_fail, job_fail_unexpected, job_finish, job_progress
 from questions.importers import FileRejected, importer_for
 from questions.models import Bank
 from questions.services import questions_import
@@ -18,7 +18,7 @@ def questions_import_task(
     """
     from accounts.models import User
     from contest.models import PendingUpload
-    from contest.uploads import pending_upload_discard, pending_upload_read
+    from core.uploads import pending_upload_discard, pending_upload_read
 
     try:
         upload = PendingUpload.objects.get(pk=upload_id, scope=f"bank:{bank_id}")

@@ -8,12 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_bank_editor, user_may_use_bank
-from contest.jobs import job_create
-from contest.uploads import pending_upload_create, pending_upload_find
+from core.jobs import job_create
+from core.tabular import error_for_page
+from core.uploads import pending_upload_create, pending_upload_find
 from questions.exporters import export_bank
 from questions.forms import BankForm, ImportForm, QuestionForm
 from questions.importers import FileRejected, importer_for
-from questions.importers.base import error_for_page
 from questions.importers.spreadsheet import COLUMN_LABELS
 from questions.models import Bank, Question
 from questions.selectors import banks_with_counts, questions_search, version_history

@@ -26,10 +26,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.roles import CLERKS_GROUP, ORGANIZERS_GROUP
+from contest.definition import contest_import
 from contest.models import Attempt, BackgroundJob, ContestMembership
-from contest.services.attempts import attempt_start
-from contest.services.definition import contest_import
-from contest.services.paper import paper_import
+from contest.online.attempts import attempt_start
+from contest.paper.parsing import paper_import
 from tests.factories import ProfileFactory, UserFactory, contest_json, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db
@@ -479,7 +479,7 @@ WS_EXPECTED = {
 
 
 def test_every_websocket_route_has_a_rule():
-    from contest.routing import websocket_urlpatterns
+    from contest.live.routing import websocket_urlpatterns
 
     routes = {str(entry.pattern) for entry in websocket_urlpatterns}
     assert routes == set(WS_EXPECTED), (
@@ -494,7 +494,7 @@ def test_every_websocket_route_answers_each_role_as_expected(world, settings):
     from channels.testing.websocket import WebsocketCommunicator
     from django.contrib.auth.models import AnonymousUser
 
-    from contest.routing import websocket_urlpatterns
+    from contest.live.routing import websocket_urlpatterns
     from tests.asyncutil import threaded
 
     settings.LIVE_REFRESH_SECONDS = 60

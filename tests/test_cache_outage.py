@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config import cache as resilient
-from contest.services.definition import contest_import
+from contest.definition import contest_import
 from tests.factories import ProfileFactory, UserFactory, contest_json, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db

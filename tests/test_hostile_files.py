@@ -17,13 +17,13 @@ from openpyxl import Workbook, load_workbook
 
 from accounts.roles import ORGANIZERS_GROUP
 from contest.models import ContestMembership, PaperEntry, PendingUpload
-from contest.services.paper import paper_import
+from contest.paper.parsing import paper_import
+from core.spreadsheets import formula_safe
+from core.tabular import read_table
 from questions.exporters import export_bank
 from questions.importers import FileRejected, importer_for
-from questions.importers.tabular import read_table
 from questions.models import Bank, Question, QuestionVersion
 from questions.services import question_save, questions_import
-from questions.spreadsheets import formula_safe
 from tests.contest.test_ranking import ALL_RIGHT, make_contest
 from tests.factories import UserFactory
 
@@ -134,8 +134,8 @@ def test_an_xlsx_with_too_many_rows_is_refused_at_the_cap_in_streaming_mode():
 
 
 def test_the_row_caps_of_the_importers_are_the_documented_ones(contest):
+    from core.tabular import MAX_ROWS
     from questions.importers.base import MAX_QUESTIONS
-    from questions.importers.tabular import MAX_ROWS
 
     assert (MAX_ROWS, MAX_QUESTIONS) == (200_000, 50_000)
     data = _xlsx_with_rows(3)  # the stated dimension (A1:D1) hides these rows from openpyxl
@@ -380,8 +380,8 @@ def test_bank_exports_neutralise_formulas_and_import_back_unchanged(bank):
 
 
 def test_results_exports_neutralise_a_participant_named_like_a_formula(contest):
-    from contest.exports import results_csv, results_xlsx
-    from contest.services.ranking import contest_rank
+    from contest.results.exports import results_csv, results_xlsx
+    from contest.results.ranking import contest_rank
 
     data = paper_csv(
         f'A-1,"{EVIL.replace(chr(34), chr(34) * 2)}",0905000001,{ALL_RIGHT},5,2022-06-01,'

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from contest.services.definition import contest_import
+from contest.definition import contest_import
 from tests.asyncutil import threaded
 from tests.factories import ProfileFactory, contest_json, make_bank_with_topics
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "core",
     "accounts",
     "questions",
     "contest",
@@ -54,7 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SameHostCSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "contest.middleware.AttemptSweepMiddleware",
+    "contest.online.middleware.AttemptSweepMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

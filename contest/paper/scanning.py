@@ -27,15 +27,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from contest.models import Contest, SheetScan
-from contest.paper.reading import Reading, sheet_read
-from contest.paperform import form_geometry
-from contest.services.paper import (
+from contest.paper.parsing import (
     KeyingOutcome,
     PaperSetupError,
     paper_key,
     paper_receive,
     paper_versions,
 )
+from contest.paper.printing import form_geometry
+from contest.paper.reading import Reading, sheet_read
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 MAX_IMAGE_BYTES = 30 * 1024 * 1024

@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 
-from contest.jobs import job_create
 from contest.models import SheetScan
 from contest.paper.crops import crop_png, place_region
+from contest.paper.keying_views import _contest_for
+from contest.paper.parsing import KeyingRefused, PaperSetupError
 from contest.paper.scanning import HANDWRITTEN, MAX_IMAGE_BYTES, contest_forms, scan_confirm
-from contest.paper_views import _contest_for
-from contest.services.paper import KeyingRefused, PaperSetupError
+from core.jobs import job_create
 
 MAX_FILES = 300
 

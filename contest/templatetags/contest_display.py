@@ -2,7 +2,7 @@
 
 from django import template
 
-from contest.timeparse import duration_text, timezone_label
+from core.timeparse import duration_text, timezone_label
 
 register = template.Library()
 

@@ -3,13 +3,12 @@
 import hashlib
 import re
 
+from core.tabular import check_size, decode_text
 from questions.importers import register
 from questions.importers.base import (
     Importer,
     ParsedQuestion,
     ParseResult,
-    check_size,
-    decode_text,
 )
 
 _OPTION = re.compile(r"^([A-F])[.)]\s+(.*)$")

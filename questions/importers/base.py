@@ -5,16 +5,12 @@ the problems it found, and writes nothing; ``questions.services.questions_import
 does the writing, all-or-nothing unless asked for ``partial``.
 """
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.utils.translation import gettext as _
-
+from core.tabular import FileRejected
 from questions.models import LETTERS
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_QUESTIONS = 50_000
 MAX_TEXT_CHARS = 5_000  # question text, each option, the explanation
 MAX_POINTS = Decimal(1000)
@@ -58,10 +54,6 @@ class ParseResult:
         self.questions.append(question)
 
 
-class FileRejected(Exception):
-    """The file as a whole cannot be read (not a spreadsheet, not UTF-8, bad XML)."""
-
-
 class Importer:
     """Base class; subclasses are registered by name in ``questions.importers``."""
 
@@ -71,24 +63,6 @@ class Importer:
 
     def parse(self, data: bytes) -> ParseResult:
         raise NotImplementedError
-
-
-def check_size(data: bytes) -> None:
-    """``FileRejected`` when the file is over ``MAX_FILE_BYTES``."""
-    if len(data) > MAX_FILE_BYTES:
-        raise FileRejected(
-            f"tệp quá lớn ({len(data) // (1024 * 1024)} MB; tối đa "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MB). Hãy chia thành nhiều tệp."
-        )
-
-
-def read_capped(path) -> bytes:
-    """A file's bytes for an import command; ``FileRejected`` past ``MAX_FILE_BYTES``
-    (only that much is read)."""
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
-    check_size(data)
-    return data
 
 
 def points_parse(raw) -> Decimal:
@@ -140,40 +114,6 @@ def question_problems(q: "ParsedQuestion") -> list[tuple[str, str]]:
     except ValueError as error:
         problems.append(("points", str(error)))
     return problems
-
-
-_ROW_ERROR = re.compile(r"^(row|line) (\d+): (?:([a-z_]+): )?(.*)$", re.S)
-
-
-def error_for_page(line: str, labels: Mapping[str, str]) -> str:
-    """A ``row N: column: message`` line (CONTRACTS.md, for commands) as a page shows it.
-
-    The column is named as the form or template labels it (``labels``), with the
-    header the file must carry in brackets so the clerk finds the cell:
-    ``Dòng 3, cột Đáp án đúng (correct): …``. Other lines are returned as they are.
-    """
-    match = _ROW_ERROR.match(line)
-    if not match:
-        return line
-    word, number, column, message = match.groups()
-    where = _("Dòng %(n)s") % {"n": number}
-    if column:
-        where += ", " + _("cột %(label)s (%(header)s)") % {
-            "label": labels.get(column, column),
-            "header": column,
-        }
-    return f"{where}: {message}"
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 with or without BOM, or ``FileRejected`` with a message a clerk can act on."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise FileRejected(
-            "tệp không phải mã UTF-8. Trong Excel hãy chọn Lưu thành → “CSV UTF-8”; "
-            "trong Notepad chọn Encoding: UTF-8."
-        ) from error
 
 
 def letters_for(indexes) -> str:

@@ -11,13 +11,12 @@ kept). Escapes ``\\= \\~ \\# \\{ \\} \\: \\\\ \\n`` are honoured.
 import hashlib
 import re
 
+from core.tabular import check_size, decode_text
 from questions.importers import register
 from questions.importers.base import (
     Importer,
     ParsedQuestion,
     ParseResult,
-    check_size,
-    decode_text,
 )
 
 # Escapes are swapped for private-use characters while parsing, then restored.

@@ -15,13 +15,12 @@ import xml.etree.ElementTree as ET
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
+from core.tabular import FileRejected, check_size
 from questions.importers import register
 from questions.importers.base import (
-    FileRejected,
     Importer,
     ParsedQuestion,
     ParseResult,
-    check_size,
     points_parse,
 )
 from questions.importers.gift import TRUE_FALSE_OPTIONS, topic_from_category

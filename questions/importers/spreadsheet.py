@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from core.tabular import cell_text, read_table, too_long, too_long_message
 from questions.importers import register
 from questions.importers.base import (
     CODE_MAX_CHARS,
@@ -13,7 +14,6 @@ from questions.importers.base import (
     ParseResult,
     points_parse,
 )
-from questions.importers.tabular import cell_text, read_table, too_long, too_long_message
 from questions.models import LETTERS
 
 OPTION_COLUMNS = [f"option_{c}" for c in "abcdef"]

@@ -2,15 +2,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from accounts.roles import (
-    CLERKS_GROUP,
-    ORGANIZERS_GROUP,
+from accounts.roles import CLERKS_GROUP, ORGANIZERS_GROUP
+from contest.models import ContestMembership
+from contest.permissions import (
     user_can_view_personal_data,
     user_is_clerk,
     user_is_organizer,
+    user_sees_key,
 )
-from contest.models import ContestMembership
-from contest.permissions import user_sees_key
 from tests.factories import ContestFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

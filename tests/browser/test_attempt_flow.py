@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from accounts import sms
+from contest.definition import contest_import
 from contest.models import Attempt
-from contest.services.definition import contest_import
 from tests.factories import contest_json, make_bank_with_topics
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

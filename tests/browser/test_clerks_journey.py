@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.roles import ORGANIZERS_GROUP
+from contest.definition import contest_import
 from contest.models import ContestMembership, PaperCorrection, PaperEntry
-from contest.services.definition import contest_import
 from tests.browser.journey import DESKTOP, PHONE, Journey, fits_width, log_in
 from tests.factories import UnitFactory, UserFactory, contest_json, make_bank_with_topics
 

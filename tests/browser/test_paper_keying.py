@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from contest.definition import contest_import
 from contest.models import ContestMembership, PaperEntry, PaperKeying
-from contest.services.definition import contest_import
 from tests.factories import UserFactory, contest_json, make_bank_with_topics
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import sms
 from accounts.models import User
 from contest.models import Attempt, Result, ResultRow, WinnerCheck
-from contest.services.workflow import results_publish
+from contest.results.workflow import results_publish
 from tests.browser.journey import VIETNAMESE_OUTSIDE_CONTENT, Journey, person_context
 from tests.browser.test_attempt_flow import open_contest
 from tests.contest.test_ranking import make_contest, online

@@ -9,10 +9,10 @@ import cv2
 import pytest
 from django.utils import timezone
 
+from contest.definition import contest_import
 from contest.models import ContestMembership, PaperEntry
-from contest.paperform import answer_form_pdf, form_geometry
-from contest.services.definition import contest_import
-from contest.services.paper import paper_versions
+from contest.paper.parsing import paper_versions
+from contest.paper.printing import answer_form_pdf, form_geometry
 from tests.factories import UserFactory, contest_json, make_bank_with_topics
 from tests.omr_images import PX, page_render, photograph, sheet_fill
 

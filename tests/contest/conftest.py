@@ -5,7 +5,7 @@ A module that needs another contest defines its own ``contest`` fixture, which w
 
 import pytest
 
-from contest.services.definition import contest_import
+from contest.definition import contest_import
 from tests.factories import ProfileFactory, contest_json, make_bank_with_topics
 
 

@@ -13,9 +13,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from contest.grading import attempts_disagreeing
 from contest.models import Attempt
-from contest.services.attempts import AttemptRefused, answer_save, attempt_start, attempt_submit
-from contest.services.grading import attempts_disagreeing
+from contest.online.attempts import AttemptRefused, answer_save, attempt_start, attempt_submit
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

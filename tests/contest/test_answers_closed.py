@@ -9,8 +9,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from contest.services.attempts import attempt_start, attempt_submit
-from contest.services.definition import contest_import
+from contest.definition import contest_import
+from contest.online.attempts import attempt_start, attempt_submit
 from tests.factories import ProfileFactory, contest_json, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db
@@ -80,8 +80,8 @@ def test_a_close_moved_earlier_waits_for_the_attempts_still_running(contest):
 
 
 def test_results_are_not_published_nor_made_final_while_answers_are_accepted(contest):
-    from contest.services.ranking import RankingError, contest_rank
-    from contest.services.workflow import WorkflowRefused, results_publish
+    from contest.results.ranking import RankingError, contest_rank
+    from contest.results.workflow import WorkflowRefused, results_publish
 
     submitted(contest, ProfileFactory().user, CLOSE - timedelta(hours=1))
     # Someone is still answering when the contest closes: their answers count for the grace.
@@ -97,7 +97,7 @@ def test_results_are_not_published_nor_made_final_while_answers_are_accepted(con
 
 def test_once_no_attempt_can_save_answers_are_closed_at_the_close(contest):
     """Nobody still answering (or everyone finished by closing the contest): no grace to wait."""
-    from contest.services.attempts import contest_close
+    from contest.online.attempts import contest_close
 
     submitted(contest, ProfileFactory().user, CLOSE - timedelta(hours=1))
     assert contest.answers_closed(CLOSE) and not contest.answers_closed(

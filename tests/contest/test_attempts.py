@@ -4,8 +4,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from contest.definition import contest_import
 from contest.models import Attempt, ContestMembership
-from contest.services.attempts import (
+from contest.online.attempts import (
     AttemptRefused,
     answer_save,
     attempt_start,
@@ -13,7 +14,6 @@ from contest.services.attempts import (
     attempts_sweep,
     contest_close,
 )
-from contest.services.definition import contest_import
 from questions.models import Question
 from questions.services import question_save
 from tests.factories import ProfileFactory, UnitFactory, contest_json, make_bank_with_topics

@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.roles import ORGANIZERS_GROUP
+from contest.definition import ContestInvalid, contest_import
 from contest.models import Attempt, Contest, ContestMembership, PaperEntry, ResultRow
-from contest.services.attempts import AttemptRefused, attempt_start, attempt_submit
-from contest.services.definition import ContestInvalid, contest_import
-from contest.services.paper import paper_import
-from contest.services.ranking import contest_rank
+from contest.online.attempts import AttemptRefused, attempt_start, attempt_submit
+from contest.paper.parsing import paper_import
+from contest.results.ranking import contest_rank
 from questions.models import Bank
 from tests.contest.test_organizer_pages import form_data
 from tests.factories import ProfileFactory, UserFactory, contest_json, make_bank_with_topics

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import CommandError, call_command
 
+from contest.definition import ContestInvalid, contest_import
 from contest.models import Contest, Round
-from contest.services.definition import ContestInvalid, contest_import
 from tests.factories import contest_json, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from contest.grading import KeyCorrectionRefused, key_correct
 from contest.models import KeyCorrection, PaperEntry
-from contest.services.grading import KeyCorrectionRefused, key_correct
-from contest.services.ranking import contest_rank, result_json
+from contest.results.ranking import contest_rank, result_json
 from tests.contest.test_ranking import ALL_RIGHT, VN, make_contest, online, paper
 from tests.factories import UserFactory
 
@@ -251,7 +251,7 @@ def test_collective_prizes_go_by_participation_rate_with_a_minimum_by_unit_size(
         )
     ]
     rows.append(f"P-10,Người 10,0905000010,,{ALL_RIGHT},3,2022-06-01,,,b")  # Giải Nhất: 3 points
-    from contest.services.paper import paper_import
+    from contest.paper.parsing import paper_import
 
     data = (
         "sheet_no,full_name,phone,id_number,answers,prediction,postmark_date,received_at,"
@@ -281,7 +281,7 @@ def test_collective_prizes_go_by_participation_rate_with_a_minimum_by_unit_size(
     ],
 )
 def test_bad_collective_prize_rules_are_refused(spec, message):
-    from contest.services.definition import contest_check
+    from contest.definition import contest_check
     from tests.factories import contest_json
 
     _fields, _rounds, errors = contest_check(contest_json(unit_prizes=spec))
@@ -289,7 +289,7 @@ def test_bad_collective_prize_rules_are_refused(spec, message):
 
 
 def test_hardest_questions_follow_the_answer_key_corrections(contest, organizer):
-    from contest.services.ranking import question_stats
+    from contest.results.ranking import question_stats
 
     round_ = contest.rounds.get()
     share = {s["version"].question.code: (s["correct"], s["total"]) for s in question_stats(round_)}
@@ -316,7 +316,7 @@ def test_hardest_questions_follow_the_answer_key_corrections(contest, organizer)
 
 
 def test_the_ceremony_reveals_the_round_with_winners_not_an_empty_later_round(organizer):
-    from contest.services.ceremony import ceremony_result
+    from contest.results.ceremony import ceremony_result
 
     contest = make_contest(
         slug="hai-vong",

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from bench.server import redis_server
 from config.asgi import application
-from contest.consumers import dirty_key
+from contest.live.consumers import dirty_key
 from tests.asyncutil import threaded
 from tests.contest.test_attempt_views import begin, travel  # noqa: F401 — fixture
 from tests.contest.test_live import ORIGIN, add_sheets

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
+from contest.definition import contest_import
+from contest.paper.parsing import paper_versions
+from contest.paper.printing import answer_form_pdf, form_geometry
 from contest.paper.reading import Reading, sheet_read
-from contest.paperform import answer_form_pdf, form_geometry
-from contest.services.definition import contest_import
-from contest.services.paper import paper_versions
 from tests.factories import contest_json, make_bank_with_topics
 from tests.omr_images import flat_scan, page_render, photograph, sheet_fill
 

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.roles import ORGANIZERS_GROUP
+from contest.definition import ContestInvalid, contest_import
 from contest.models import Attempt, Contest, ContestMembership
-from contest.services.definition import ContestInvalid, contest_import
 from tests.factories import ProfileFactory, UserFactory, contest_json, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db

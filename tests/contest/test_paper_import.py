@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from contest.definition import contest_import
 from contest.models import PaperAnswer, PaperCorrection, PaperEntry
-from contest.services.definition import contest_import
-from contest.services.paper import paper_correct, paper_import
-from questions.importers.base import FileRejected
+from contest.paper.parsing import paper_correct, paper_import
+from core.tabular import FileRejected
 from tests.factories import UnitFactory, UserFactory, contest_json, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +151,7 @@ def test_missing_columns_and_a_drawn_question_set_reject_the_file(contest):
     with pytest.raises(FileRejected, match="thiếu cột answers"):
         run(contest, csv_bytes("P-1,2022-06-01,1", header="sheet_no,postmark_date,prediction"))
     drawn = contest_import(data=contest_json(slug="drawn"))[0]
-    from contest.services.paper import PaperSetupError
+    from contest.paper.parsing import PaperSetupError
 
     with pytest.raises(PaperSetupError, match="rút câu hỏi ngẫu nhiên"):
         run(drawn, csv_bytes(*GOOD))

@@ -10,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from contest.models import BackgroundJob, ContestMembership, PaperEntry, PaperKeying, PaperReceipt
-from contest.services.paper import KeyingRefused, paper_key, paper_reconcile
+from contest.paper.parsing import KeyingRefused, paper_key, paper_reconcile
 from tests.contest.test_ranking import ALL_RIGHT, make_contest
 from tests.factories import UserFactory
 
@@ -207,7 +207,7 @@ def test_printable_form_geometry_and_public_download(client, contest):
 def test_the_public_question_sheet_is_drawn_once_per_contest_version(client, contest):
     from django.core.cache import cache
 
-    from contest.paperform import question_sheet_key
+    from contest.paper.printing import question_sheet_key
     from questions.models import Question
     from questions.services import question_save
 
@@ -257,7 +257,7 @@ def test_keying_a_cccd_that_disagrees_with_the_birth_year_saves_with_a_warning_s
     from django.contrib.auth.models import Group
 
     from accounts.roles import ORGANIZERS_GROUP
-    from contest.services.ranking import contest_rank
+    from contest.results.ranking import contest_rank
 
     contest_rank(contest)
     organizer = member(contest, role="organizer")

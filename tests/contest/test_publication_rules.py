@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from contest.models import Attempt, Result
-from contest.services.attempts import attempt_start
-from contest.services.ceremony import CeremonyError, ceremony_reveal_next, ceremony_start
+from contest.online.attempts import attempt_start
+from contest.results.ceremony import CeremonyError, ceremony_reveal_next, ceremony_start
 from tests.contest.test_ranking import ALL_RIGHT, make_contest, online, paper
 from tests.contest.test_result_pages import check_winners, organizer_of
 from tests.factories import ProfileFactory

@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from contest.models import Attempt
-from contest.timeparse import duration_text, timezone_label
+from core.timeparse import duration_text, timezone_label
 from tests.contest.test_attempt_views import save, save_prediction
 from tests.contest.test_result_pages import organizer_of
 

@@ -17,7 +17,7 @@ from contest.models import (
     ResultRow,
     WinnerCheck,
 )
-from contest.results import mask_person
+from contest.results.views import mask_person
 from tests.contest.test_ranking import ALL_RIGHT, make_contest, online, paper
 from tests.factories import UserFactory
 

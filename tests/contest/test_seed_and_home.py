@@ -4,8 +4,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Unit, User
-from accounts.roles import user_is_clerk, user_is_organizer
 from contest.models import Contest
+from contest.permissions import user_is_clerk, user_is_organizer
 from questions.models import Question, QuestionVersion
 
 pytestmark = pytest.mark.django_db

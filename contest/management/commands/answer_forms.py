@@ -5,8 +5,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest
-from contest.paperform import answer_form_pdf, form_geometry
-from contest.services.paper import PaperSetupError
+from contest.paper.parsing import PaperSetupError
+from contest.paper.printing import answer_form_pdf, form_geometry
 
 
 class Command(BaseCommand):

@@ -2,14 +2,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from contest.exports import (
+from contest.models import Contest
+from contest.results.exports import (
     certificates_pdf,
     results_csv,
     results_xlsx,
     winners_pdf,
 )
-from contest.models import Contest
-from contest.services.workflow import latest_results
+from contest.results.workflow import latest_results
 
 
 class Command(BaseCommand):

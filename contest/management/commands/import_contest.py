@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from contest.services.definition import ContestInvalid, contest_import
+from contest.definition import ContestInvalid, contest_import
 
 
 class Command(BaseCommand):

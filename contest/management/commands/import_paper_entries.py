@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest
-from contest.services.paper import PaperSetupError, paper_import
-from questions.importers.base import FileRejected, read_capped
+from contest.paper.parsing import PaperSetupError, paper_import
+from core.tabular import FileRejected, read_capped
 
 
 class Command(BaseCommand):

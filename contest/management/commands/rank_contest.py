@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest
-from contest.services.ranking import RankingError, contest_rank, result_json
+from contest.results.ranking import RankingError, contest_rank, result_json
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest
 from contest.paper.scanning import PaperSetupError, scan_batch, scan_inputs
-from contest.timeparse import BadDate, parse_date
+from core.timeparse import BadDate, parse_date
 
 
 class Command(BaseCommand):

@@ -12,8 +12,8 @@ from django.utils import timezone
 from accounts.models import Unit, User
 from accounts.roles import role_groups_ensure
 from accounts.services import profile_save, units_import_csv
+from contest.definition import contest_import
 from contest.models import Contest, ContestMembership
-from contest.services.definition import contest_import
 from questions.importers import importer_for
 from questions.models import Bank
 from questions.services import questions_import
@@ -212,8 +212,8 @@ def demo_entries(contest: Contest, *, online: int = 1800, sheets: int = 700) -> 
 
     from accounts.models import Profile
     from contest.models import Attempt, AttemptQuestion
-    from contest.services.paper import paper_import, paper_versions
-    from contest.services.ranking import contest_rank
+    from contest.paper.parsing import paper_import, paper_versions
+    from contest.results.ranking import contest_rank
 
     if contest.attempts.exists() or contest.paper_entries.exists():
         return contest.attempts.count() + contest.paper_entries.count()

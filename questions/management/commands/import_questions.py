@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
+from core.tabular import read_capped
 from questions.importers import REGISTRY, FileRejected, importer_for
-from questions.importers.base import read_capped
 from questions.models import Bank
 from questions.services import questions_import
 

@@ -12,9 +12,9 @@ import io
 
 from django.utils import timezone
 
-from contest.exports import _pdf
 from contest.models import Contest, Round
-from contest.services.paper import paper_versions
+from contest.paper.parsing import paper_versions
+from contest.results.exports import _pdf
 from questions.models import LETTERS
 
 PAGE_W, PAGE_H = 210.0, 297.0

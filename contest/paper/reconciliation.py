@@ -1,6 +1,6 @@
 """The two keyings of a sheet side by side, as the reconciliation page shows them.
 
-Keyings are stored in the canonical form of ``contest/services/paper.py`` (unit
+Keyings are stored in the canonical form of ``contest/paper/parsing.py`` (unit
 codes, UTC ISO times); a person reading them wants unit names, local times and
 the questions whose marks differ.
 """

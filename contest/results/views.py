@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.identity import id_birth_year_warning
-from contest.exports import certificates_pdf, results_csv, results_xlsx, winners_pdf
-from contest.jobs import job_create
 from contest.models import Contest, KeyCorrection, Result, ResultEvent, ResultRow, WinnerCheck
 from contest.organizer import _organizer
-from contest.services.explain import criteria_text, explain, reason_text
-from contest.services.ranking import question_stats
-from contest.services.workflow import latest_results
+from contest.results.explain import criteria_text, explain, reason_text
+from contest.results.exports import certificates_pdf, results_csv, results_xlsx, winners_pdf
+from contest.results.ranking import question_stats
+from contest.results.workflow import latest_results
+from core.jobs import job_create
 
 
 def mask_person(person: str) -> str:
@@ -152,7 +152,7 @@ def manage_results(request, slug: str):
 @require_POST
 def manage_key_correct(request, slug: str):
     """Accept more answers for a question, or void it, after the close; everything regraded."""
-    from contest.services.grading import KeyCorrectionRefused, key_correct
+    from contest.grading import KeyCorrectionRefused, key_correct
 
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
@@ -180,7 +180,7 @@ def manage_key_correct(request, slug: str):
 @require_POST
 def manage_rank(request, slug: str):
     """Rank (or finalize) in the background; the job page shows progress."""
-    from contest.tasks import rank_contest_task
+    from contest.results.tasks import rank_contest_task
 
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
@@ -198,7 +198,7 @@ def manage_publish(request, slug: str):
     """Publish (a provisional result with an objection window, or the final one), or withdraw."""
     from datetime import datetime
 
-    from contest.services import workflow
+    from contest.results import workflow
 
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
@@ -231,7 +231,7 @@ def manage_publish(request, slug: str):
 @require_POST
 def manage_winner_check(request, slug: str):
     """Tick what the committee has checked about one prize winner."""
-    from contest.services import workflow
+    from contest.results import workflow
 
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
@@ -373,8 +373,8 @@ def live_json(request, slug: str):
     """The live figures for pages whose websocket is unavailable (polling fallback)."""
     from django.http import JsonResponse
 
+    from contest.results.ceremony import revealed_payloads
     from contest.selectors import live_stats
-    from contest.services.ceremony import revealed_payloads
 
     contest = get_object_or_404(Contest, slug=slug)
     return JsonResponse(
@@ -405,7 +405,7 @@ def manage_live(request, slug: str):
 @login_required
 def manage_ceremony(request, slug: str):
     """The projector page: reveal the prizes one by one, lowest first."""
-    from contest.services.ceremony import (
+    from contest.results.ceremony import (
         CeremonyError,
         ceremony_end,
         ceremony_result,

@@ -1,6 +1,6 @@
 """Ranking by the rules of CONTRACTS.md ("Ranking rules"), in SQL.
 
-Entries are graded when they are written (``contest/services/grading.py``);
+Entries are graded when they are written (``contest/grading.py``);
 ranking grades whatever is still ungraded, then does the rest in the database
 whatever the size of the contest: the round's entries are gathered once into a
 temporary table with their validity decided (``_CANDIDATES``); window functions
@@ -314,7 +314,8 @@ def rank_round(
     frozen (``--final``) and can no longer be replaced. ``excluded``: people who
     already hold a prize in an earlier round of the contest.
     """
-    from contest.services.grading import grade_round, key_rules
+    from accounts.models import Profile, User
+    from contest.grading import grade_round, key_rules, refresh_statistics
 
     if final and not contest.answers_closed(timezone.now(), round):
         raise RankingError(
@@ -323,6 +324,7 @@ def rank_round(
         )
     clock = _Clock(f"rank {contest.slug} round {round.number}")
     grade_round(round, only_ungraded=True)
+    refresh_statistics(User, Profile)  # the entries' tables are fresh from grade_round
     clock.lap("graded what was ungraded")
     chain = [name for name in (contest.tie_break or ["score"]) if name in CRITERIA]
     candidates, params = _candidates_sql(contest, round)
@@ -390,8 +392,8 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
     One prize per person in the contest: whoever holds a prize of an earlier
     round is passed over in the later ones.
     """
-    from contest.services import workflow
-    from contest.timeparse import timezone_label
+    from contest.results import workflow
+    from core.timeparse import timezone_label
 
     if final:
         window = workflow.objection_window_open(contest)
@@ -578,7 +580,7 @@ def question_stats(round: Round) -> list[dict]:
     Answer-key corrections in force count: a voided question is left out, and
     every accepted answer of a corrected question counts as right.
     """
-    from contest.services.grading import key_rules
+    from contest.grading import key_rules
 
     rules = key_rules(round.contest_id)
     voided = [vid for vid, accepted in rules.items() if accepted is None]

@@ -25,9 +25,8 @@ from accounts.models import Unit
 from contest import events
 from contest.inputs import ascii_digits, prediction_parse
 from contest.models import Contest, PaperAnswer, PaperCorrection, PaperEntry, Round
-from contest.timeparse import BadDate, parse_date, parse_datetime
-from questions.importers.base import FileRejected
-from questions.importers.tabular import cell_text, read_table, too_long, too_long_message
+from core.tabular import FileRejected, cell_text, read_table, too_long, too_long_message
+from core.timeparse import BadDate, parse_date, parse_datetime
 from questions.models import LETTERS, Question, QuestionVersion
 
 REQUIRED_COLUMNS = ("sheet_no", "answers", "postmark_date")
@@ -414,7 +413,7 @@ def paper_import(
 
 
 def _write(contest: Contest, sheets: list[SheetRow], user) -> None:
-    from contest.services.grading import grade_paper
+    from contest.grading import grade_paper
 
     versions: dict[int, list[QuestionVersion]] = {}
     for start in range(0, len(sheets), 2000):
@@ -544,7 +543,7 @@ def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, us
         PaperCorrection.objects.create(
             entry=entry, by=user, reason=reason.strip(), before=before, after=after
         )
-        from contest.services.grading import grade_paper
+        from contest.grading import grade_paper
 
         grade_paper([entry.pk], contest.pk)
     events.entries_changed(contest_id=contest.pk)
@@ -595,11 +594,11 @@ def paper_receive(*, contest: Contest, postmark_date: date, received_at: datetim
     """Register an arriving sheet; returns the receipt with its new ``sheet_no``.
 
     ``scan`` (a file, or a ``VerifiedScan``) is checked by its content and stored privately
-    under a random name (``contest.uploads.scan_store``); a scan that is not a readable image
+    under a random name (``core.uploads.scan_store``); a scan that is not a readable image
     or PDF raises ``ValidationError`` and nothing is registered.
     """
     from contest.models import PaperReceipt
-    from contest.uploads import scan_store, scan_verify
+    from core.uploads import scan_store, scan_verify
 
     if scan is not None:
         scan = scan_verify(scan)

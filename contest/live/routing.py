@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contest import consumers
+from contest.live import consumers
 
 websocket_urlpatterns = [
     path("ws/contests/<slug:slug>/live/", consumers.LiveConsumer.as_asgi()),

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from contest.criteria import criteria_text
 from contest.models import Contest, Result, ResultRow
-from questions.spreadsheets import csv_bytes, xlsx_append
+from core.spreadsheets import csv_bytes, xlsx_append
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 COLUMNS = [

@@ -13,15 +13,7 @@ from django.views.decorators.http import require_POST
 
 from contest.inputs import BIGINT_MAX, bounded_int
 from contest.models import Attempt, BackgroundJob, Contest
-from contest.ratelimit import rate_limited
-from contest.selectors import (
-    attempt_items,
-    attempts_of,
-    contests_for_home,
-    displayed_options,
-    participation,
-)
-from contest.services.attempts import (
+from contest.online.attempts import (
     AttemptRefused,
     answer_save,
     attempt_start,
@@ -32,6 +24,14 @@ from contest.services.attempts import (
     prediction_save,
     round_current,
 )
+from contest.selectors import (
+    attempt_items,
+    attempts_of,
+    contests_for_home,
+    displayed_options,
+    participation,
+)
+from core.ratelimit import rate_limited
 
 
 def home(request):
@@ -99,7 +99,7 @@ def attempt_page(request, pk):
         return redirect("contest:receipt", attempt.pk)
     now = timezone.now()
     if now > attempt.accepts_until:
-        from contest.services.attempts import attempt_finish_expired
+        from contest.online.attempts import attempt_finish_expired
 
         attempt_finish_expired(attempt=attempt, now=now)
         messages.warning(

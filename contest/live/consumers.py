@@ -258,7 +258,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _revealed(self):
-        from contest.services.ceremony import revealed_payloads
+        from contest.results.ceremony import revealed_payloads
 
         return revealed_payloads(self.contest)
 
@@ -295,7 +295,7 @@ class DashboardConsumer(LiveConsumer):
         return await database_sync_to_async(self._is_organizer)(user)
 
     def _is_organizer(self, user) -> bool:
-        from accounts.roles import user_is_organizer
+        from contest.permissions import user_is_organizer
 
         return user_is_organizer(user=user, contest=self.contest)
 

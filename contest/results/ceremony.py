@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from contest import events
 from contest.models import Contest, Result, ResultRow
-from contest.services.workflow import (
+from contest.results.workflow import (
     WorkflowRefused,
     check_contest_finished,
     check_ranked_after_close,
@@ -55,7 +55,7 @@ def _maximum(row: ResultRow) -> float | None:
 
 
 def _payload(row: ResultRow, index: int, total: int) -> dict:
-    from contest.results import mask_person
+    from contest.results.views import mask_person
 
     return {
         "index": index,

@@ -445,7 +445,7 @@ def _finish(
     A finish without a submit (time out, the sweeper, the close) keeps the
     prediction and essay already saved in the row, never the ones of a stale object.
     """
-    from contest.services.grading import grade_items, key_rules
+    from contest.grading import grade_items, key_rules
 
     # Lock the attempt row first (callers hold a transaction): an autosave in flight
     # holds this lock until it commits, so the answers read below are every answer

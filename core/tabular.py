@@ -13,16 +13,20 @@ that looks like a formula is taken off again.
 
 import csv
 import io
+import re
 import time
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
-from questions.importers.base import MAX_FILE_BYTES, FileRejected, check_size, decode_text
-from questions.spreadsheets import formula_unquote
+from django.utils.translation import gettext as _
+
+from core.spreadsheets import formula_unquote
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
 
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -32,6 +36,62 @@ MAX_SECONDS = 120.0
 # Damage inside an xlsx: openpyxl reads the sheet lazily, so it can surface on opening or
 # only while the rows are read.
 BROKEN_XLSX = (ParseError, zipfile.BadZipFile, zlib.error, EOFError)
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read (not a spreadsheet, not UTF-8, bad XML)."""
+
+
+def check_size(data: bytes) -> None:
+    """``FileRejected`` when the file is over ``MAX_FILE_BYTES``."""
+    if len(data) > MAX_FILE_BYTES:
+        raise FileRejected(
+            f"tệp quá lớn ({len(data) // (1024 * 1024)} MB; tối đa "
+            f"{MAX_FILE_BYTES // (1024 * 1024)} MB). Hãy chia thành nhiều tệp."
+        )
+
+
+def read_capped(path) -> bytes:
+    """A file's bytes for an import command; ``FileRejected`` past ``MAX_FILE_BYTES``
+    (only that much is read)."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    check_size(data)
+    return data
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 with or without BOM, or ``FileRejected`` with a message a clerk can act on."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileRejected(
+            "tệp không phải mã UTF-8. Trong Excel hãy chọn Lưu thành → “CSV UTF-8”; "
+            "trong Notepad chọn Encoding: UTF-8."
+        ) from error
+
+
+_ROW_ERROR = re.compile(r"^(row|line) (\d+): (?:([a-z_]+): )?(.*)$", re.S)
+
+
+def error_for_page(line: str, labels: Mapping[str, str]) -> str:
+    """A ``row N: column: message`` line (CONTRACTS.md, for commands) as a page shows it.
+
+    The column is named as the form or template labels it (``labels``), with the
+    header the file must carry in brackets so the clerk finds the cell:
+    ``Dòng 3, cột Đáp án đúng (correct): …``. Other lines are returned as they are.
+    """
+    match = _ROW_ERROR.match(line)
+    if not match:
+        return line
+    word, number, column, message = match.groups()
+    where = _("Dòng %(n)s") % {"n": number}
+    if column:
+        where += ", " + _("cột %(label)s (%(header)s)") % {
+            "label": labels.get(column, column),
+            "header": column,
+        }
+    return f"{where}: {message}"
 
 
 def _clean_header(value: Any) -> str:

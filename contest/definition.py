@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from accounts.models import Unit
 from contest.criteria import CRITERIA, DEFAULT_TIE_BREAK
 from contest.models import Contest, Round
-from contest.timeparse import BadDate, parse_date, parse_datetime
+from core.timeparse import BadDate, parse_date, parse_datetime
 from questions.models import Bank, Question
 
 CHANNELS = {"online", "paper"}
@@ -298,8 +298,8 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
     decide scores and ranks (questions, counting, tie-breaks, time limit,
     attempts) are refused with the reason.
     """
-    from accounts.roles import user_is_organizer, user_may_use_bank
-    from contest.permissions import contest_bank_slugs
+    from accounts.roles import user_may_use_bank
+    from contest.permissions import contest_bank_slugs, user_is_organizer
 
     slug = data.get("slug", "") if isinstance(data, dict) else ""
     contest = Contest.objects.select_for_update().filter(slug=slug).first() if slug else None

@@ -17,24 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Unit
-from accounts.roles import user_is_clerk, user_is_organizer
 from contest.inputs import ascii_digits
 from contest.invalid_reasons import clerk_reason_choices
-from contest.jobs import job_create
 from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
-from contest.paperform import (
-    answer_form_pdf,
-    form_geometry,
-    question_sheet_cached,
-    question_sheet_pdf,
-)
-from contest.reconciliation import (
-    correction_changes,
-    differing_questions,
-    keying_initial,
-    keyings_compare,
-)
-from contest.services.paper import (
+from contest.paper.parsing import (
     KEYED_FIELDS,
     KeyingRefused,
     PaperSetupError,
@@ -49,8 +35,23 @@ from contest.services.paper import (
     paper_reconcile,
     paper_versions,
 )
-from contest.timeparse import BadDate, parse_date
-from contest.uploads import (
+from contest.paper.printing import (
+    answer_form_pdf,
+    form_geometry,
+    question_sheet_cached,
+    question_sheet_pdf,
+)
+from contest.paper.reconciliation import (
+    correction_changes,
+    differing_questions,
+    keying_initial,
+    keyings_compare,
+)
+from contest.permissions import user_is_clerk, user_is_organizer
+from core.jobs import job_create
+from core.tabular import FileRejected, error_for_page
+from core.timeparse import BadDate, parse_date
+from core.uploads import (
     SCAN_MAX_BYTES,
     UPLOAD_MAX_BYTES,
     pending_upload_create,
@@ -58,7 +59,6 @@ from contest.uploads import (
     scan_content_type,
     scan_verify,
 )
-from questions.importers.base import FileRejected, error_for_page
 
 FIELD_LABELS = {
     "sheet_no": gettext_lazy("Số phiếu"),
@@ -416,7 +416,7 @@ def paper_sheet(request, slug: str, sheet_no: str):
 @login_required
 def paper_upload(request, slug: str):
     """Upload a file of transcribed sheets: preview (nothing written), then import in the background."""
-    from contest.tasks import paper_import_task
+    from contest.paper.tasks import paper_import_task
 
     contest = _contest_for(request, slug)
     context = {"contest": contest}
