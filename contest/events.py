@@ -50,16 +50,19 @@ def entry_counted(*, attempt) -> None:
 def entries_changed(*, contest_id: int) -> None:
     """Entries of a contest were added or changed (online, paper, import, correction).
 
-    Marks the contest changed (the commit time) in the shared cache; nothing else.
+    Marks the contest changed (the commit time) in the shared cache, and nudges this
+    process's tickers of the contest (a flag set on their loop); nothing else.
     """
 
     def mark() -> None:
         from django.core.cache import cache
 
-        from contest.live.consumers import dirty_key
+        from contest.live.consumers import Ticker, dirty_key
 
+        at = time.time()
+        Ticker.nudge_contest(contest_id, at)  # this process's sockets, without the cache
         try:
-            cache.set(dirty_key(contest_id), time.time(), timeout=3600)
+            cache.set(dirty_key(contest_id), at, timeout=3600)
         except Exception as error:  # noqa: BLE001 — a live update must never fail a write
             logger.warning("live mark for contest %s not set (%r)", contest_id, error)
 

@@ -75,6 +75,15 @@ class Ticker:
         self.nudged = True
         self.nudged_at = max(self.nudged_at, at)
 
+    @classmethod
+    def nudge_contest(cls, contest_id: int, at: float) -> None:
+        """From any thread of this process (a write's commit): this process's tickers of
+        the contest look at the next tick, whatever happens to the shared mark."""
+        for ticker in list(cls._running.values()):
+            if ticker.key[-1] == contest_id:
+                with contextlib.suppress(RuntimeError):  # its loop has ended
+                    ticker.loop.call_soon_threadsafe(ticker.nudge, at)
+
     async def _run(self) -> None:
         seen = 0.0  # a change marked while the first socket took its snapshot is not lost
         refreshed = time.monotonic()
