@@ -37,9 +37,11 @@ test: install
 test-services: install
 	bash .ci/services.sh $(PYTEST) -q --durations=10
 
+## make lint: ruff, and the import contracts of docs/architecture.md (lint-imports)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.cache import cache
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from core.ratelimit import client_ip
+
 ALPHABET = "23456789ABCDEFHKMNPRSTUVWXYZ"
 SESSION_KEY = "captcha_answer"
 LENGTH = 5
@@ -96,20 +98,3 @@ def captcha_count_signup_attempt(request) -> None:
         cache.incr(key)
     except ValueError:
         cache.set(key, 1, timeout=3600)
-
-
-def client_ip(request) -> str:
-    """The visitor's address, as allauth's rate limits see it.
-
-    Behind ``ALLAUTH_TRUSTED_PROXY_COUNT`` reverse proxies it is read from
-    ``X-Forwarded-For``; otherwise it is ``REMOTE_ADDR``.
-    """
-    if request is None:
-        return ""
-    from allauth.account.adapter import get_adapter
-    from django.core.exceptions import PermissionDenied
-
-    try:
-        return get_adapter(request).get_client_ip(request)
-    except PermissionDenied:
-        return ""

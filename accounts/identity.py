@@ -95,3 +95,28 @@ def validate_id_number(raw: str, *, birth_year: int | None = None) -> str:
                 params={"year": birth_year},
             )
     return value
+
+
+# --- who a person is ------------------------------------------------------------------------
+# One rule, in Python, in SQL and as an ORM expression: a person is their phone, else their
+# citizen id (both normalized on the way in, so one number is one person however written).
+
+
+def person_key(phone: str, id_number: str) -> str:
+    """The person behind a phone and a citizen id: the phone, else the id, else ""."""
+    return phone or id_number or ""
+
+
+def person_sql(phone: str, id_number: str) -> str:
+    """``person_key`` as a SQL expression over two column expressions (e.g. ``u.phone``)."""
+    return f"COALESCE(NULLIF({phone}, ''), NULLIF({id_number}, ''), '')"
+
+
+def person_expression(phone: str, id_number: str, *, fallback: str | None = None):
+    """``person_key`` as an ORM expression over two field paths; ``fallback`` (a field path)
+    stands for a sheet or account with neither, so that it still counts as someone."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Coalesce, NullIf
+
+    parts = [NullIf(F(phone), Value("")), NullIf(F(id_number), Value(""))]
+    return Coalesce(*parts, F(fallback) if fallback else Value(""))

@@ -157,7 +157,7 @@ def _measure_main(kind: str, path: str, slug: str, again: bool) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from contest.paper.parsing import paper_import
+    from contest.paper.importing import paper_import
 
     call_command("migrate", verbosity=0)
     contest = _setup(slug)

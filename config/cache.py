@@ -90,6 +90,8 @@ class ResilientRedisCache(RedisCache):
                 return int(pipe.execute()[0])
             except _errors() as error:
                 self._failed("count_in_window", error)
+        from core.ratelimit import count_in_window
+
         return count_in_window(self._fallback, key, seconds, version)
 
     def get(self, key, default=None, version=None):
@@ -128,13 +130,3 @@ class ResilientRedisCache(RedisCache):
     def clear(self):
         self._fallback.clear()
         return self._call("clear")
-
-
-def count_in_window(cache, key, seconds: int, version=None) -> int:
-    """A fixed-window counter on any cache: add, then incr (see ``count_in_window`` above)."""
-    if cache.add(key, 1, timeout=seconds, version=version):
-        return 1
-    try:
-        return cache.incr(key, version=version)
-    except ValueError:  # expired between the two calls
-        return 1

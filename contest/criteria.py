@@ -1,7 +1,7 @@
 """Tie-break criteria: the one registry every part of the platform reads.
 
 Each criterion has its name (the code of the contest JSON and of ``decided_by``
-in CONTRACTS.md), its SQL key over the ranking's ``valid`` table (never NULL;
+in docs/contracts.md), its SQL key over the ranking's ``valid`` table (never NULL;
 ``{target}`` is filled in), its direction, the short Vietnamese label the pages
 show (form choices, "decided by" columns) and the phrase the rules text uses
 ("điểm cao hơn → dự đoán gần … → bốc thăm").

@@ -1,4 +1,4 @@
-"""Creating and updating contests from the contest JSON of CONTRACTS.md."""
+"""Creating and updating contests from the contest JSON of docs/contracts.md."""
 
 from collections.abc import Callable
 from datetime import datetime

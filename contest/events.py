@@ -2,7 +2,7 @@
 
 Only services call these. Entries changed: one write to the shared cache (when the
 contest last changed); the ticker of each serving process reads it once a second
-and does the fan-out (``contest/live/consumers.py``), so a submission never waits on
+and does the fan-out (``core/changes.py``, ``contest/live/consumers.py``), so a submission never waits on
 thousands of sockets. A ceremony reveal goes through the channel layer at once.
 Both are best effort and never raise: a slow or missing Redis can delay a live
 figure but never a submission, an autosave or an import; viewers catch up from
@@ -55,16 +55,9 @@ def entries_changed(*, contest_id: int) -> None:
     """
 
     def mark() -> None:
-        from django.core.cache import cache
+        from core import changes
 
-        from contest.live.consumers import Ticker, dirty_key
-
-        at = time.time()
-        Ticker.nudge_contest(contest_id, at)  # this process's sockets, without the cache
-        try:
-            cache.set(dirty_key(contest_id), at, timeout=3600)
-        except Exception as error:  # noqa: BLE001 — a live update must never fail a write
-            logger.warning("live mark for contest %s not set (%r)", contest_id, error)
+        changes.mark(f"contest:{contest_id}:entries")  # never raises
 
     transaction.on_commit(mark)
 

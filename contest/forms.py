@@ -1,4 +1,4 @@
-"""The organizer's contest form: a friendlier face on the contest JSON of CONTRACTS.md.
+"""The organizer's contest form: a friendlier face on the contest JSON of docs/contracts.md.
 
 It builds the same JSON document and hands it to ``contest_import``, so the
 form, the command and the file format share one set of rules.

@@ -16,10 +16,8 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 
-from contest import events
 from contest.models import (
     Attempt,
     AttemptQuestion,
@@ -27,16 +25,11 @@ from contest.models import (
     KeyCorrection,
     PaperAnswer,
     PaperEntry,
-    Result,
     Round,
 )
-from questions.models import LETTERS, QuestionVersion
+from questions.models import QuestionVersion
 
 Rules = dict[int, tuple[str, ...] | None]  # version id → accepted answers, or None when void
-
-
-class KeyCorrectionRefused(Exception):
-    """The correction cannot be made (message for the organizer, in Vietnamese)."""
 
 
 def key_rules(contest_id: int) -> Rules:
@@ -180,112 +173,20 @@ def grade_paper(entry_ids: list[int], contest_id: int) -> None:
 # --- answer-key corrections ----------------------------------------------------------------------
 
 
-def _clean_accepted(version: QuestionVersion, answers: list[str]) -> tuple[str, ...]:
-    letters = LETTERS[: len(version.options)]
-    cleaned: list[str] = []
-    for raw in answers:
-        answer = "".join(sorted(set(raw.strip().upper().replace(",", "").replace(" ", ""))))
-        if not answer:
-            continue
-        if any(ch not in letters for ch in answer):
-            raise KeyCorrectionRefused(
-                f"đáp án {raw.strip()!r} không có trong câu {version.question.code}: "
-                f"câu này chỉ có phương án {', '.join(letters)}."
-            )
-        if version.kind != "multiple" and len(answer) > 1:
-            raise KeyCorrectionRefused(
-                f"câu {version.question.code} chỉ chọn một phương án: mỗi đáp án một chữ cái "
-                "(muốn chấp nhận hai đáp án thì ghi B, C)."
-            )
-        if answer not in cleaned:
-            cleaned.append(answer)
-    if not cleaned:
-        raise KeyCorrectionRefused("hãy ghi các đáp án được chấp nhận, ví dụ: B, C.")
-    return tuple(cleaned)
-
-
-def key_correct(
-    *, contest: Contest, code: str, action: str, answers: list[str], reason: str, user, now=None
-) -> KeyCorrection:
-    """Accept more answers for a question, or void it, after the close; regrade what it touches.
-
-    Refused before the close of every round that used the question, once a round
-    that used it has final results, for a question the contest did not use, and
-    without a reason.
-    """
-    now = now or timezone.now()
-    if action not in KeyCorrection.Action.values:
-        raise KeyCorrectionRefused("hãy chọn: chấp nhận thêm đáp án, hoặc hủy câu hỏi.")
-    if not reason.strip():
-        raise KeyCorrectionRefused("hãy ghi lý do sửa đáp án: lý do được công bố cùng kết quả.")
-    code = code.strip()
-    # (version, round) pairs in which the question was used, counted in the database.
-    used = set(
-        AttemptQuestion.objects.filter(attempt__contest=contest, version__question__code=code)
-        .values_list("version_id", "attempt__round_id")
-        .distinct()
-    ) | set(
-        PaperAnswer.objects.filter(entry__contest=contest, version__question__code=code)
-        .values_list("version_id", "entry__round_id")
-        .distinct()
-    )
-    if not used:
-        raise KeyCorrectionRefused(f"câu {code or '(trống)'} không có trong bài nào của cuộc thi.")
-    version_ids = {version for version, _round in used}
-    rounds = list(Round.objects.filter(pk__in={round for _version, round in used}))
-    if not all(contest.answers_closed(now, r) for r in rounds):
-        raise KeyCorrectionRefused(
-            "chỉ sửa đáp án sau giờ đóng (cộng thời gian ân hạn) của vòng thi có câu hỏi này, "
-            "khi không còn ai nộp bài được."
+def regrade_using_versions(*, contest_id: int, version_ids, rules: Rules) -> int:
+    """Regrade, in SQL, every entry of the contest (online and paper) that holds one of the
+    ``version_ids``; the number of entries touched."""
+    marks = ", ".join(["%s"] * len(version_ids))
+    touched = 0
+    for table in _tables():
+        touched += _grade(
+            table,
+            f"e.contest_id = %s AND e.id IN (SELECT {table.fk} FROM {table.item} "
+            f"WHERE version_id IN ({marks}))",
+            [contest_id, *version_ids],
+            rules,
         )
-    if Result.objects.filter(round__in=rounds, final=True).exists():
-        raise KeyCorrectionRefused(
-            "kết quả chính thức của vòng có câu hỏi này đã chốt; không sửa đáp án được nữa."
-        )
-    corrections = []
-    with transaction.atomic():
-        for version in QuestionVersion.objects.select_related("question").filter(
-            pk__in=version_ids
-        ):
-            accepted = (
-                _clean_accepted(version, answers) if action == KeyCorrection.Action.ACCEPT else ()
-            )
-            corrections.append(
-                KeyCorrection.objects.create(
-                    contest=contest,
-                    version=version,
-                    action=action,
-                    answers=list(accepted),
-                    reason=reason.strip(),
-                    created_by=user,
-                )
-            )
-        rules = key_rules(contest.pk)
-        marks = ", ".join(["%s"] * len(version_ids))
-        touched = 0
-        for table in _tables():
-            touched += _grade(
-                table,
-                f"e.contest_id = %s AND e.id IN (SELECT {table.fk} FROM {table.item} "
-                f"WHERE version_id IN ({marks}))",
-                [contest.pk, *version_ids],
-                rules,
-            )
-        for correction in corrections:
-            correction.entries_regraded = touched
-        KeyCorrection.objects.bulk_update(corrections, ["entries_regraded"])
-        from contest.results.workflow import record
-
-        decision = "hủy câu" if action == KeyCorrection.Action.VOID else "chấp nhận"
-        record(
-            contest=contest,
-            action="key_corrected",
-            detail=f"{code}: {decision} {', '.join(corrections[0].answers)}; "
-            f"chấm lại {touched} bài",
-            by=user,
-        )
-    events.entries_changed(contest_id=contest.pk)
-    return corrections[0]
+    return touched
 
 
 # --- consistency ---------------------------------------------------------------------------------

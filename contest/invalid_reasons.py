@@ -1,6 +1,6 @@
 """Why an entry is invalid: the one registry of reason codes and their Vietnamese labels.
 
-The codes are those of CONTRACTS.md (``rank_contest --json``'s ``invalid`` and
+The codes are those of docs/contracts.md (``rank_contest --json``'s ``invalid`` and
 the paper file's ``invalid_reason``); the ranking writes the first three and ``staff``, a
 clerk chooses one of ``CLERK_REASONS`` for a sheet that itself breaks the rules.
 """

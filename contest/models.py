@@ -1,28 +1,19 @@
 import secrets
 import uuid
 from datetime import datetime, timedelta
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contest.storage import private_storage
-
-
-def _random_name(folder: str, filename: str) -> str:
-    """A name nobody can guess; only the extension (of the verified type) is kept."""
-    suffix = PurePath(filename).suffix.lower()[:8]
-    return f"{folder}/{secrets.token_hex(16)}{suffix}"
-
-
-def _pending_path(instance, filename: str) -> str:
-    return _random_name("pending", filename)
+from accounts.identity import person_key
+from core.models import random_name as _random_name
+from core.storage import private_storage
 
 
 class Contest(models.Model):
-    """A contest as defined by the contest JSON of CONTRACTS.md."""
+    """A contest as defined by the contest JSON of docs/contracts.md."""
 
     class CountedAttempt(models.TextChoices):
         BEST = "best", _("Lần tốt nhất")
@@ -161,12 +152,8 @@ class Round(models.Model):
     def __str__(self) -> str:
         return self.title or f"Vòng {self.number}"
 
-    def is_open(self, now) -> bool:
-        return self.opens_at <= now < self.closes_at
-
 
 def _receipt_code() -> str:
-    import secrets
 
     alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
     return "".join(secrets.choice(alphabet) for _ in range(10))
@@ -288,59 +275,6 @@ class ContestMembership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.contest.slug}"
 
 
-class PendingUpload(models.Model):
-    """An uploaded file between its preview and its confirmation.
-
-    The confirmation names it by this random id, and only its owner may use it, only in
-    its scope (``paper:<contest id>``, ``bank:<bank id>``) and before it expires: never by a
-    path the browser could rewrite.
-    """
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    scope = models.CharField(max_length=60)
-    file = models.FileField(upload_to=_pending_path, storage=private_storage)
-    original_name = models.CharField(max_length=255, blank=True)
-    format = models.CharField(max_length=20, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.scope} · {self.original_name}"
-
-
-class BackgroundJob(models.Model):
-    """Progress of a long job run through django-tasks, for a page to watch."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Đang chờ")
-        RUNNING = "running", _("Đang chạy")
-        DONE = "done", _("Xong")
-        FAILED = "failed", _("Lỗi")
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    kind = models.CharField(max_length=40)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    message = models.TextField(blank=True)
-    result = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.status} {self.done}/{self.total}"
-
-    @property
-    def percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        return int(100 * self.done / self.total) if self.total else 0
-
-
 class PaperEntry(models.Model):
     """One paper answer sheet as transcribed: never dropped, valid or not."""
 
@@ -384,7 +318,7 @@ class PaperEntry(models.Model):
 
     @property
     def person(self) -> str:
-        return self.phone or self.id_number
+        return person_key(self.phone, self.id_number)
 
 
 class PaperAnswer(models.Model):
@@ -694,7 +628,7 @@ class SheetScan(models.Model):
     file_name = models.CharField(max_length=255)
     status = models.CharField(max_length=10, choices=Status.choices)
     reading = models.JSONField()
-    job = models.ForeignKey(BackgroundJob, null=True, blank=True, on_delete=models.SET_NULL)
+    job = models.ForeignKey("core.BackgroundJob", null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -1,10 +1,12 @@
 from django.urls import path
 
 from contest import organizer
+from contest.live import views as live
 from contest.online import views
 from contest.paper import keying_views as paper_views
 from contest.paper import views as scan_views
 from contest.results import views as results
+from core import views as core_views
 
 app_name = "contest"
 urlpatterns = [
@@ -68,10 +70,10 @@ urlpatterns = [
     path("manage/<slug:slug>/paper/form/<str:kind>/", paper_views.paper_form, name="paper_form"),
     path("contests/<slug:slug>/paper/<str:kind>/", paper_views.public_form, name="public_form"),
     path("contests/<slug:slug>/results/", results.results_page, name="results"),
-    path("contests/<slug:slug>/live.json", results.live_json, name="live_json"),
-    path("manage/<slug:slug>/live/", results.manage_live, name="manage_live"),
+    path("contests/<slug:slug>/live.json", live.live_json, name="live_json"),
+    path("manage/<slug:slug>/live/", live.manage_live, name="manage_live"),
     path("manage/<slug:slug>/ceremony/", results.manage_ceremony, name="manage_ceremony"),
     path("contests/<slug:slug>/my-result/", results.my_result, name="my_result"),
-    path("jobs/<uuid:pk>/", views.job_page, name="job"),
-    path("jobs/<uuid:pk>.json", views.job_json, name="job_json"),
+    path("jobs/<uuid:pk>/", core_views.job_page, name="job"),
+    path("jobs/<uuid:pk>.json", core_views.job_json, name="job_json"),
 ]

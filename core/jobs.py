@@ -8,7 +8,7 @@ import logging
 
 from django.db import transaction
 
-from contest.models import BackgroundJob
+from core.models import BackgroundJob
 
 
 def job_create(*, kind: str, owner=None, total: int = 0) -> BackgroundJob:

@@ -75,7 +75,7 @@ _ROW_ERROR = re.compile(r"^(row|line) (\d+): (?:([a-z_]+): )?(.*)$", re.S)
 
 
 def error_for_page(line: str, labels: Mapping[str, str]) -> str:
-    """A ``row N: column: message`` line (CONTRACTS.md, for commands) as a page shows it.
+    """A ``row N: column: message`` line (docs/contracts.md, for commands) as a page shows it.
 
     The column is named as the form or template labels it (``labels``), with the
     header the file must carry in brackets so the clerk finds the cell:

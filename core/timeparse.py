@@ -1,4 +1,4 @@
-"""Dates and times as organizers write them (CONTRACTS.md).
+"""Dates and times as organizers write them (docs/contracts.md).
 
 Dates: ``yyyy-mm-dd`` or ``dd/mm/yyyy`` (or real date cells). Date-times: a date
 followed by `` HH:MM`` or `` HH:MM:SS`` (``T`` also accepted), local time of the

@@ -17,7 +17,7 @@ def questions_import_task(
     Whatever happens the job ends as done or failed with the reason, and the upload is deleted.
     """
     from accounts.models import User
-    from contest.models import PendingUpload
+    from core.models import PendingUpload
     from core.uploads import pending_upload_discard, pending_upload_read
 
     try:

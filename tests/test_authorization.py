@@ -27,9 +27,10 @@ from django.utils import timezone
 
 from accounts.roles import CLERKS_GROUP, ORGANIZERS_GROUP
 from contest.definition import contest_import
-from contest.models import Attempt, BackgroundJob, ContestMembership
+from contest.models import Attempt, ContestMembership
 from contest.online.attempts import attempt_start
-from contest.paper.parsing import paper_import
+from contest.paper.importing import paper_import
+from core.models import BackgroundJob
 from tests.factories import ProfileFactory, UserFactory, contest_json, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db

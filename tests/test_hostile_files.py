@@ -16,8 +16,9 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from accounts.roles import ORGANIZERS_GROUP
-from contest.models import ContestMembership, PaperEntry, PendingUpload
-from contest.paper.parsing import paper_import
+from contest.models import ContestMembership, PaperEntry
+from contest.paper.importing import paper_import
+from core.models import PendingUpload
 from core.spreadsheets import formula_safe
 from core.tabular import read_table
 from questions.exporters import export_bank
@@ -287,7 +288,7 @@ def test_a_bank_upload_that_fails_in_the_background_ends_failed_with_the_reason(
     upload = PendingUpload.objects.get()
     upload.file.storage.delete(upload.file.name)
     client.post(url, {"confirm": "1", "token": str(upload.pk)})
-    from contest.models import BackgroundJob
+    from core.models import BackgroundJob
 
     job = BackgroundJob.objects.get()
     assert job.status == "failed" and "FileNotFoundError" in job.message

@@ -17,7 +17,7 @@ from django.urls import reverse
 from accounts.identity import normalize_phone, validate_id_number
 from accounts.models import User
 from contest.models import Attempt, ContestMembership, PaperEntry, PaperKeying, PaperReceipt
-from contest.paper.parsing import KeyingRefused, paper_key
+from contest.paper.keying import KeyingRefused, paper_key
 from tests.contest.test_ranking import ALL_RIGHT, make_contest
 from tests.factories import ProfileFactory, UnitFactory, UserFactory
 

@@ -250,7 +250,7 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 # (django-sendfile2). Never alias this folder in the web server.
 PRIVATE_ROOT = env("PRIVATE_ROOT", default=str(BASE_DIR / "private"))
 PRIVATE_STORAGE = {
-    "BACKEND": "contest.storage.PrivateStorage",
+    "BACKEND": "core.storage.PrivateStorage",
     "OPTIONS": {"location": PRIVATE_ROOT},
 }
 STORAGES = {

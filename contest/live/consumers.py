@@ -24,14 +24,15 @@ from django.conf import settings
 from django.core.cache import cache
 
 from contest.models import Contest
+from core import changes
 
 MAX_MESSAGE_BYTES = 512
 logger = logging.getLogger("cuocthi.live")
 
 
-def dirty_key(contest_id: int) -> str:
-    """The shared cache key holding when entries of a contest last changed (Unix time)."""
-    return f"live:changed:{contest_id}"
+def entries_mark(contest_id: int) -> str:
+    """The change mark (``core.changes``) that ``contest.events`` sets when entries change."""
+    return f"contest:{contest_id}:entries"
 
 
 class Ticker:
@@ -55,6 +56,11 @@ class Ticker:
         self.nudged_at = 0.0  # commit time of the newest entry a nudge announced
         self.nudged = False
         self.task = self.loop.create_task(self._run())
+        changes.listen(entries_mark(key[-1]), self._nudged_from_a_thread)
+
+    def _nudged_from_a_thread(self, at: float) -> None:
+        with contextlib.suppress(RuntimeError):  # its loop has ended
+            self.loop.call_soon_threadsafe(self.nudge, at)
 
     @classmethod
     def join(cls, key: tuple, viewer, figures) -> "Ticker":
@@ -68,6 +74,7 @@ class Ticker:
         self.viewers.discard(viewer)
         if not self.viewers:
             self.task.cancel()
+            changes.unlisten(entries_mark(self.key[-1]), self._nudged_from_a_thread)
             if self._running.get(self.key) is self:
                 del self._running[self.key]
 
@@ -75,25 +82,16 @@ class Ticker:
         self.nudged = True
         self.nudged_at = max(self.nudged_at, at)
 
-    @classmethod
-    def nudge_contest(cls, contest_id: int, at: float) -> None:
-        """From any thread of this process (a write's commit): this process's tickers of
-        the contest look at the next tick, whatever happens to the shared mark."""
-        for ticker in list(cls._running.values()):
-            if ticker.key[-1] == contest_id:
-                with contextlib.suppress(RuntimeError):  # its loop has ended
-                    ticker.loop.call_soon_threadsafe(ticker.nudge, at)
-
     async def _run(self) -> None:
         seen = 0.0  # a change marked while the first socket took its snapshot is not lost
         refreshed = time.monotonic()
         last = None  # the figures sent last (without their stamp)
         behind = False
-        read_mark = sync_to_async(cache.get, thread_sensitive=False)
+        read_mark = sync_to_async(changes.last, thread_sensitive=False)
         while self.viewers:
             await asyncio.sleep(self.interval)
             try:
-                mark = float(await read_mark(dirty_key(self.key[-1])) or 0.0)
+                mark = await read_mark(entries_mark(self.key[-1]))
             except Exception:  # noqa: BLE001 — a cache outage only delays figures
                 mark = 0.0
             period = getattr(settings, "LIVE_REFRESH_SECONDS", 5)
@@ -261,7 +259,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _stats(self, newer_than: float):
-        from contest.selectors import live_stats
+        from contest.live.selectors import live_stats
 
         return live_stats(contest=self.contest, newer_than=newer_than)
 
@@ -310,7 +308,7 @@ class DashboardConsumer(LiveConsumer):
 
     @database_sync_to_async
     def _stats(self, newer_than: float):
-        from contest.selectors import dashboard_stats
+        from contest.live.selectors import dashboard_stats
 
         return dashboard_stats(contest=self.contest, newer_than=newer_than)
 

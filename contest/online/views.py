@@ -3,7 +3,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from contest.inputs import BIGINT_MAX, bounded_int
-from contest.models import Attempt, BackgroundJob, Contest
+from contest.models import Attempt, Contest
 from contest.online.attempts import (
     AttemptRefused,
     answer_save,
@@ -302,31 +301,4 @@ def my_entries(request):
         request,
         "contest/my_entries.html",
         {"attempts": attempts, "now": now, "closed": closed},
-    )
-
-
-def _own_job(request, pk) -> BackgroundJob:
-    job = get_object_or_404(BackgroundJob, pk=pk)
-    if not request.user.is_authenticated or (
-        job.owner_id != request.user.pk and not request.user.is_superuser
-    ):
-        raise PermissionDenied
-    return job
-
-
-def job_page(request, pk):
-    return render(request, "contest/job.html", {"job": _own_job(request, pk)})
-
-
-def job_json(request, pk):
-    job = _own_job(request, pk)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "done": job.done,
-            "total": job.total,
-            "percent": job.percent,
-            # Progress words are stored in Vietnamese; shown in the reader's language.
-            "message": _(job.message) if job.message else "",
-        }
     )

@@ -20,21 +20,10 @@ from accounts.models import Unit
 from contest.inputs import ascii_digits
 from contest.invalid_reasons import clerk_reason_choices
 from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
-from contest.paper.parsing import (
-    KEYED_FIELDS,
-    KeyingRefused,
-    PaperSetupError,
-    conflicts,
-    duplicate_people,
-    entry_canonical,
-    paper_correct,
-    paper_import,
-    paper_key,
-    paper_progress,
-    paper_receive,
-    paper_reconcile,
-    paper_versions,
-)
+from contest.paper.corrections import entry_canonical, paper_correct
+from contest.paper.importing import paper_import
+from contest.paper.keying import KeyingRefused, paper_key, paper_receive, paper_reconcile
+from contest.paper.parsing import KEYED_FIELDS, PaperSetupError, paper_versions
 from contest.paper.printing import (
     answer_form_pdf,
     form_geometry,
@@ -47,18 +36,13 @@ from contest.paper.reconciliation import (
     keying_initial,
     keyings_compare,
 )
+from contest.paper.scans import SCAN_MAX_BYTES, scan_content_type, scan_verify
+from contest.paper.selectors import conflicts, duplicate_people, paper_progress
 from contest.permissions import user_is_clerk, user_is_organizer
 from core.jobs import job_create
 from core.tabular import FileRejected, error_for_page
 from core.timeparse import BadDate, parse_date
-from core.uploads import (
-    SCAN_MAX_BYTES,
-    UPLOAD_MAX_BYTES,
-    pending_upload_create,
-    pending_upload_find,
-    scan_content_type,
-    scan_verify,
-)
+from core.uploads import UPLOAD_MAX_BYTES, pending_upload_create, pending_upload_find
 
 FIELD_LABELS = {
     "sheet_no": gettext_lazy("Số phiếu"),

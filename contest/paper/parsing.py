@@ -1,7 +1,8 @@
-"""Paper answer sheets: reading transcribed rows, importing them, correcting them.
+"""Paper answer sheets: reading transcribed rows into validated ``SheetRow``s.
 
-The file format is the "Paper entries" table of CONTRACTS.md. Parsing writes
-nothing; ``paper_import`` writes all-or-nothing unless ``partial``. A sheet
+The file format is the "Paper entries" table of docs/contracts.md. Parsing writes
+nothing; ``contest.paper.importing.paper_import`` writes all-or-nothing unless ``partial``,
+``keying`` enters sheets keyed twice, ``corrections`` changes an entered sheet. A sheet
 that arrived is never dropped: missing identity makes it an invalid entry at
 ranking time, not an import error. What is an error is data that cannot be
 what it claims (a letter the question does not have, a date that is not a date,
@@ -16,15 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.identity import id_birth_year_warning, normalize_phone, validate_id_number
+from accounts.identity import normalize_phone, validate_id_number
 from accounts.models import Unit
-from contest import events
 from contest.inputs import ascii_digits, prediction_parse
-from contest.models import Contest, PaperAnswer, PaperCorrection, PaperEntry, Round
+from contest.models import Contest, Round
 from core.tabular import FileRejected, cell_text, read_table, too_long, too_long_message
 from core.timeparse import BadDate, parse_date, parse_datetime
 from questions.models import LETTERS, Question, QuestionVersion
@@ -101,7 +100,7 @@ class SheetRow:
             "answers": self.answers,
             "prediction": self.prediction,
             "postmark_date": self.postmark_date.isoformat() if self.postmark_date else "",
-            "received_at": _utc(self.received_at),
+            "received_at": utc_text(self.received_at),
             "invalid_reason": self.invalid_reason,
         }
 
@@ -110,7 +109,7 @@ class SheetRow:
         return content_hash(self.canonical())
 
 
-def _utc(moment: datetime | None) -> str:
+def utc_text(moment: datetime | None) -> str:
     return moment.astimezone(UTC).isoformat() if moment else ""
 
 
@@ -125,15 +124,6 @@ def marks_text(marks: list[str]) -> str:
     if any(len(m) > 1 for m in shown):
         return " ".join(shown)
     return "".join(shown)
-
-
-@dataclass
-class PaperReport:
-    created: int = 0
-    unchanged: int = 0
-    errors: list[str] = field(default_factory=list)
-    written: bool = False
-    rejected: bool = False
 
 
 # --- the questions printed on the sheet ---------------------------------------------------
@@ -163,12 +153,18 @@ def paper_versions(round: Round) -> list[QuestionVersion]:
     return [versions[rows[c]] for c in spec["codes"]]
 
 
+def mark_groups(text) -> list[str]:
+    """The one reading of a sheet's answers as written: upper-cased, one group per question,
+    split at whitespace when there is any (``A AC - D``), else one letter each (``ABD-*``)."""
+    raw = str(text or "").strip().upper()
+    return raw.split() if re.search(r"\s", raw) else list(raw)
+
+
 def parse_marks(text: str, versions: list[QuestionVersion]) -> list[str]:
     """The marks of a sheet, one per question; ``ValueError`` with a clerk's message."""
-    raw = str(text or "").strip().upper()
-    if not raw:
+    groups = mark_groups(text)
+    if not groups:
         raise ValueError("thiếu đáp án (ghi - cho câu bỏ trống)")
-    groups = raw.split() if re.search(r"\s", raw) else list(raw)
     if len(groups) != len(versions):
         raise ValueError(f"có {len(groups)} câu trả lời, phiếu có {len(versions)} câu")
     marks = []
@@ -351,206 +347,7 @@ def _pick_round(value: str, rounds: dict, postmark, bad) -> Round | None:
     return chosen or next(iter(rounds.values()))
 
 
-# --- writing ---------------------------------------------------------------------------
-
-
-def paper_import(
-    *,
-    contest: Contest,
-    data: bytes,
-    kind: str,
-    dry_run: bool = False,
-    partial: bool = False,
-    user=None,
-    correction_url: str = "",
-) -> PaperReport:
-    """Import transcribed sheets; identical re-imports change nothing.
-
-    A ``sheet_no`` already in the contest with different content is an error:
-    corrections go through ``paper_correct``, which keeps the history.
-    Raises ``FileRejected`` / ``PaperSetupError`` when the file or the contest
-    cannot be used at all.
-    """
-    sheets, errors = parse_sheets(contest, data, kind)
-    report = PaperReport()
-    existing = dict(
-        PaperEntry.objects.filter(
-            contest=contest, sheet_no__in=[s.sheet_no for s in sheets]
-        ).values_list("sheet_no", "content_hash")
-    )
-    new: list[SheetRow] = []
-    for sheet in sheets:
-        known = existing.get(sheet.sheet_no)
-        if known is None:
-            new.append(sheet)
-        elif known == sheet.content_hash:
-            report.unchanged += 1
-        else:
-            where = (
-                f" ({correction_url.replace('SHEET', sheet.sheet_no)})" if correction_url else ""
-            )
-            errors.append(
-                (
-                    sheet.row,
-                    f"row {sheet.row}: sheet_no: phiếu {sheet.sheet_no} đã nhập với nội dung khác; "
-                    f"muốn sửa thì dùng màn hình sửa phiếu{where}, nơi lưu lại lịch sử sửa",
-                )
-            )
-    errors.sort()
-    report.errors = [message for _row, message in errors]
-    report.created = len(new)
-    if errors and not partial:
-        report.rejected = True
-        report.created = 0
-        return report
-    if dry_run or not new:
-        return report
-    with transaction.atomic():
-        _write(contest, new, user)
-    report.written = True
-    events.entries_changed(contest_id=contest.pk)
-    return report
-
-
-def _write(contest: Contest, sheets: list[SheetRow], user) -> None:
-    from contest.grading import grade_paper
-
-    versions: dict[int, list[QuestionVersion]] = {}
-    for start in range(0, len(sheets), 2000):
-        chunk = sheets[start : start + 2000]
-        entries = PaperEntry.objects.bulk_create(
-            [
-                PaperEntry(
-                    contest=contest,
-                    round=s.round,
-                    sheet_no=s.sheet_no,
-                    full_name=s.full_name,
-                    phone=s.phone,
-                    id_number=s.id_number,
-                    birth_year=s.birth_year,
-                    unit=s.unit,
-                    address=s.address,
-                    answers=s.answers,
-                    prediction=s.prediction,
-                    postmark_date=s.postmark_date,
-                    received_at=s.received_at,
-                    invalid_reason=s.invalid_reason,
-                    content_hash=s.content_hash,
-                    created_by=user,
-                )
-                for s in chunk
-            ]
-        )
-        if any(e.pk is None for e in entries):  # a backend that returns no ids
-            ids = dict(
-                PaperEntry.objects.filter(
-                    contest=contest, sheet_no__in=[s.sheet_no for s in chunk]
-                ).values_list("sheet_no", "pk")
-            )
-            for entry in entries:
-                entry.pk = ids[entry.sheet_no]
-        items = []
-        for sheet, entry in zip(chunk, entries, strict=True):
-            if sheet.round.number not in versions:
-                versions[sheet.round.number] = paper_versions(sheet.round)
-            items += [
-                (entry.pk, i, v.pk, m)
-                for i, (v, m) in enumerate(
-                    zip(versions[sheet.round.number], sheet.marks, strict=True), start=1
-                )
-            ]
-        _insert_answers(items)
-        grade_paper([e.pk for e in entries], contest.pk)
-
-
-def _insert_answers(rows: list[tuple[int, int, int, str]]) -> None:
-    """Write (entry_id, position, version_id, answer) rows in bulk.
-
-    Twenty rows a sheet make a million for 50,000 sheets: built as plain tuples
-    and sent with ``COPY`` on PostgreSQL and ``executemany`` on SQLite, not as
-    a million model instances.
-    """
-    table = PaperAnswer._meta.db_table
-    columns = "entry_id, position, version_id, answer"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)", rows)
-
-
-# --- corrections -----------------------------------------------------------------------
-
-
-def entry_canonical(entry: PaperEntry) -> dict:
-    return {
-        "round": entry.round.number,
-        "full_name": entry.full_name,
-        "phone": entry.phone,
-        "id_number": entry.id_number,
-        "birth_year": entry.birth_year,
-        "unit": entry.unit.code if entry.unit else "",
-        "address": entry.address,
-        "answers": entry.answers,
-        "prediction": entry.prediction,
-        "postmark_date": entry.postmark_date.isoformat() if entry.postmark_date else "",
-        "received_at": _utc(entry.received_at),
-        "invalid_reason": entry.invalid_reason,
-    }
-
-
-def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, user) -> PaperEntry:
-    """Change a keyed sheet, recording before/after, who and why.
-
-    ``changes`` holds raw field values as a clerk types them (the same
-    spelling as the import). Raises ``ValueError`` with the problems, in
-    Vietnamese, and writes nothing then.
-    """
-    if not reason.strip():
-        raise ValueError("Hãy ghi lý do sửa phiếu.")
-    contest = entry.contest
-    before = entry_canonical(entry)
-    raw = {k: ("" if v is None else str(v)) for k, v in before.items() if k != "round"}
-    raw["round"] = str(entry.round.number)
-    raw.update({k: v for k, v in changes.items() if k in SHEET_FIELDS})
-    raw["sheet_no"] = entry.sheet_no
-    sheets, errors = _parse_one(contest, raw)
-    if errors:
-        raise ValueError("; ".join(m.split(": ", 1)[1] for m in errors))
-    sheet = sheets[0]
-    after = sheet.canonical()
-    if after == before:
-        raise ValueError("Không có gì thay đổi.")
-    with transaction.atomic():
-        entry = PaperEntry.objects.select_for_update().get(pk=entry.pk)
-        for name in SHEET_FIELDS:
-            setattr(entry, name, getattr(sheet, name))
-        entry.round = sheet.round
-        entry.content_hash = sheet.content_hash
-        entry.score = None
-        entry.save()
-        entry.items.all().delete()
-        PaperAnswer.objects.bulk_create(
-            [
-                PaperAnswer(entry=entry, position=i, version=v, answer=m)
-                for i, (v, m) in enumerate(
-                    zip(paper_versions(sheet.round), sheet.marks, strict=True), start=1
-                )
-            ]
-        )
-        PaperCorrection.objects.create(
-            entry=entry, by=user, reason=reason.strip(), before=before, after=after
-        )
-        from contest.grading import grade_paper
-
-        grade_paper([entry.pk], contest.pk)
-    events.entries_changed(contest_id=contest.pk)
-    return entry
-
-
-def _parse_one(contest: Contest, raw: dict) -> tuple[list[SheetRow], list[str]]:
+def parse_one(contest: Contest, raw: dict) -> tuple[list[SheetRow], list[str]]:
     sheets, errors = _parse_rows(contest, list(raw), iter([(1, raw)]))
     return sheets, [m for _r, m in errors]
 
@@ -558,221 +355,3 @@ def _parse_one(contest: Contest, raw: dict) -> tuple[list[SheetRow], list[str]]:
 # --- receiving, keying by hand, reconciliation ----------------------------------------------
 
 KEYED_FIELDS = ("sheet_no", *SHEET_FIELDS)
-
-
-class KeyingRefused(Exception):
-    """A keyed sheet cannot be taken; ``errors`` maps field names to Vietnamese messages."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-@dataclass
-class KeyingOutcome:
-    sheet_no: str
-    state: str  # "entered", "keyed_once", "verified", "conflict"
-    entry: PaperEntry | None = None
-    warning: str = ""  # e.g. a CCCD that disagrees with the birth year: saved, to be checked
-
-
-def next_sheet_no(contest: Contest) -> str:
-    """The next number in arrival order: P-00001, P-00002, … (call inside a transaction)."""
-    Contest.objects.select_for_update().filter(pk=contest.pk).first()
-    taken = contest.paper_receipts.count() + 1
-    while True:
-        candidate = f"P-{taken:05d}"
-        if not (
-            contest.paper_receipts.filter(sheet_no=candidate).exists()
-            or contest.paper_entries.filter(sheet_no=candidate).exists()
-        ):
-            return candidate
-        taken += 1
-
-
-def paper_receive(*, contest: Contest, postmark_date: date, received_at: datetime, scan, user):
-    """Register an arriving sheet; returns the receipt with its new ``sheet_no``.
-
-    ``scan`` (a file, or a ``VerifiedScan``) is checked by its content and stored privately
-    under a random name (``core.uploads.scan_store``); a scan that is not a readable image
-    or PDF raises ``ValidationError`` and nothing is registered.
-    """
-    from contest.models import PaperReceipt
-    from core.uploads import scan_store, scan_verify
-
-    if scan is not None:
-        scan = scan_verify(scan)
-
-    with transaction.atomic():
-        receipt = PaperReceipt(
-            contest=contest,
-            sheet_no=next_sheet_no(contest),
-            postmark_date=postmark_date,
-            received_at=received_at,
-            received_by=user,
-        )
-        if scan is not None:
-            scan_store(receipt=receipt, scan=scan)
-        receipt.save()
-    events.entries_changed(contest_id=contest.pk)
-    return receipt
-
-
-def _field_errors(messages: list[str]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for message in messages:
-        _row, column, text = message.split(": ", 2)
-        errors.setdefault(column, text)
-    return errors
-
-
-def keyed_sheet(contest: Contest, raw: dict) -> SheetRow:
-    """Validate one sheet as a clerk typed it; ``KeyingRefused`` with per-field messages."""
-    fields = {k: str(raw.get(k, "") or "").strip() for k in KEYED_FIELDS}
-    if not contest.prediction_question:
-        fields.pop("prediction")
-    sheets, errors = _parse_one(contest, fields)
-    if errors:
-        raise KeyingRefused(_field_errors(errors))
-    return sheets[0]
-
-
-def paper_key(*, contest: Contest, raw: dict, clerk) -> KeyingOutcome:
-    """Take one keying of a sheet.
-
-    Without double keying the sheet becomes an entry at once. With it, the first
-    keying waits; a second keying by another clerk that matches makes the entry
-    (keyed by the first, verified by the second); one that differs sends the
-    sheet to reconciliation.
-    """
-    from contest.models import PaperKeying
-
-    sheet = keyed_sheet(contest, raw)
-    with transaction.atomic():
-        Contest.objects.select_for_update().filter(pk=contest.pk).first()
-        if PaperEntry.objects.filter(contest=contest, sheet_no=sheet.sheet_no).exists():
-            raise KeyingRefused(
-                {
-                    "sheet_no": f"phiếu {sheet.sheet_no} đã nhập xong; muốn sửa thì dùng màn hình sửa phiếu"
-                }
-            )
-        if not contest.double_keying:
-            _write(contest, [sheet], clerk)
-            entry = PaperEntry.objects.get(contest=contest, sheet_no=sheet.sheet_no)
-            outcome = KeyingOutcome(sheet.sheet_no, "entered", entry)
-        else:
-            earlier = list(PaperKeying.objects.filter(contest=contest, sheet_no=sheet.sheet_no))
-            if any(k.clerk_id == clerk.pk for k in earlier):
-                raise KeyingRefused(
-                    {
-                        "sheet_no": f"bạn đã nhập phiếu {sheet.sheet_no}; lần nhập thứ hai phải do người khác làm"
-                    }
-                )
-            if len(earlier) >= 2:
-                raise KeyingRefused(
-                    {
-                        "sheet_no": f"phiếu {sheet.sheet_no} đã được nhập hai lần và đang chờ đối chiếu"
-                    }
-                )
-            PaperKeying.objects.create(
-                contest=contest,
-                sheet_no=sheet.sheet_no,
-                clerk=clerk,
-                data=sheet.canonical(),
-                content_hash=sheet.content_hash,
-            )
-            if not earlier:
-                outcome = KeyingOutcome(sheet.sheet_no, "keyed_once")
-            elif earlier[0].content_hash == sheet.content_hash:
-                _write(contest, [sheet], earlier[0].clerk)
-                entry = PaperEntry.objects.get(contest=contest, sheet_no=sheet.sheet_no)
-                entry.verified_by = clerk
-                entry.save(update_fields=["verified_by"])
-                outcome = KeyingOutcome(sheet.sheet_no, "verified", entry)
-            else:
-                outcome = KeyingOutcome(sheet.sheet_no, "conflict")
-    if outcome.entry is not None:
-        events.entries_changed(contest_id=contest.pk)
-    outcome.warning = id_birth_year_warning(sheet.id_number, sheet.birth_year)
-    return outcome
-
-
-def paper_reconcile(*, contest: Contest, raw: dict, decider) -> PaperEntry:
-    """A third person decides a sheet whose two keyings differ."""
-    from contest.models import PaperKeying
-
-    sheet = keyed_sheet(contest, raw)
-    keyings = list(PaperKeying.objects.filter(contest=contest, sheet_no=sheet.sheet_no))
-    if len(keyings) < 2:
-        raise KeyingRefused({"sheet_no": "phiếu này không ở hàng chờ đối chiếu"})
-    if any(k.clerk_id == decider.pk for k in keyings):
-        raise KeyingRefused({"sheet_no": "người đối chiếu phải khác hai người đã nhập phiếu"})
-    with transaction.atomic():
-        if PaperEntry.objects.filter(contest=contest, sheet_no=sheet.sheet_no).exists():
-            raise KeyingRefused({"sheet_no": f"phiếu {sheet.sheet_no} đã được đối chiếu"})
-        _write(contest, [sheet], keyings[0].clerk)
-        entry = PaperEntry.objects.get(contest=contest, sheet_no=sheet.sheet_no)
-        entry.verified_by = decider
-        entry.save(update_fields=["verified_by"])
-    events.entries_changed(contest_id=contest.pk)
-    return entry
-
-
-def paper_progress(contest: Contest) -> dict[str, int]:
-    """Received, keyed once, verified (entries), in conflict: for the clerks' dashboard."""
-    from django.db.models import Count
-
-    from contest.models import PaperKeying
-
-    done = set(PaperEntry.objects.filter(contest=contest).values_list("sheet_no", flat=True))
-    pending = (
-        PaperKeying.objects.filter(contest=contest)
-        .exclude(sheet_no__in=PaperEntry.objects.filter(contest=contest).values("sheet_no"))
-        .values("sheet_no")
-        .annotate(n=Count("pk"))
-    )
-    once = sum(1 for p in pending if p["n"] == 1)
-    conflict = sum(1 for p in pending if p["n"] >= 2)
-    return {
-        "received": contest.paper_receipts.count(),
-        "keyed_once": once,
-        "conflict": conflict,
-        "verified": len(done),
-    }
-
-
-def conflicts(contest: Contest) -> list[str]:
-    from django.db.models import Count
-
-    from contest.models import PaperKeying
-
-    return list(
-        PaperKeying.objects.filter(contest=contest)
-        .exclude(sheet_no__in=PaperEntry.objects.filter(contest=contest).values("sheet_no"))
-        .values("sheet_no")
-        .annotate(n=Count("pk"))
-        .filter(n__gte=2)
-        .order_by("sheet_no")
-        .values_list("sheet_no", flat=True)
-    )
-
-
-def duplicate_people(contest: Contest) -> list[dict]:
-    """People with more than one entry (paper twice, or paper and online), for the organizer."""
-    from collections import defaultdict
-
-    from contest.models import Attempt
-
-    seen: dict[str, list[str]] = defaultdict(list)
-    for sheet_no, phone, id_number in PaperEntry.objects.filter(contest=contest).values_list(
-        "sheet_no", "phone", "id_number"
-    ):
-        seen[phone or id_number].append(f"giấy {sheet_no}")
-    keys = [k for k in seen if k]
-    for phone, number, receipt in (
-        Attempt.objects.filter(contest=contest, user__phone__in=keys)
-        .exclude(status=Attempt.Status.IN_PROGRESS)
-        .values_list("user__phone", "number", "receipt_code")
-    ):
-        seen[phone].append(f"trực tuyến lượt {number} ({receipt})")
-    return [{"person": k, "entries": v} for k, v in sorted(seen.items()) if k and len(v) > 1]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from contest.models import Contest, Round
 from contest.paper.parsing import paper_versions
-from contest.results.exports import _pdf
+from core.pdf import pdf_document
 from questions.models import LETTERS
 
 PAGE_W, PAGE_H = 210.0, 297.0
@@ -58,7 +58,7 @@ def _digit_grid(x0: float, columns: int) -> list[dict]:
 def form_geometry(contest: Contest, round: Round, *, first_serial: int = 1) -> dict:
     """Positions of everything a reader needs, in mm from the page's top-left corner.
 
-    The keys of CONTRACTS.md "Answer form geometry" (page, first_serial, markers,
+    The keys of docs/contracts.md "Answer form geometry" (page, first_serial, markers,
     qr, bubbles, grids) plus what the reader and the review screen use: the
     handwritten ``fields`` and digit ``boxes`` (rectangles), and the QR payload.
     """
@@ -131,7 +131,7 @@ def answer_form_pdf(
     """The answer form, one page per serial number."""
     geometry = form_geometry(contest, round)
     versions = paper_versions(round)
-    pdf = _pdf()
+    pdf = pdf_document()
     pdf.set_auto_page_break(False)
     pdf.set_title(f"Phiếu trả lời - {contest.title}")
     pdf.set_subject(f"cuocthi form geometry v1; contest {contest.slug}; round {round.number}")
@@ -304,7 +304,7 @@ def question_sheet_cached(contest: Contest, round: Round) -> bytes:
 def question_sheet_pdf(contest: Contest, round: Round, versions=None) -> bytes:
     """The questions as printed for paper participants, in sheet order."""
     versions = paper_versions(round) if versions is None else versions
-    pdf = _pdf()
+    pdf = pdf_document()
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 13)
     pdf.multi_cell(0, 7, contest.title, align="C", new_x="LMARGIN", new_y="NEXT")

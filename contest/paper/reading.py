@@ -51,7 +51,7 @@ class Reading:
     corners: list = field(default_factory=list)  # marker centres TL TR BR BL, source pixels
 
     def contract(self, file: str) -> dict:
-        """The object of CONTRACTS.md "Reading of a photographed sheet"."""
+        """The object of docs/contracts.md "Reading of a photographed sheet"."""
         return {
             "file": file,
             "status": self.status,

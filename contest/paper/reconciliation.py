@@ -13,11 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Unit
 from contest.invalid_reasons import reason_label
 from contest.models import Contest
-
-
-def _groups(text: str) -> list[str]:
-    text = (text or "").strip().upper()
-    return text.split() if any(c.isspace() for c in text) else list(text)
+from contest.paper.parsing import mark_groups
 
 
 def _shown(contest: Contest, key: str, value, units: dict[str, str]) -> str:
@@ -55,7 +51,7 @@ def keyings_compare(
         for key in first
         if key not in ("round", "answers")
     ]
-    a, b = _groups(first.get("answers", "")), _groups(second.get("answers", ""))
+    a, b = mark_groups(first.get("answers", "")), mark_groups(second.get("answers", ""))
     answers = [
         {
             "n": n,

@@ -27,13 +27,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from contest.models import Contest, SheetScan
-from contest.paper.parsing import (
-    KeyingOutcome,
-    PaperSetupError,
-    paper_key,
-    paper_receive,
-    paper_versions,
-)
+from contest.paper.keying import KeyingOutcome, paper_key, paper_receive
+from contest.paper.parsing import PaperSetupError, mark_groups, paper_versions
 from contest.paper.printing import form_geometry
 from contest.paper.reading import Reading, sheet_read
 
@@ -267,18 +262,13 @@ def _machine_fields(reading: dict, person: dict) -> dict:
         out["phone"] = reading.get("phone", "")
     if "prediction" not in review and reading.get("prediction") is not None:
         out["prediction"] = str(reading["prediction"])
-    machine = _places(reading.get("answers", ""))
-    given = _places(person.get("answers", ""))
+    machine = mark_groups(reading.get("answers", ""))
+    given = mark_groups(person.get("answers", ""))
     if len(machine) == len(given):
         out["answers"] = _join(
             [given[i] if f"q{i + 1}" in review else m for i, m in enumerate(machine)]
         )
     return out
-
-
-def _places(text: str) -> list[str]:
-    text = (text or "").strip().upper()
-    return text.split() if " " in text else list(text)
 
 
 def _join(marks: list[str]) -> str:

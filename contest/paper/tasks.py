@@ -1,5 +1,6 @@
 """Background work of the paper flow: importing a transcribed file, reading photographed sheets."""
 
+from django.urls import reverse
 from django_tasks import task
 
 from core.jobs import job_fail, job_fail_unexpected, job_finish, job_progress
@@ -13,8 +14,9 @@ def scan_sheets_task(
     from django.core.files.storage import default_storage
 
     from accounts.models import User
-    from contest.models import BackgroundJob, Contest
+    from contest.models import Contest
     from contest.paper.scanning import PaperSetupError, input_expand, scan_batch
+    from core.models import BackgroundJob
 
     try:
         contest = Contest.objects.get(pk=contest_id)
@@ -41,7 +43,7 @@ def scan_sheets_task(
             job_id=job_id,
             result={
                 "scanned": {"read": read, "review": review, "rejected": rejected},
-                "next": f"/manage/{contest.slug}/paper/scan/review/",
+                "next": reverse("contest:scan_queue", args=[contest.slug]),
             },
             message=f"Đã đọc {read + review} phiếu; {len(rejected)} ảnh bị loại",
         )
@@ -63,8 +65,10 @@ def paper_import_task(
     from dataclasses import asdict
 
     from accounts.models import User
-    from contest.models import Contest, PendingUpload
-    from contest.paper.parsing import PaperSetupError, paper_import
+    from contest.models import Contest
+    from contest.paper.importing import paper_import
+    from contest.paper.parsing import PaperSetupError
+    from core.models import PendingUpload
     from core.tabular import FileRejected
     from core.uploads import pending_upload_discard, pending_upload_read
 
@@ -80,11 +84,11 @@ def paper_import_task(
             kind=upload.format,
             partial=partial,
             user=User.objects.filter(pk=user_id).first(),
-            correction_url=f"/manage/{contest.slug}/paper/sheets/SHEET/",
+            correction_url=reverse("contest:paper_sheet", args=[contest.slug, "SHEET"]),
         )
         result = asdict(report)
         result["errors"] = result["errors"][:500]
-        result["next"] = f"/manage/{contest.slug}/paper/"
+        result["next"] = reverse("contest:paper_home", args=[contest.slug])
         job_finish(
             job_id=job_id,
             result=result,
@@ -94,7 +98,9 @@ def paper_import_task(
         )
     except (FileRejected, PaperSetupError) as error:
         job_fail(
-            job_id=job_id, message=str(error), result={"next": f"/manage/{contest.slug}/paper/"}
+            job_id=job_id,
+            message=str(error),
+            result={"next": reverse("contest:paper_home", args=[contest.slug])},
         )
     except PendingUpload.DoesNotExist:
         job_fail(job_id=job_id, message="Tệp tải lên đã hết hạn; hãy tải lên lại.")

@@ -14,8 +14,9 @@ from django.views.decorators.cache import cache_control
 
 from contest.models import SheetScan
 from contest.paper.crops import crop_png, place_region
+from contest.paper.keying import KeyingRefused
 from contest.paper.keying_views import _contest_for
-from contest.paper.parsing import KeyingRefused, PaperSetupError
+from contest.paper.parsing import PaperSetupError
 from contest.paper.scanning import HANDWRITTEN, MAX_IMAGE_BYTES, contest_forms, scan_confirm
 from core.jobs import job_create
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from contest import events
 from contest.models import Contest, Result, ResultRow
+from contest.results.selectors import mask_person
 from contest.results.workflow import (
     WorkflowRefused,
     check_contest_finished,
@@ -55,8 +56,6 @@ def _maximum(row: ResultRow) -> float | None:
 
 
 def _payload(row: ResultRow, index: int, total: int) -> dict:
-    from contest.results.views import mask_person
-
     return {
         "index": index,
         "total": total,

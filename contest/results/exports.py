@@ -1,20 +1,18 @@
 """Results as files: csv and xlsx tables, a PDF winners list and PDF certificates.
 
-PDFs embed DejaVu Sans (static/fonts, free licence) so Vietnamese diacritics
-print correctly on any machine.
+PDFs start from ``core.pdf.pdf_document`` (DejaVu Sans embedded, so Vietnamese diacritics
+print correctly on any machine).
 """
 
 import io
-from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 
 from contest.criteria import criteria_text
 from contest.models import Contest, Result, ResultRow
+from core.pdf import pdf_document
 from core.spreadsheets import csv_bytes, xlsx_append
 
-FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 COLUMNS = [
     "round",
     "rank",
@@ -106,20 +104,9 @@ def results_xlsx(results: list[Result]) -> bytes:
     return out.getvalue()
 
 
-def _pdf():
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.set_margins(15, 15, 15)
-    return pdf
-
-
 def winners_pdf(contest: Contest, results: list[Result]) -> bytes:
     """The winners list to attach to the award decision."""
-    pdf = _pdf()
+    pdf = pdf_document()
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 13)
     pdf.multi_cell(0, 7, contest.organizer_name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
@@ -180,7 +167,7 @@ def winners_pdf(contest: Contest, results: list[Result]) -> bytes:
 
 def certificates_pdf(contest: Contest, results: list[Result]) -> bytes:
     """One landscape page per winner."""
-    pdf = _pdf()
+    pdf = pdf_document()
     for result in results:
         winners = (
             ResultRow.objects.filter(result=result)

@@ -1,4 +1,4 @@
-"""Ranking by the rules of CONTRACTS.md ("Ranking rules"), in SQL.
+"""Ranking by the rules of docs/contracts.md ("Ranking rules"), in SQL.
 
 Entries are graded when they are written (``contest/grading.py``);
 ranking grades whatever is still ungraded, then does the rest in the database
@@ -21,24 +21,21 @@ import time
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F
 from django.utils import timezone
 
+from accounts.identity import person_sql
 from contest.criteria import CRITERIA
 from contest.models import (
     Attempt,
-    AttemptQuestion,
     Contest,
-    PaperAnswer,
     PaperEntry,
     Result,
     ResultRow,
     Round,
 )
-from questions.models import QuestionVersion
+from contest.results.prizes import prizes_award, unit_standings
 
 logger = logging.getLogger("cuocthi.ranking")
-ONLINE = "online"
 PAPER = "paper"
 
 
@@ -104,8 +101,8 @@ def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
     staff = key_viewer_sql(contest)
     attempt, user, profile = Attempt._meta.db_table, User._meta.db_table, Profile._meta.db_table
     paper = PaperEntry._meta.db_table
-    online_person = "COALESCE(NULLIF(u.phone, ''), NULLIF(p.id_number, ''), '')"
-    paper_person = "COALESCE(NULLIF(e.phone, ''), NULLIF(e.id_number, ''), '')"
+    online_person = person_sql("u.phone", "p.id_number")
+    paper_person = person_sql("e.phone", "e.id_number")
     sql = f"""
         SELECT 'online' AS channel, a.id AS attempt_id, CAST(NULL AS bigint) AS paper_id,
                {online_person} AS person, COALESCE(p.full_name, '') AS full_name,
@@ -241,58 +238,6 @@ def _inputs_hash(cursor, header: list) -> str:
     return digest.hexdigest()
 
 
-def _prize_list(prizes: list[dict]) -> tuple[list[str], list[str]]:
-    """(individual prizes in ranking order, closest-prediction prizes), one name per winner."""
-    individual: list[str] = []
-    prediction: list[str] = []
-    for prize in prizes:
-        names = [prize["name"]] * int(prize.get("count", 0))
-        (prediction if prize.get("for") == "prediction" else individual).extend(names)
-    return individual, prediction
-
-
-def _award(result: Result, prizes: list[dict], excluded: set[str]) -> None:
-    """Prizes down the ranking, one per person in the contest: holders of a prize from an
-    earlier round are passed over and the next person moves up. Then the closest-prediction
-    prizes, to the closest among those still without one (ties by rank)."""
-    individual, prediction = _prize_list(prizes)
-    awarded: dict[int, str] = {}
-    taken = set(excluded)
-    rows = ResultRow.objects.filter(result=result, rank__isnull=False)
-    if individual:
-        for pk, person in rows.order_by("rank").values_list("pk", "person").iterator(500):
-            if len(awarded) == len(individual):
-                break
-            if person in taken:
-                continue
-            awarded[pk] = individual[len(awarded)]
-            taken.add(person)
-    if prediction and result.target is not None:
-        from django.db.models import Value
-        from django.db.models.functions import Abs
-
-        closest = (
-            rows.exclude(prediction__isnull=True)
-            .annotate(error=Abs(F("prediction") - Value(result.target)))
-            .order_by("error", "rank")
-            .values_list("pk", "person")
-        )
-        given = 0
-        for pk, person in closest.iterator(500):
-            if given == len(prediction):
-                break
-            if person in taken:
-                continue
-            awarded[pk] = prediction[given]
-            taken.add(person)
-            given += 1
-    by_prize: dict[str, list[int]] = {}
-    for pk, name in awarded.items():
-        by_prize.setdefault(name, []).append(pk)
-    for name, pks in by_prize.items():
-        ResultRow.objects.filter(pk__in=pks).update(prize=name)
-
-
 class _Clock:
     """Step timings in the log, so an operator sees where a big ranking spends its time."""
 
@@ -381,7 +326,7 @@ def rank_round(
         cursor.execute("DROP TABLE rank_candidates")
         Result.objects.filter(pk=result.pk).update(entries_count=ranked, invalid_count=invalid)
         result.entries_count, result.invalid_count = ranked, invalid
-        _award(result, round.prizes or contest.prizes or [], set(excluded))
+        prizes_award(result, round.prizes or contest.prizes or [], set(excluded))
         clock.lap("invalid entries and prizes")
     return result
 
@@ -443,63 +388,6 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
     return results
 
 
-def _min_rate(bands: list[dict], headcount: int) -> float:
-    """The minimum participation rate for a unit of this size: the first band it fits in."""
-    for band in bands:
-        if band.get("up_to") is None or headcount <= band["up_to"]:
-            return float(band.get("rate", 0))
-    return 0.0
-
-
-def unit_standings(contest: Contest, results: list[Result]) -> list[dict]:
-    """Collective prizes: units by participation rate, then prize points, then participants.
-
-    Participants of a unit are the distinct people ranked in any round; the rate
-    divides them by the unit's headcount (entered in the unit list). A unit
-    below the minimum rate for its size, or without a headcount, takes no prize.
-    """
-    from accounts.models import Unit
-
-    spec = contest.unit_prizes or {}
-    points_for = spec.get("points", {})
-    ranked = ResultRow.objects.filter(result__in=results, rank__isnull=False, unit__isnull=False)
-    people = dict(ranked.values_list("unit").annotate(n=Count("person", distinct=True)).order_by())
-    points: dict[int, int | float] = {}
-    for unit_id, prize in ranked.exclude(prize="").values_list("unit", "prize"):
-        points[unit_id] = points.get(unit_id, 0) + points_for.get(prize, 0)
-    rows = []
-    for unit in Unit.objects.filter(pk__in=people):
-        n = people[unit.pk]
-        rate = n / unit.headcount if unit.headcount else None
-        minimum = _min_rate(spec.get("min_rate", []), unit.headcount or 0)
-        rows.append(
-            {
-                "unit": unit.name,
-                "unit_code": unit.code,
-                "participants": n,
-                "headcount": unit.headcount,
-                "rate": round(rate, 4) if rate is not None else None,
-                "min_rate": minimum,
-                "points": points.get(unit.pk, 0),
-                "eligible": rate is not None and rate >= minimum,
-                "prize": "",
-            }
-        )
-    rows.sort(
-        key=lambda r: (
-            not r["eligible"],
-            -(r["rate"] or 0),
-            -r["points"],
-            -r["participants"],
-            r["unit"],
-        )
-    )
-    names = [p["name"] for p in spec.get("prizes", []) for _ in range(int(p.get("count", 0)))]
-    for row, name in zip([r for r in rows if r["eligible"]], names, strict=False):
-        row["prize"] = name
-    return rows
-
-
 # --- reading a stored result ------------------------------------------------------------------
 
 
@@ -510,7 +398,7 @@ def _number(value: Decimal | None):
 
 
 def result_json(result: Result) -> dict:
-    """The stored result in the shape of CONTRACTS.md's ``rank_contest --json``."""
+    """The stored result in the shape of docs/contracts.md's ``rank_contest --json``."""
     rows = ResultRow.objects.filter(result=result)
     fields = (
         "rank",
@@ -572,49 +460,3 @@ def result_json(result: Result) -> dict:
         "entries": entries,
         "invalid": invalid,
     }
-
-
-def question_stats(round: Round) -> list[dict]:
-    """Share of answers that score, per question of the round (hardest first).
-
-    Answer-key corrections in force count: a voided question is left out, and
-    every accepted answer of a corrected question counts as right.
-    """
-    from contest.grading import key_rules
-
-    rules = key_rules(round.contest_id)
-    voided = [vid for vid, accepted in rules.items() if accepted is None]
-    corrected = {vid: accepted for vid, accepted in rules.items() if accepted}
-    rows: dict[int, dict] = {}
-    for model, owner in ((AttemptQuestion, "attempt"), (PaperAnswer, "entry")):
-        base = model.objects.filter(**{f"{owner}__round": round}).exclude(version__in=voided)
-        if model is AttemptQuestion:
-            base = base.exclude(attempt__status=Attempt.Status.IN_PROGRESS)
-        for version_id, total in base.values_list("version").annotate(n=Count("pk")):
-            rows.setdefault(version_id, {"total": 0, "correct": 0})["total"] += total
-        right_by_key = (
-            base.exclude(version__in=list(corrected))
-            .filter(answer=F("version__correct"))
-            .exclude(answer="")
-            .values_list("version")
-            .annotate(n=Count("pk"))
-        )
-        for version_id, right in right_by_key:
-            rows[version_id]["correct"] += right
-        for version_id, accepted in corrected.items():
-            if version_id in rows:
-                rows[version_id]["correct"] += base.filter(
-                    version=version_id, answer__in=accepted
-                ).count()
-    versions = QuestionVersion.objects.in_bulk(list(rows)).items()
-    stats = [
-        {
-            "version": v,
-            "total": rows[pk]["total"],
-            "correct": rows[pk]["correct"],
-            "share": rows[pk]["correct"] / rows[pk]["total"] if rows[pk]["total"] else 0,
-        }
-        for pk, v in versions
-    ]
-    stats.sort(key=lambda s: s["share"])
-    return stats

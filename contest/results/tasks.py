@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django_tasks import task
 
 from contest.models import Contest
@@ -22,7 +23,7 @@ def rank_contest_task(*, job_id: str, contest_id: int, final: bool, user_id: int
                     {"round": r.round.number, "ranked": r.entries_count, "invalid": r.invalid_count}
                     for r in results
                 ],
-                "next": f"/manage/{contest.slug}/results/",
+                "next": reverse("contest:manage_results", args=[contest.slug]),
             },
             message="Đã chốt kết quả chính thức" if final else "Đã xếp hạng (tạm thời)",
         )
@@ -30,7 +31,7 @@ def rank_contest_task(*, job_id: str, contest_id: int, final: bool, user_id: int
         job_fail(
             job_id=job_id,
             message=str(error),
-            result={"next": f"/manage/{contest.slug}/results/"},
+            result={"next": reverse("contest:manage_results", args=[contest.slug])},
         )
     except Exception as error:
         job_fail_unexpected(job_id=job_id, error=error)

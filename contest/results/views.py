@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,66 +15,9 @@ from contest.models import Contest, KeyCorrection, Result, ResultEvent, ResultRo
 from contest.organizer import _organizer
 from contest.results.explain import criteria_text, explain, reason_text
 from contest.results.exports import certificates_pdf, results_csv, results_xlsx, winners_pdf
-from contest.results.ranking import question_stats
+from contest.results.selectors import result_statistics, winners_shown
 from contest.results.workflow import latest_results
 from core.jobs import job_create
-
-
-def mask_person(person: str) -> str:
-    """0905123456 → 0905***456; a citizen id keeps its last three digits only."""
-    if len(person) == 10:
-        return f"{person[:4]}***{person[-3:]}"
-    return f"*********{person[-3:]}" if person else ""
-
-
-def _stats(result: Result) -> dict:
-    rows = ResultRow.objects.filter(result=result, rank__isnull=False)
-    by_unit = list(
-        rows.values("unit__name").annotate(n=Count("pk")).order_by("-n", "unit__name")[:30]
-    )
-    by_channel = dict(rows.values_list("channel").annotate(n=Count("pk")))
-    distribution = list(rows.values_list("score").annotate(n=Count("pk")).order_by("score"))
-    peak = max((n for _s, n in distribution), default=1)
-    bars = []
-    for i, (score, n) in enumerate(distribution):
-        width = max(1, round(200 * n / peak))
-        bars.append(
-            {
-                "score": score.normalize(),
-                "n": n,
-                "y": 4 + i * 20,
-                "width": width,
-                "text_y": 17 + i * 20,
-                "count_x": 50 + width,
-            }
-        )
-    return {
-        "by_unit": by_unit,
-        "online": by_channel.get("online", 0),
-        "paper": by_channel.get("paper", 0),
-        "full_marks": rows.filter(full_marks=True).count(),
-        "bars": bars,
-        "chart_height": 8 + 20 * len(bars),
-        "hardest": question_stats(result.round)[:5],
-    }
-
-
-def _winners(result: Result) -> list[dict]:
-    rows = (
-        ResultRow.objects.filter(result=result)
-        .exclude(prize="")
-        .order_by("rank")
-        .values("rank", "full_name", "unit__name", "score", "prize", "person", "channel")
-        .annotate(maximum=Coalesce("attempt__max_score", "paper__max_score"))
-    )
-    rows = list(rows)
-    for row in rows:
-        row["masked"] = mask_person(row["person"])
-    if result.revealed is not None:
-        # Ceremony under way: only the prizes revealed so far (they go from the bottom up).
-        rows = rows[len(rows) - result.revealed :] if result.revealed else []
-    return rows
-
 
 # --- organizers ------------------------------------------------------------------------------
 
@@ -152,7 +94,7 @@ def manage_results(request, slug: str):
 @require_POST
 def manage_key_correct(request, slug: str):
     """Accept more answers for a question, or void it, after the close; everything regraded."""
-    from contest.grading import KeyCorrectionRefused, key_correct
+    from contest.results.key_corrections import KeyCorrectionRefused, key_correct
 
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
@@ -292,10 +234,10 @@ def results_page(request, slug: str):
     blocks = [
         {
             "result": r,
-            "winners": _winners(r),
+            "winners": winners_shown(r),
             "all_revealed": r.revealed is not None
             and r.revealed >= r.rows.exclude(prize="").count(),
-            "stats": _stats(r),
+            "stats": result_statistics(r),
             "rounds": len(results) > 1,
             "chain": criteria_text(r.tie_break),
         }
@@ -363,42 +305,6 @@ def my_result(request, slug: str):
         request,
         "contest/my_result.html",
         {"contest": contest, "items": items, "published": bool(_published(contest))},
-    )
-
-
-# --- live -------------------------------------------------------------------------------------
-
-
-def live_json(request, slug: str):
-    """The live figures for pages whose websocket is unavailable (polling fallback)."""
-    from django.http import JsonResponse
-
-    from contest.results.ceremony import revealed_payloads
-    from contest.selectors import live_stats
-
-    contest = get_object_or_404(Contest, slug=slug)
-    return JsonResponse(
-        {**live_stats(contest=contest), "reveals": revealed_payloads(contest)},
-        json_dumps_params={"ensure_ascii": False},
-    )
-
-
-@login_required
-def manage_live(request, slug: str):
-    from contest.selectors import dashboard_stats
-
-    contest = get_object_or_404(Contest, slug=slug)
-    _organizer(request, contest)
-    if request.GET.get("format") == "json":
-        from django.http import JsonResponse
-
-        return JsonResponse(
-            dashboard_stats(contest=contest), json_dumps_params={"ensure_ascii": False}
-        )
-    return render(
-        request,
-        "contest/manage_live.html",
-        {"contest": contest, "stats": dashboard_stats(contest=contest)},
     )
 
 

@@ -114,7 +114,3 @@ def question_problems(q: "ParsedQuestion") -> list[tuple[str, str]]:
     except ValueError as error:
         problems.append(("points", str(error)))
     return problems
-
-
-def letters_for(indexes) -> str:
-    return "".join(LETTERS[i] for i in sorted(indexes))

@@ -1,4 +1,4 @@
-"""The question-bank spreadsheet of CONTRACTS.md (xlsx or csv)."""
+"""The question-bank spreadsheet of docs/contracts.md (xlsx or csv)."""
 
 import re
 from decimal import Decimal
@@ -17,7 +17,7 @@ from questions.importers.base import (
 from questions.models import LETTERS
 
 OPTION_COLUMNS = [f"option_{c}" for c in "abcdef"]
-# The columns as the pages name them (the file's headers stay those of CONTRACTS.md).
+# The columns as the pages name them (the file's headers stay those of docs/contracts.md).
 COLUMN_LABELS = {
     "code": _("Mã câu hỏi"),
     "topic": _("Chủ đề"),

@@ -14,7 +14,7 @@ from accounts.roles import ORGANIZERS_GROUP
 from contest.definition import ContestInvalid, contest_import
 from contest.models import Attempt, Contest, ContestMembership, PaperEntry, ResultRow
 from contest.online.attempts import AttemptRefused, attempt_start, attempt_submit
-from contest.paper.parsing import paper_import
+from contest.paper.importing import paper_import
 from contest.results.ranking import contest_rank
 from questions.models import Bank
 from tests.contest.test_organizer_pages import form_data

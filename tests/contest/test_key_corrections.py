@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from contest.grading import KeyCorrectionRefused, key_correct
 from contest.models import KeyCorrection, PaperEntry
+from contest.results.key_corrections import KeyCorrectionRefused, key_correct
 from contest.results.ranking import contest_rank, result_json
 from tests.contest.test_ranking import ALL_RIGHT, VN, make_contest, online, paper
 from tests.factories import UserFactory
@@ -251,7 +251,7 @@ def test_collective_prizes_go_by_participation_rate_with_a_minimum_by_unit_size(
         )
     ]
     rows.append(f"P-10,Người 10,0905000010,,{ALL_RIGHT},3,2022-06-01,,,b")  # Giải Nhất: 3 points
-    from contest.paper.parsing import paper_import
+    from contest.paper.importing import paper_import
 
     data = (
         "sheet_no,full_name,phone,id_number,answers,prediction,postmark_date,received_at,"
@@ -289,7 +289,7 @@ def test_bad_collective_prize_rules_are_refused(spec, message):
 
 
 def test_hardest_questions_follow_the_answer_key_corrections(contest, organizer):
-    from contest.results.ranking import question_stats
+    from contest.results.selectors import question_stats
 
     round_ = contest.rounds.get()
     share = {s["version"].question.code: (s["correct"], s["total"]) for s in question_stats(round_)}

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from config.asgi import application
 from contest.live.consumers import DashboardConsumer
 from contest.models import ContestMembership, Result, ResultRow, WinnerCheck
-from contest.paper.parsing import paper_import
+from contest.paper.importing import paper_import
 from contest.results.ceremony import ceremony_reveal_next, ceremony_start
 from tests.asyncutil import threaded
 from tests.contest.test_ranking import ALL_RIGHT, make_contest

@@ -8,7 +8,8 @@ from django.core.management.base import CommandError
 
 from contest.definition import contest_import
 from contest.models import PaperAnswer, PaperCorrection, PaperEntry
-from contest.paper.parsing import paper_correct, paper_import
+from contest.paper.corrections import paper_correct
+from contest.paper.importing import paper_import
 from core.tabular import FileRejected
 from tests.factories import UnitFactory, UserFactory, contest_json, make_bank_with_topics
 

@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from contest.models import BackgroundJob, ContestMembership, PaperEntry, PaperKeying, PaperReceipt
-from contest.paper.parsing import KeyingRefused, paper_key, paper_reconcile
+from contest.models import ContestMembership, PaperEntry, PaperKeying, PaperReceipt
+from contest.paper.keying import KeyingRefused, paper_key, paper_reconcile
+from core.models import BackgroundJob
 from tests.contest.test_ranking import ALL_RIGHT, make_contest
 from tests.factories import UserFactory
 

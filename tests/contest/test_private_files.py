@@ -13,7 +13,8 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from accounts.roles import ORGANIZERS_GROUP
-from contest.models import BackgroundJob, ContestMembership, PaperEntry, PaperReceipt, PendingUpload
+from contest.models import ContestMembership, PaperEntry, PaperReceipt
+from core.models import BackgroundJob, PendingUpload
 from tests.contest.test_ranking import ALL_RIGHT, make_contest
 from tests.factories import BankFactory, UserFactory
 

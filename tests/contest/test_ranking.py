@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from contest.definition import contest_import
 from contest.models import Attempt, PaperEntry, Result, ResultRow
 from contest.online.attempts import answer_save, attempt_start, attempt_submit
-from contest.paper.parsing import paper_import
+from contest.paper.importing import paper_import
 from contest.results.ranking import contest_rank, lot_digest, result_json
 from questions.models import QuestionVersion
 from tests.factories import ProfileFactory, UserFactory, contest_json, make_bank_with_topics

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from accounts.roles import ORGANIZERS_GROUP
 from contest.models import (
-    BackgroundJob,
     ContestMembership,
     KeyCorrection,
     Result,
@@ -17,7 +16,8 @@ from contest.models import (
     ResultRow,
     WinnerCheck,
 )
-from contest.results.views import mask_person
+from contest.results.selectors import mask_person
+from core.models import BackgroundJob
 from tests.contest.test_ranking import ALL_RIGHT, make_contest, online, paper
 from tests.factories import UserFactory
 

@@ -9,9 +9,10 @@ import pytest
 from django.core.management import call_command
 
 from contest.models import PaperEntry, PaperKeying, PaperReceipt, SheetScan
-from contest.paper.parsing import conflicts, paper_versions
+from contest.paper.parsing import paper_versions
 from contest.paper.printing import answer_form_pdf, form_geometry
 from contest.paper.scanning import machine_user, scan_batch, scan_confirm
+from contest.paper.selectors import conflicts
 from tests.contest.test_paper_keying import member
 from tests.contest.test_ranking import make_contest
 from tests.omr_images import page_render, photograph, sheet_fill

@@ -6,7 +6,7 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.roles import ORGANIZERS_GROUP
-from contest.models import BackgroundJob
+from core.models import BackgroundJob
 from questions.models import Bank, Question
 from tests.factories import UserFactory, make_bank_with_topics
 

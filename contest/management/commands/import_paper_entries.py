@@ -1,9 +1,11 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from contest.models import Contest
-from contest.paper.parsing import PaperSetupError, paper_import
+from contest.paper.importing import paper_import
+from contest.paper.parsing import PaperSetupError
 from core.tabular import FileRejected, read_capped
 
 
@@ -39,7 +41,7 @@ class Command(BaseCommand):
                 kind=kind,
                 dry_run=dry_run,
                 partial=partial,
-                correction_url=f"/manage/{found.slug}/paper/sheets/SHEET/",
+                correction_url=reverse("contest:paper_sheet", args=[found.slug, "SHEET"]),
             )
         except (FileRejected, PaperSetupError) as error:
             self.stderr.write(f"row 1: file: {error}")

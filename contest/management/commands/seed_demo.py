@@ -212,7 +212,8 @@ def demo_entries(contest: Contest, *, online: int = 1800, sheets: int = 700) -> 
 
     from accounts.models import Profile
     from contest.models import Attempt, AttemptQuestion
-    from contest.paper.parsing import paper_import, paper_versions
+    from contest.paper.importing import paper_import
+    from contest.paper.parsing import paper_versions
     from contest.results.ranking import contest_rank
 
     if contest.attempts.exists() or contest.paper_entries.exists():

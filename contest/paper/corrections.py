@@ -1,0 +1,73 @@
+"""Correcting an entered sheet: the change, its reason and who made it are kept."""
+
+from django.db import transaction
+
+from contest import events
+from contest.models import PaperAnswer, PaperCorrection, PaperEntry
+from contest.paper.parsing import SHEET_FIELDS, paper_versions, parse_one, utc_text
+
+
+def entry_canonical(entry: PaperEntry) -> dict:
+    return {
+        "round": entry.round.number,
+        "full_name": entry.full_name,
+        "phone": entry.phone,
+        "id_number": entry.id_number,
+        "birth_year": entry.birth_year,
+        "unit": entry.unit.code if entry.unit else "",
+        "address": entry.address,
+        "answers": entry.answers,
+        "prediction": entry.prediction,
+        "postmark_date": entry.postmark_date.isoformat() if entry.postmark_date else "",
+        "received_at": utc_text(entry.received_at),
+        "invalid_reason": entry.invalid_reason,
+    }
+
+
+def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, user) -> PaperEntry:
+    """Change a keyed sheet, recording before/after, who and why.
+
+    ``changes`` holds raw field values as a clerk types them (the same
+    spelling as the import). Raises ``ValueError`` with the problems, in
+    Vietnamese, and writes nothing then.
+    """
+    if not reason.strip():
+        raise ValueError("Hãy ghi lý do sửa phiếu.")
+    contest = entry.contest
+    before = entry_canonical(entry)
+    raw = {k: ("" if v is None else str(v)) for k, v in before.items() if k != "round"}
+    raw["round"] = str(entry.round.number)
+    raw.update({k: v for k, v in changes.items() if k in SHEET_FIELDS})
+    raw["sheet_no"] = entry.sheet_no
+    sheets, errors = parse_one(contest, raw)
+    if errors:
+        raise ValueError("; ".join(m.split(": ", 1)[1] for m in errors))
+    sheet = sheets[0]
+    after = sheet.canonical()
+    if after == before:
+        raise ValueError("Không có gì thay đổi.")
+    with transaction.atomic():
+        entry = PaperEntry.objects.select_for_update().get(pk=entry.pk)
+        for name in SHEET_FIELDS:
+            setattr(entry, name, getattr(sheet, name))
+        entry.round = sheet.round
+        entry.content_hash = sheet.content_hash
+        entry.score = None
+        entry.save()
+        entry.items.all().delete()
+        PaperAnswer.objects.bulk_create(
+            [
+                PaperAnswer(entry=entry, position=i, version=v, answer=m)
+                for i, (v, m) in enumerate(
+                    zip(paper_versions(sheet.round), sheet.marks, strict=True), start=1
+                )
+            ]
+        )
+        PaperCorrection.objects.create(
+            entry=entry, by=user, reason=reason.strip(), before=before, after=after
+        )
+        from contest.grading import grade_paper
+
+        grade_paper([entry.pk], contest.pk)
+    events.entries_changed(contest_id=contest.pk)
+    return entry
