@@ -49,7 +49,7 @@ format: install
 
 ## make bench: benchmarks against real PostgreSQL, Redis and an ASGI server
 bench: install
-	bash .ci/services.sh $(PY) bench/run.py
+	SERVICES_DIR=/tmp bash .ci/services.sh $(PY) bench/run.py
 
 messages: install
 	$(PY) manage.py makemessages -l en --no-location --ignore=.venv --ignore=tests

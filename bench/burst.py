@@ -245,10 +245,15 @@ def phase(
     positions: int = POSITIONS,
     signer: tuple[str, str] | None = None,
     log=None,
+    serve=uvicorn,
+    measure=None,
 ) -> dict:
     """Prepare ``residents``, run the burst (with chaos: a worker killed, Redis stopped), check.
 
-    Returns the figures; ``signed_in`` is the status of a sign-in made at the end.
+    ``serve(env, processes=, log=)`` is the context manager that runs the app and yields
+    its ``host:port`` (default: uvicorn with 2 workers); ``measure(host)``, when given, is
+    called after the burst and its answer returned as ``measured``. Returns the figures;
+    ``signed_in`` is the status of a sign-in made at the end.
     """
     from django.db import connection
 
@@ -257,7 +262,7 @@ def phase(
     with redis_server() as (redis_url, stop_redis):
         processes: list = []
         env = {"REDIS_URL": redis_url, "DATABASE_URL": database_url, "ATTEMPT_SWEEP_SECONDS": "30"}
-        with uvicorn(env, processes=processes, log=log) as host:
+        with serve(env, processes=processes, log=log) as host:
             actions = []
             if chaos:
 
@@ -281,6 +286,7 @@ def phase(
                 ).result()
             elapsed = time.perf_counter() - started
             outcome.peak_connections = sampler.stop()
+            measured = measure(host) if measure else None
             signed_in = sign_in(host, *signer) if signer else 0
     figures = check(slug, outcome, residents)
     return {
@@ -293,6 +299,7 @@ def phase(
         "p99_ms": 1000 * percentile(outcome.latencies, 99) if outcome.latencies else 0,
         "peak_connections": outcome.peak_connections,
         "signed_in": signed_in,
+        "measured": measured,
         "log": outcome.log,
         **figures,
     }

@@ -28,7 +28,7 @@ def main(selected: list[str]) -> None:
 
     call_command("migrate", verbosity=0)
     print(f"bench: database: {connection.vendor}", flush=True)
-    from bench import burst, import_questions, live, omr, paper_import, rank, submit
+    from bench import balanced, burst, import_questions, live, omr, paper_import, rank, submit
 
     benchmarks = {
         "import_questions": import_questions.run,
@@ -37,6 +37,7 @@ def main(selected: list[str]) -> None:
         "rank": rank.run,
         "live": live.run,
         "burst": burst.run,
+        "balanced": balanced.run,
         "omr": omr.run,
     }
     for name, run in benchmarks.items():

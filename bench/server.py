@@ -20,13 +20,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def uvicorn(env: dict[str, str], *options: str, processes: list | None = None, log=None):
+def uvicorn(
+    env: dict[str, str], *options: str, processes: list | None = None, log=None, workers: int = 2
+):
     """Start uvicorn (settings from the environment plus ``env``), yield ``host:port``, stop it.
 
     ``processes``, when given, receives the supervisor's ``Popen`` (to find its workers);
-    ``log`` receives the server's stderr.
+    ``log`` receives the server's stderr; ``workers`` is uvicorn's ``--workers``.
     """
     port = free_port()
+    env = {**env, **same_database_on_replica(env)}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -38,7 +41,7 @@ def uvicorn(env: dict[str, str], *options: str, processes: list | None = None, l
             "--port",
             str(port),
             "--workers",
-            "2",
+            str(workers),
             "--no-access-log",
             "--lifespan",
             "off",
@@ -121,6 +124,22 @@ def gunicorn(env: dict[str, str], *, threads: int = 4):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def same_database_on_replica(env: dict[str, str]) -> dict[str, str]:
+    """``DATABASE_REPLICA_URL`` naming the same database as ``env["DATABASE_URL"]``.
+
+    A streaming replica copies every database of the primary; a caller that points the
+    server at another database (the test database) must not leave the inherited replica URL
+    naming the first one. Empty when there is no replica or nothing to change.
+    """
+    from urllib.parse import urlsplit
+
+    replica = env.get("DATABASE_REPLICA_URL", os.environ.get("DATABASE_REPLICA_URL", ""))
+    if not replica or "DATABASE_URL" not in env:
+        return {}
+    host, name = urlsplit(replica).netloc, urlsplit(env["DATABASE_URL"]).path
+    return {"DATABASE_REPLICA_URL": f"postgres://{host}{name}"}
 
 
 def worker_pids(supervisor_pid: int) -> list[int]:

@@ -57,6 +57,7 @@ def _server(redis_url: str, log):
         "LIVE_REFRESH_SECONDS": "600",  # only the channel layer may carry the update
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.pop("DATABASE_REPLICA_URL", None)  # names the services' database, not the test one
     process = subprocess.Popen(
         [
             sys.executable,

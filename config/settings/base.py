@@ -115,6 +115,29 @@ else:
             },
         }
     }
+# A PostgreSQL streaming replica answers the public read-only pages (config/dbrouter.py):
+# home, contest page, results, live.json, public form downloads. Writes, and a browser's
+# reads for READ_YOUR_WRITES_SECONDS after it wrote, stay on the primary. A replica that
+# cannot be reached within REPLICA_CONNECT_TIMEOUT is left alone for REPLICA_RETRY_SECONDS.
+if env("DATABASE_REPLICA_URL", default="") and "default" in DATABASES:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    _replica_options = DATABASES["replica"].setdefault("OPTIONS", {})
+    _replica_options["connect_timeout"] = env.int("REPLICA_CONNECT_TIMEOUT", default=1)
+    if DATABASES["default"].get("OPTIONS", {}).get("pool"):
+        _replica_options["pool"] = {
+            **DATABASES["default"]["OPTIONS"]["pool"],
+            "timeout": env.float("REPLICA_CONNECT_TIMEOUT", default=1),
+        }
+        DATABASES["replica"]["CONN_MAX_AGE"] = 0
+    # A pooled connection whose replica went away is found out before it is used.
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # Under the test runner the replica is the primary's test database (no copy to create).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.dbrouter.ReplicaRouter"]
+    # Innermost, after AttemptSweepMiddleware: the sweep reads and writes, on the primary.
+    MIDDLEWARE.append("config.dbrouter.ReplicaMiddleware")
+READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=10)
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channel layer ---------------------------------------------------

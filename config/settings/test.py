@@ -36,3 +36,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # A statement that runs away (a bad plan) fails its test with the statement in the
     # error, instead of hanging the suite until CI's budget is gone.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c statement_timeout=180s"
+# The suite's own tests run against one database; pytest-django would refuse queries to
+# a second alias. The replica routing is tested with real processes against the real
+# replica (tests/test_replica.py reads DATABASE_REPLICA_URL itself).
+if "replica" in DATABASES:
+    del DATABASES["replica"]
+    DATABASE_ROUTERS = []
+    MIDDLEWARE = [m for m in MIDDLEWARE if m != "config.dbrouter.ReplicaMiddleware"]  # noqa: F405
