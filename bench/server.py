@@ -1,4 +1,5 @@
-"""The real ASGI server the benchmarks talk to: uvicorn with 2 workers on a free port."""
+"""The real servers the benchmarks talk to: uvicorn with 2 workers on a free port (ASGI),
+or, to compare, gunicorn with 2 WSGI workers for plain HTTP (``BENCH_HTTP=wsgi``)."""
 
 import contextlib
 import os
@@ -70,6 +71,58 @@ def uvicorn(
         yield f"127.0.0.1:{port}"
     finally:
         server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+
+
+def gunicorn_available() -> bool:
+    """gunicorn is not a dependency: the WSGI comparison runs only where it can be imported
+    (e.g. ``PYTHONPATH`` pointing at an unpacked wheel, kept out of the shared venv)."""
+    import importlib.util
+
+    return importlib.util.find_spec("gunicorn") is not None
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], *, threads: int = 4):
+    """Plain HTTP through WSGI: gunicorn, 2 workers of ``threads`` threads each (gthread)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "60",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DJANGO_DEBUG": "false",
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
 

@@ -3,8 +3,13 @@
 Simulated participants start an attempt, answer 20 questions (autosave) and
 submit, with CONCURRENCY requests in flight. Figures: submissions per second
 and p50/p99 latency of submit, the same for autosave, and a baseline of the
-server's lightest endpoint (``/time/``) in the same run. Afterwards the database
-is checked: every participant has exactly one submitted attempt with 20 answers.
+server's lightest endpoint (``/time/``) in the same run; every rate is also
+printed as its ratio to that baseline, against the targets of issue 17 (start
+≥ 0.4, autosave ≥ 0.6, submit ≥ 0.5, p99 < 500 ms). Afterwards the database is
+checked: every participant has exactly one submitted attempt with 20 answers.
+
+``BENCH_HTTP=wsgi`` (or ``both``) serves the same plain HTTP through gunicorn's
+WSGI workers instead (when gunicorn can be imported), to compare with all-ASGI.
 """
 
 import asyncio
@@ -24,9 +29,13 @@ def _prepare(
 ):
     """A contest open now with 20 drawn questions, and ``participants`` signed-in residents."""
     from datetime import timedelta
+    from importlib import import_module
 
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+
+    # The site's own session engine, as signing in would (cached_db: Redis and the database).
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
     from django.utils import timezone
 
     from accounts.models import Profile, User
@@ -94,7 +103,12 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-async def _run(base: str, sessions: list[str], report) -> None:
+TARGETS = {"attempt_start": 0.4, "autosave": 0.6, "submit": 0.5}
+
+
+async def _run(
+    base: str, sessions: list[str], report, prefix: str = "", slug: str = "bench-submit"
+) -> None:
     import httpx
 
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
@@ -112,8 +126,17 @@ async def _run(base: str, sessions: list[str], report) -> None:
 
         started = time.perf_counter()
         await asyncio.gather(*(ping() for _ in range(2000)))
-        report("baseline_time_endpoint_rps", 2000 / (time.perf_counter() - started), "req/s")
-        report("baseline_time_endpoint_p99", 1000 * percentile(times, 99), "ms")
+        baseline = 2000 / (time.perf_counter() - started)
+        report(f"{prefix}baseline_time_endpoint_rps", baseline, "req/s")
+        report(f"{prefix}baseline_time_endpoint_p99", 1000 * percentile(times, 99), "ms")
+
+        def rate(name: str, value: float, unit: str) -> None:
+            report(f"{prefix}{name}_per_s", value, unit)
+            ratio = value / baseline
+            met = "met" if ratio >= TARGETS[name] else "NOT met"
+            report(
+                f"{prefix}{name}_ratio_to_baseline", ratio, f"x (target >= {TARGETS[name]}: {met})"
+            )
 
         csrf = secrets.token_hex(16)
         attempts: dict[str, str] = {}
@@ -127,13 +150,13 @@ async def _run(base: str, sessions: list[str], report) -> None:
 
         async def start(session):
             async with gate:
-                r = await client.post("/contests/bench-submit/start/", headers=headers(session))
+                r = await client.post(f"/contests/{slug}/start/", headers=headers(session))
                 assert r.status_code == 302, r.status_code
                 attempts[session] = r.headers["location"].rstrip("/").split("/")[-1]
 
         t0 = time.perf_counter()
         await asyncio.gather(*(start(s) for s in sessions))
-        report("attempt_start_per_s", len(sessions) / (time.perf_counter() - t0), "attempts/s")
+        rate("attempt_start", len(sessions) / (time.perf_counter() - t0), "attempts/s")
 
         answer_times = []
 
@@ -151,9 +174,9 @@ async def _run(base: str, sessions: list[str], report) -> None:
         t0 = time.perf_counter()
         await asyncio.gather(*(answer(s, p) for s in sessions for p in range(1, 21)))
         elapsed = time.perf_counter() - t0
-        report("autosave_per_s", len(answer_times) / elapsed, "answers/s")
-        report("autosave_p50", 1000 * statistics.median(answer_times), "ms")
-        report("autosave_p99", 1000 * percentile(answer_times, 99), "ms")
+        rate("autosave", len(answer_times) / elapsed, "answers/s")
+        report(f"{prefix}autosave_p50", 1000 * statistics.median(answer_times), "ms")
+        report(f"{prefix}autosave_p99", 1000 * percentile(answer_times, 99), "ms (target < 500)")
 
         submit_times = []
 
@@ -176,29 +199,48 @@ async def _run(base: str, sessions: list[str], report) -> None:
         jobs += [submit(s, f"dup{i}") for i, s in enumerate(sessions) if i % 10 == 0]
         await asyncio.gather(*jobs)
         elapsed = time.perf_counter() - t0
-        report("submit_per_s", len(submit_times) / elapsed, "submissions/s")
-        report("submit_p50", 1000 * statistics.median(submit_times), "ms")
-        report("submit_p99", 1000 * percentile(submit_times, 99), "ms")
+        rate("submit", len(submit_times) / elapsed, "submissions/s")
+        report(f"{prefix}submit_p50", 1000 * statistics.median(submit_times), "ms")
+        report(f"{prefix}submit_p99", 1000 * percentile(submit_times, 99), "ms (target < 500)")
 
 
-def run(report) -> None:
-    from django.db import connection
+def _check(report, prefix: str = "", slug: str = "bench-submit") -> None:
     from django.db.models import Count, Q
 
     from contest.models import Attempt
 
-    sessions = _prepare()
-    connection.close()
-    with uvicorn({"ATTEMPT_SWEEP_SECONDS": "30"}) as host:
-        asyncio.run(_run(f"http://{host}", sessions, report))
     rows = (
-        Attempt.objects.filter(contest__slug="bench-submit")
+        Attempt.objects.filter(contest__slug=slug)
         .values("user")
         .annotate(n=Count("pk"), submitted=Count("pk", filter=Q(status="submitted")))
     )
     lost = PARTICIPANTS - sum(1 for r in rows if r["submitted"] == 1)
     doubled = sum(1 for r in rows if r["n"] > 1)
-    answered = Attempt.objects.filter(contest__slug="bench-submit", items__answer="").count()
-    report("submit_lost", lost, "submissions")
-    report("submit_doubled", doubled, "submissions")
-    report("autosave_lost", answered, "answers")
+    answered = Attempt.objects.filter(contest__slug=slug, items__answer="").count()
+    report(f"{prefix}submit_lost", lost, "submissions")
+    report(f"{prefix}submit_doubled", doubled, "submissions")
+    report(f"{prefix}autosave_lost", answered, "answers")
+
+
+def run(report) -> None:
+    from django.db import connection
+
+    from bench.server import gunicorn, gunicorn_available
+
+    mode = os.environ.get("BENCH_HTTP", "asgi")
+    if mode in ("asgi", "both"):
+        sessions = _prepare()
+        connection.close()
+        with uvicorn({"ATTEMPT_SWEEP_SECONDS": "30"}) as host:
+            asyncio.run(_run(f"http://{host}", sessions, report))
+        _check(report)
+    if mode in ("wsgi", "both"):
+        if not gunicorn_available():
+            print("# submit: BENCH_HTTP=wsgi needs gunicorn importable (not installed)")
+            return
+        # Its own contest and people (the first run's attempts keep theirs).
+        sessions = _prepare(slug="bench-submit-wsgi", phone_prefix="06")
+        connection.close()
+        with gunicorn({"ATTEMPT_SWEEP_SECONDS": "30"}) as host:
+            asyncio.run(_run(f"http://{host}", sessions, report, "wsgi_", slug="bench-submit-wsgi"))
+        _check(report, prefix="wsgi_", slug="bench-submit-wsgi")

@@ -60,18 +60,39 @@ class ResilientRedisCache(RedisCache):
             try:
                 return getattr(super(), name)(*args, **kwargs)
             except _errors() as error:
-                now = time.monotonic()
-                self._state["until"] = now + RETRY_SECONDS
-                if now - self._state["logged"] >= LOG_EVERY:
-                    self._state["logged"] = now
-                    logger.error(
-                        "cache unavailable: Redis at %s does not answer (%s: %s); rate limits, "
-                        "locks and counters use this process's own memory until it is back",
-                        self._location,
-                        name,
-                        error,
-                    )
+                self._failed(name, error)
         return getattr(self._fallback, name)(*args, **kwargs)
+
+    def _failed(self, name, error) -> None:
+        now = time.monotonic()
+        self._state["until"] = now + RETRY_SECONDS
+        if now - self._state["logged"] >= LOG_EVERY:
+            self._state["logged"] = now
+            logger.error(
+                "cache unavailable: Redis at %s does not answer (%s: %s); rate limits, "
+                "locks and counters use this process's own memory until it is back",
+                self._location,
+                name,
+                error,
+            )
+
+    def count_in_window(self, key, seconds: int, version=None) -> int:
+        """Add one to a fixed-window counter (it expires ``seconds`` after its first count)
+        and return it, in one round trip: INCR and EXPIRE NX in a pipeline, where add then
+        incr cost three (Django's incr asks whether the key exists first)."""
+        if not self.degraded:
+            try:
+                client = self._cache.get_client(key, write=True)
+                pipe = client.pipeline(transaction=False)
+                full_key = self.make_and_validate_key(key, version=version)
+                pipe.incr(full_key)
+                pipe.expire(full_key, seconds, nx=True)
+                return int(pipe.execute()[0])
+            except _errors() as error:
+                self._failed("count_in_window", error)
+        from core.ratelimit import count_in_window
+
+        return count_in_window(self._fallback, key, seconds, version)
 
     def get(self, key, default=None, version=None):
         return self._call("get", key, default, version)

@@ -1,9 +1,12 @@
-"""The one place that broadcasts to the channel layer, after the transaction commits.
+"""The one place that tells live viewers, after the transaction commits.
 
-Only services call these. A broadcast is best effort: it is bounded by a short
-timeout and never raises, so a slow or missing Redis can delay a live figure
-but never a submission, an autosave or an import; viewers catch up from the
-database (snapshot on connect, periodic refresh, polling fallback).
+Only services call these. Entries changed: one write to the shared cache (when the
+contest last changed); the ticker of each serving process reads it once a second
+and does the fan-out (``core/changes.py``, ``contest/live/consumers.py``), so a submission never waits on
+thousands of sockets. A ceremony reveal goes through the channel layer at once.
+Both are best effort and never raise: a slow or missing Redis can delay a live
+figure but never a submission, an autosave or an import; viewers catch up from
+the database (snapshot on connect, periodic refresh, polling fallback).
 """
 
 import asyncio
@@ -45,8 +48,18 @@ def entry_counted(*, attempt) -> None:
 
 
 def entries_changed(*, contest_id: int) -> None:
-    """Entries of a contest were added or changed (online, paper, import, correction)."""
-    _broadcast(f"contest.{contest_id}", {"type": "entry.counted"})
+    """Entries of a contest were added or changed (online, paper, import, correction).
+
+    Marks the contest changed (the commit time) in the shared cache, and nudges this
+    process's tickers of the contest (a flag set on their loop); nothing else.
+    """
+
+    def mark() -> None:
+        from core import changes
+
+        changes.mark(f"contest:{contest_id}:entries")  # never raises
+
+    transaction.on_commit(mark)
 
 
 def ceremony_reveal(*, contest_id: int, payload: dict) -> None:

@@ -9,12 +9,21 @@ def rate_limited(request, action: str, *, limit: int, seconds: int) -> bool:
     """
     who = request.user.pk if request.user.is_authenticated else client_ip(request)
     key = f"rl:{action}:{who}"
-    if cache.add(key, 1, timeout=seconds):
-        return False
+    counter = getattr(cache, "count_in_window", None)  # one round trip on Redis
+    if counter is not None:
+        return counter(key, seconds) > limit
+    return count_in_window(cache, key, seconds) > limit
+
+
+def count_in_window(cache, key, seconds: int, version=None) -> int:
+    """A fixed-window counter on any cache: add, then incr (``config.cache`` does it in one
+    Redis round trip)."""
+    if cache.add(key, 1, timeout=seconds, version=version):
+        return 1
     try:
-        return cache.incr(key) > limit
-    except ValueError:
-        return False
+        return cache.incr(key, version=version)
+    except ValueError:  # expired between the two calls
+        return 1
 
 
 def client_ip(request) -> str:

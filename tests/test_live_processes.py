@@ -177,6 +177,7 @@ def test_without_redis_answers_and_submissions_still_go_through(tmp_path):
 
     attempt = Attempt.objects.get(user=user)
     assert attempt.status == "submitted" and attempt.items.exclude(answer="").count() == 5
-    # The server noticed, said so, and carried on.
+    # The server noticed, said so, and carried on. (The submit's live mark is a cache write
+    # that fell back to the process's memory: it never touched the dead channel layer.)
     text = log.read_text()
-    assert "cache unavailable" in text and "live update to contest." in text
+    assert "cache unavailable" in text and "live update to contest." not in text

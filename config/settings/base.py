@@ -188,6 +188,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions are read from the cache (Redis in production) and written through to the
+# database: every signed-in request (each autosave at a deadline) is one query fewer,
+# and a cache outage falls back to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 

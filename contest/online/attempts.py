@@ -86,26 +86,32 @@ def check_may_start(*, contest: Contest, user, now: datetime) -> Round:
 
 
 def _draw(spec: dict) -> list[QuestionVersion]:
-    """The question versions of one attempt, drawn by the contest's rule."""
+    """The question versions of one attempt, drawn by the contest's rule, in one query.
+
+    The versions carry only what an attempt needs (id, kind, options).
+    """
     base = Question.objects.filter(
         bank__slug=spec["bank"], archived=False, current_version__isnull=False
     )
+    fields = ("current_version_id", "current_version__kind", "current_version__options")
     if "codes" in spec:
-        by_code = dict(
-            base.filter(code__in=spec["codes"]).values_list("code", "current_version_id")
-        )
-        ids = [by_code[c] for c in spec["codes"] if c in by_code]
+        by_code = {
+            row[0]: row[1:]
+            for row in base.filter(code__in=spec["codes"]).values_list("code", *fields)
+        }
+        rows = [by_code[c] for c in spec["codes"] if c in by_code]
     else:
-        ids = []
+        pools: dict[str, list] = {}
+        topics = [part["topic"] for part in spec["draw"]]
+        for topic, *row in base.filter(topic__name__in=topics).values_list("topic__name", *fields):
+            pools.setdefault(topic, []).append(tuple(row))
+        rows = []
         for part in spec["draw"]:
-            pool = list(
-                base.filter(topic__name=part["topic"]).values_list("current_version_id", flat=True)
-            )
-            ids += _random.sample(pool, min(part["count"], len(pool)))
+            pool = sorted(pools.get(part["topic"], []))  # the draw, not the database, decides
+            rows += _random.sample(pool, min(part["count"], len(pool)))
     if spec.get("shuffle_questions"):
-        _random.shuffle(ids)
-    versions = QuestionVersion.objects.in_bulk(ids)
-    return [versions[i] for i in ids]
+        _random.shuffle(rows)
+    return [QuestionVersion(id=pk, kind=kind, options=options) for pk, kind, options in rows]
 
 
 def _option_order(version: QuestionVersion, shuffle: bool) -> str:
@@ -122,14 +128,14 @@ def attempt_start(*, contest: Contest, user, now: datetime) -> tuple[Attempt, bo
     tab, a second device or a double tap gets the same attempt back.
     """
     current = check_may_start(contest=contest, user=user, now=now)
-    existing = Attempt.objects.filter(
-        round=current, user=user, status=Attempt.Status.IN_PROGRESS
-    ).first()
+    mine = list(Attempt.objects.filter(round=current, user=user))  # a handful at most
+    existing = next((a for a in mine if a.status == Attempt.Status.IN_PROGRESS), None)
     if existing is not None:
+        existing.contest = contest
         if existing.accepts_until > now:
             return existing, False
         attempt_finish_expired(attempt=existing, now=now)
-    used = Attempt.objects.filter(round=current, user=user).count()
+    used = len(mine)
     if used >= contest.max_attempts:
         raise AttemptRefused(
             _("Bạn đã dùng hết %(n)s lượt thi của vòng này.") % {"n": contest.max_attempts},
@@ -181,16 +187,50 @@ def _clean_answer(raw: str, item_options: int, kind: str) -> str:
 
 
 def check_accepts_answers(*, attempt: Attempt, user, now: datetime) -> None:
-    if attempt.user_id != user.pk:
+    _check_open(
+        user_id=attempt.user_id,
+        status=attempt.status,
+        accepts_until=attempt.accepts_until,
+        user=user,
+        now=now,
+    )
+
+
+def _check_open(*, user_id, status: str, accepts_until: datetime, user, now: datetime) -> None:
+    if user_id != user.pk:
         raise AttemptRefused(_("Lượt thi này không phải của bạn."), "not_yours")
-    if attempt.status != Attempt.Status.IN_PROGRESS:
+    if status != Attempt.Status.IN_PROGRESS:
         raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
-    if now > attempt.accepts_until:
+    if now > accepts_until:
         raise AttemptRefused(_("Đã hết giờ làm bài. Các câu đã lưu được nộp tự động."), "expired")
 
 
-def _next_write(attempt: Attempt) -> int | None:
-    """Take the attempt's next write number, or None when it is no longer in progress.
+_OPEN_FIELDS = ("user_id", "status", "deadline", "contest__grace_seconds")
+
+
+def _check_open_row(row: dict | None, *, prefix: str, user, now: datetime) -> None:
+    """Refuse unless ``row`` (values of ``_OPEN_FIELDS``, under ``prefix``) is ``user``'s
+    attempt and still takes answers; a missing attempt is refused as ``not_found``."""
+    if row is None:
+        raise AttemptRefused(_("Không tìm thấy lượt thi."), "not_found")
+    _check_open(
+        user_id=row[f"{prefix}user_id"],
+        status=row[f"{prefix}status"],
+        accepts_until=row[f"{prefix}deadline"]
+        + timedelta(seconds=row[f"{prefix}contest__grace_seconds"]),
+        user=user,
+        now=now,
+    )
+
+
+def _attempt_pk(attempt) -> object:
+    """An attempt or its id: the autosave path works from the id alone."""
+    return attempt.pk if isinstance(attempt, Attempt) else attempt
+
+
+def _next_write(attempt, user=None) -> int | None:
+    """Take the attempt's next write number, or None when it is no longer in progress
+    (or, with ``user``, is not that person's).
 
     One statement that checks the status, issues the server's order and locks the
     attempt row until the transaction ends: a submit (which locks the same row)
@@ -198,11 +238,55 @@ def _next_write(attempt: Attempt) -> int | None:
     finds the attempt finished.
     """
     table = connection.ops.quote_name(Attempt._meta.db_table)
+    params = [Attempt._meta.pk.get_db_prep_value(_attempt_pk(attempt), connection), _IN_PROGRESS]
+    mine = ""
+    if user is not None:
+        mine, params = " AND user_id = %s", [*params, user.pk]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET answers_written = answers_written + 1 "
-            "WHERE id = %s AND status = %s RETURNING answers_written",
-            [Attempt._meta.pk.get_db_prep_value(attempt.pk, connection), _IN_PROGRESS],
+            f"WHERE id = %s AND status = %s{mine} RETURNING answers_written",
+            params,
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _write_answer_pg(
+    *, attempt_pk, user, item_id: int, letters: str, seq: int, base, prior, now
+) -> int | None:
+    """PostgreSQL: take the write number and store the answer in ONE statement.
+
+    The attempt's row is updated (and locked until the statement commits) only if it
+    is the user's and in progress; the answer is written only over what the phone
+    knew of. Returns the write number, or None when nothing was written.
+    """
+    attempts = connection.ops.quote_name(Attempt._meta.db_table)
+    items = connection.ops.quote_name(AttemptQuestion._meta.db_table)
+    conditions, params = "", []
+    if seq:
+        conditions += " AND q.answer_key <> %s"
+        params.append(seq)
+    if base is not None:
+        conditions += " AND (q.answer_seq <= %s OR q.answer_key = ANY(%s))"
+        params += [base, list(prior)[-20:]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH a AS (UPDATE {attempts} SET answers_written = answers_written + 1 "
+            "WHERE id = %s AND status = %s AND user_id = %s RETURNING answers_written) "
+            f"UPDATE {items} AS q SET answer = %s, answer_seq = a.answers_written, "
+            "answer_key = %s, answered_at = %s FROM a "
+            f"WHERE q.id = %s{conditions} RETURNING a.answers_written",
+            [
+                Attempt._meta.pk.get_db_prep_value(attempt_pk, connection),
+                _IN_PROGRESS,
+                user.pk,
+                letters,
+                seq,
+                now,
+                item_id,
+                *params,
+            ],
         )
         row = cursor.fetchone()
     return row[0] if row else None
@@ -210,7 +294,7 @@ def _next_write(attempt: Attempt) -> int | None:
 
 def answer_save(
     *,
-    attempt: Attempt,
+    attempt,
     user,
     position: int,
     answer: str,
@@ -221,6 +305,8 @@ def answer_save(
 ) -> Saved:
     """Save one answer in the order the server receives it; returns what is stored.
 
+    ``attempt`` is the attempt or its id (the autosave view passes the id: the one
+    query below proves the attempt is the user's and open, and reads the question).
     ``seq`` is the phone's id of this change (its clock in milliseconds: an id,
     never an order). The order is the server's: every write takes the attempt's
     next ``answers_written`` number. A retried request (same ``seq`` as the answer
@@ -230,29 +316,54 @@ def answer_save(
     request that arrives after a newer answer (a late retry from an offline queue,
     another device) is answered as stale (``Saved.stale``) with the answer stored.
     """
-    check_accepts_answers(attempt=attempt, user=user, now=now)
+    pk = _attempt_pk(attempt)
     item = (
-        AttemptQuestion.objects.filter(attempt=attempt, position=position)
-        .values("id", "version__options", "version__kind")
+        AttemptQuestion.objects.filter(attempt_id=pk, position=position)
+        .values("id", "version__options", "version__kind", *(f"attempt__{f}" for f in _OPEN_FIELDS))
         .first()
     )
     if item is None:
+        # Rare: a wrong attempt or a wrong question; say which.
+        row = Attempt.objects.filter(pk=pk).values(*_OPEN_FIELDS).first()
+        _check_open_row(row, prefix="", user=user, now=now)
         raise AttemptRefused(_("Câu hỏi này không thuộc lượt thi của bạn."), "bad_question")
+    _check_open_row(item, prefix="attempt__", user=user, now=now)
     letters = _clean_answer(answer, len(item["version__options"]), item["version__kind"])
-    with transaction.atomic():
-        order = _next_write(attempt)
-        if order is None:
-            raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
-        target = AttemptQuestion.objects.filter(id=item["id"], attempt__status=_IN_PROGRESS)
-        if seq:
-            target = target.exclude(answer_key=seq)  # a retry of what is stored
-        if base is not None:
-            target = target.filter(Q(answer_seq__lte=base) | Q(answer_key__in=list(prior)[-20:]))
-        if target.update(answer=letters, answer_seq=order, answer_key=seq, answered_at=now):
+    if connection.vendor == "postgresql":
+        order = _write_answer_pg(
+            attempt_pk=pk,
+            user=user,
+            item_id=item["id"],
+            letters=letters,
+            seq=seq,
+            base=base,
+            prior=prior,
+            now=now,
+        )
+        if order is not None:
             return Saved(position=position, answer=letters, saved_at=now, seq=order)
+        if not Attempt.objects.filter(pk=pk, status=_IN_PROGRESS).exists():
+            raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
         stored = AttemptQuestion.objects.values(
             "answer", "answer_seq", "answer_key", "answered_at"
         ).get(id=item["id"])
+    else:
+        with transaction.atomic():
+            order = _next_write(pk, user)
+            if order is None:
+                raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
+            target = AttemptQuestion.objects.filter(id=item["id"])
+            if seq:
+                target = target.exclude(answer_key=seq)  # a retry of what is stored
+            if base is not None:
+                target = target.filter(
+                    Q(answer_seq__lte=base) | Q(answer_key__in=list(prior)[-20:])
+                )
+            if target.update(answer=letters, answer_seq=order, answer_key=seq, answered_at=now):
+                return Saved(position=position, answer=letters, saved_at=now, seq=order)
+            stored = AttemptQuestion.objects.values(
+                "answer", "answer_seq", "answer_key", "answered_at"
+            ).get(id=item["id"])
     return Saved(
         position=position,
         answer=stored["answer"],
@@ -280,7 +391,7 @@ def prediction_clean(raw: str | int | None) -> int | None:
 
 def prediction_save(
     *,
-    attempt: Attempt,
+    attempt,
     user,
     raw: str,
     seq: int,
@@ -290,16 +401,19 @@ def prediction_save(
 ) -> Saved:
     """Save the prediction as it is typed, with the ordering rules of ``answer_save``.
 
-    Returns what is stored (``position`` is ``"prediction"``, ``answer`` the number
-    as text, ``seq`` the server's order); ``stale`` when a newer prediction is kept.
+    ``attempt`` is the attempt or its id. Returns what is stored (``position`` is
+    ``"prediction"``, ``answer`` the number as text, ``seq`` the server's order);
+    ``stale`` when a newer prediction is kept.
     """
-    check_accepts_answers(attempt=attempt, user=user, now=now)
+    pk = _attempt_pk(attempt)
+    row = Attempt.objects.filter(pk=pk).values(*_OPEN_FIELDS).first()
+    _check_open_row(row, prefix="", user=user, now=now)
     value = prediction_clean(raw)
     with transaction.atomic():
-        order = _next_write(attempt)
+        order = _next_write(pk, user)
         if order is None:
             raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
-        target = Attempt.objects.filter(pk=attempt.pk, status=_IN_PROGRESS)
+        target = Attempt.objects.filter(pk=pk, status=_IN_PROGRESS)
         if seq:
             target = target.exclude(prediction_key=seq)  # a retry of what is stored
         if base is not None:
@@ -309,9 +423,7 @@ def prediction_save(
         if target.update(prediction=value, prediction_seq=order, prediction_key=seq):
             shown = "" if value is None else str(value)
             return Saved(position="prediction", answer=shown, saved_at=now, seq=order)
-        stored = Attempt.objects.values("prediction", "prediction_seq", "prediction_key").get(
-            pk=attempt.pk
-        )
+        stored = Attempt.objects.values("prediction", "prediction_seq", "prediction_key").get(pk=pk)
     kept = stored["prediction"]
     return Saved(
         position="prediction",
@@ -345,15 +457,23 @@ def _finish(
     items = list(attempt.items.select_related("version"))
     score, maximum = grade_items(items, key_rules(attempt.contest_id))
     end = min(submitted_at, attempt.deadline)
-    updated = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
-        status=status,
-        submitted_at=submitted_at,
-        score=score,
-        max_score=maximum,
-        duration_seconds=max(0, int((end - attempt.started_at).total_seconds())),
+    finished = {
+        "status": status,
+        "submitted_at": submitted_at,
+        "score": score,
+        "max_score": maximum,
+        "duration_seconds": max(0, int((end - attempt.started_at).total_seconds())),
         **given,
+    }
+    updated = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
+        **finished
     )
-    attempt.refresh_from_db()
+    # What was written, without reading the row back (the submit's hot path); a finish
+    # without a submit re-reads what autosave stored meanwhile.
+    for name, value in finished.items():
+        setattr(attempt, name, value)
+    if "prediction" not in given:
+        attempt.refresh_from_db(fields=["prediction", "prediction_seq", "essay", "answers_written"])
     if updated:
         from contest.events import entry_counted
 

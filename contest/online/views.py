@@ -129,6 +129,9 @@ def _refuse_constant(name: str):
 def attempt_answer(request, pk):
     """Autosave one answer: JSON ``{"position": 3, "answer": "B", "seq": 1712…, "base": 7}``.
 
+    The hot path at a deadline: the attempt is not loaded here; the service proves
+    it is the user's and open in the query that reads the question.
+
     ``seq`` identifies the change (a retry repeats it), ``base`` is the server's
     order the page last saw for the question and ``prior`` the page's own earlier
     changes not yet confirmed (see ``answer_save``). A write that arrives after a
@@ -141,7 +144,6 @@ def attempt_answer(request, pk):
         return JsonResponse(
             {"ok": False, "error": _("Bạn gửi quá nhanh. Hãy chờ vài giây.")}, status=429
         )
-    attempt = _own_attempt(request, pk)
     try:
         body = json.loads(request.body or b"{}", parse_constant=_refuse_constant)
         seq = bounded_int(body.get("seq", 0), low=0, high=BIGINT_MAX)
@@ -160,11 +162,12 @@ def attempt_answer(request, pk):
             if not isinstance(answer, str) or len(answer) > 20:
                 raise ValueError("answer")
     except (ValueError, KeyError, TypeError, AttributeError):
+        _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the body
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:
         if position is None:
             saved = prediction_save(
-                attempt=attempt,
+                attempt=pk,
                 user=request.user,
                 raw=answer,
                 seq=seq,
@@ -174,7 +177,7 @@ def attempt_answer(request, pk):
             )
         else:
             saved = answer_save(
-                attempt=attempt,
+                attempt=pk,
                 user=request.user,
                 position=position,
                 answer=answer,
@@ -184,6 +187,9 @@ def attempt_answer(request, pk):
                 now=timezone.now(),
             )
     except AttemptRefused as refused:
+        if refused.code in ("not_found", "not_yours"):
+            # Someone else's attempt id is as good as a wrong one.
+            raise Http404("Không tìm thấy lượt thi.") from None
         status = 410 if refused.code in ("expired", "finished") else 400
         return JsonResponse(
             {"ok": False, "error": refused.message, "code": refused.code}, status=status
