@@ -14,6 +14,7 @@ _SEPARATORS = re.compile(r"[\s.\-()/]")
 # ASCII digits only: "\d" and isdigit() also take "٠٥" or "²", which would make a second
 # identity for the same person (or fail later in int()).
 _MOBILE = re.compile(r"^0[35789][0-9]{8}$", re.ASCII)
+_MOBILE_WITHOUT_ZERO = re.compile(r"^[35789][0-9]{8}$", re.ASCII)
 _ID_NUMBER = re.compile(r"^(?:[0-9]{9}|[0-9]{12})$", re.ASCII)
 
 
@@ -21,7 +22,8 @@ def normalize_phone(raw: str) -> str:
     """Return the phone as ``0`` + 9 digits, or raise ``ValidationError``.
 
     Accepts the usual spellings: ``0905 123 456``, ``0905.123.456``,
-    ``+84905123456``, ``84-905-123-456``, ``(+84) 905 123 456``.
+    ``+84905123456``, ``84-905-123-456``, ``(+84) 905 123 456``, and ``905123456``
+    (the leading zero Excel drops, in a number cell or a CSV saved from it).
     """
     value = _SEPARATORS.sub("", str(raw or "")).strip()
     if value.startswith("+"):
@@ -32,6 +34,8 @@ def normalize_phone(raw: str) -> str:
         value = "0" + value[2:]
     elif value.startswith("840") and len(value) == 12:
         value = value[2:]
+    elif _MOBILE_WITHOUT_ZERO.match(value):
+        value = "0" + value
     if not _MOBILE.match(value):
         raise ValidationError(
             _("Số điện thoại không hợp lệ. Hãy nhập số di động 10 chữ số, ví dụ 0905 123 456."),

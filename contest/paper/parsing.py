@@ -345,10 +345,11 @@ def _nfc(text: str) -> str:
 
 
 def _restore_leading_zeros(row: dict, text: dict) -> None:
-    """Excel turns 0905123456 typed in a number cell into 905123456: put the zero back."""
-    phone, id_number = row.get("phone"), row.get("id_number")
-    if isinstance(phone, int | float) and len(text["phone"]) == 9:
-        text["phone"] = "0" + text["phone"]
+    """Excel turns a CCCD 001234567890 typed in a number cell into 1234567890: put the zeros back.
+
+    (A phone that lost its zero is put right by ``normalize_phone``, whatever the file kind.)
+    """
+    id_number = row.get("id_number")
     if isinstance(id_number, int | float):
         digits = text["id_number"]
         if len(digits) in (10, 11):  # CCCD: province codes start with 0

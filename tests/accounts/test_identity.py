@@ -17,6 +17,8 @@ from accounts.identity import normalize_phone, validate_id_number
         "(+84) 905 123 456",
         "+84 0905 123 456",
         " 0905123456 ",
+        "905123456",
+        "905 123 456",
     ],
 )
 def test_every_usual_spelling_normalizes_to_ten_digits(raw):
@@ -31,6 +33,8 @@ def test_every_usual_spelling_normalizes_to_ten_digits(raw):
         "0905 123 45",
         "09051234567",
         "0105123456",
+        "105123456",
+        "005123456",
         "+1 202 555 0100",
         "09O5123456",
         "abc",

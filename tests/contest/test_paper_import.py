@@ -187,6 +187,29 @@ def test_xlsx_with_real_date_cells_and_csv_with_bom(contest):
     assert run(contest, bom).created == 1
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_phone_that_lost_its_leading_zero_is_understood_in_csv_and_xlsx(contest, kind):
+    rows = [("Z-1", "905123456"), ("Z-2", 387654321), ("Z-3", "705 111 222")]
+    if kind == "csv":
+        data = csv_bytes(*(f"{no},An,{phone},,,,B B B AC B,1,2022-06-01,," for no, phone in rows))
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        book.active.append(
+            ["sheet_no", "full_name", "phone", "answers", "prediction", "postmark_date"]
+        )
+        for no, phone in rows:
+            book.active.append([no, "An", phone, "B B B AC B", 1, date(2022, 6, 1)])
+        out = io.BytesIO()
+        book.save(out)
+        data = out.getvalue()
+    report = paper_import(contest=contest, data=data, kind=kind)
+    assert report.errors == [] and report.created == 3
+    phones = dict(PaperEntry.objects.values_list("sheet_no", "phone"))
+    assert phones == {"Z-1": "0905123456", "Z-2": "0387654321", "Z-3": "0705111222"}
+
+
 def test_the_command_prints_row_errors_and_exits_non_zero(contest, tmp_path):
     path = tmp_path / "sheets.csv"
     path.write_bytes(csv_bytes(GOOD[0], "P-0002,An,0905123456,,,,B B B AZ B,1,2022-06-01,,"))
