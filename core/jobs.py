@@ -11,8 +11,20 @@ from django.db import transaction
 from core.models import BackgroundJob
 
 
-def job_create(*, kind: str, owner=None, total: int = 0) -> BackgroundJob:
-    return BackgroundJob.objects.create(kind=kind, owner=owner, total=total)
+def job_create(*, kind: str, owner=None, total: int = 0, next_url: str = "") -> BackgroundJob:
+    """``next_url``: the page the job page links back to from the start (kept as result "next")."""
+    result = {"next": next_url} if next_url else {}
+    return BackgroundJob.objects.create(kind=kind, owner=owner, total=total, result=result)
+
+
+def _with_next(job_id, result: dict) -> dict:
+    # A result without "next" keeps the one the job was created with.
+    if "next" in result:
+        return result
+    before = BackgroundJob.objects.filter(pk=job_id).values_list("result", flat=True).first()
+    if isinstance(before, dict) and before.get("next"):
+        return {**result, "next": before["next"]}
+    return result
 
 
 def job_progress(*, job_id, done: int, total: int | None = None, message: str = "") -> None:
@@ -26,7 +38,7 @@ def job_progress(*, job_id, done: int, total: int | None = None, message: str = 
 
 def job_finish(*, job_id, result: dict, message: str = "") -> None:
     BackgroundJob.objects.filter(pk=job_id).update(
-        status=BackgroundJob.Status.DONE, result=result, message=message
+        status=BackgroundJob.Status.DONE, result=_with_next(job_id, result), message=message
     )
 
 
@@ -36,7 +48,7 @@ def job_fail(*, job_id, message: str, result: dict | None = None) -> None:
     # the page to go back to.
     fields = {"status": BackgroundJob.Status.FAILED, "message": message}
     if result is not None:
-        fields["result"] = result
+        fields["result"] = _with_next(job_id, result)
     with transaction.atomic():
         BackgroundJob.objects.filter(pk=job_id).update(**fields)
 

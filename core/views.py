@@ -26,6 +26,7 @@ def job_json(request, pk):
     return JsonResponse(
         {
             "status": job.status,
+            "status_label": job.get_status_display(),
             "done": job.done,
             "total": job.total,
             "percent": job.percent,

@@ -410,7 +410,12 @@ def paper_upload(request, slug: str):
         if pending is None:
             messages.error(request, _("Tệp tải lên đã hết hạn; hãy tải lên lại."))
             return redirect("contest:paper_upload", slug=slug)
-        job = job_create(kind="paper_import", owner=request.user, total=3)
+        job = job_create(
+            kind="paper_import",
+            owner=request.user,
+            total=3,
+            next_url=reverse("contest:paper_home", args=[contest.slug]),
+        )
         paper_import_task.enqueue(
             job_id=str(job.pk),
             contest_id=contest.pk,

@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,7 +53,12 @@ def scan_upload(request, slug: str):
                 )
                 for i, f in enumerate(files)
             ]
-            job = job_create(kind="scan_sheets", owner=request.user, total=len(paths))
+            job = job_create(
+                kind="scan_sheets",
+                owner=request.user,
+                total=len(paths),
+                next_url=reverse("contest:paper_home", args=[contest.slug]),
+            )
             scan_sheets_task.enqueue(
                 job_id=str(job.pk), contest_id=contest.pk, paths=paths, user_id=request.user.pk
             )

@@ -8,7 +8,9 @@
       .then(function (job) {
         document.getElementById("job-progress").value = job.percent;
         document.getElementById("job-percent").textContent = job.percent;
-        document.getElementById("job-message").textContent = job.message || job.status;
+        // Both words come translated from the server, as the page first showed them.
+        document.getElementById("job-message").textContent =
+          job.status_label + (job.message ? " — " + job.message : "");
         if (job.status === "done" || job.status === "failed") window.location.reload();
         else setTimeout(poll, 1000);
       })

@@ -318,3 +318,45 @@ def test_receiving_refuses_a_date_outside_any_plausible_year(client, contest, fi
         and "năm phải trong khoảng 1900–2100" in response.content.decode()
     )
     assert not PaperReceipt.objects.exists()
+
+
+def _upload_sheets(client, contest, csv: bytes):
+    url = reverse("contest:paper_upload", args=[contest.slug])
+    preview = client.post(url, {"file": SimpleUploadedFile("s.csv", csv)}).content.decode()
+    upload = preview.split('name="upload" value="')[1].split('"')[0]
+    client.post(url, {"upload": upload, "partial": "1"})
+    return BackgroundJob.objects.get(kind="paper_import")
+
+
+def test_a_queued_paper_import_links_back_to_paper_sheets_and_shows_its_status_translated(
+    client, contest, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client.force_login(member(contest))
+    csv = f"sheet_no,full_name,phone,answers,prediction,postmark_date\nQ-1,An,0905000001,{ALL_RIGHT},5,2022-06-01\n"
+    job = _upload_sheets(client, contest, csv.encode())
+    assert job.status == "queued"  # not run: the page is seen as a clerk sees it while waiting
+    page = client.get(reverse("contest:job", args=[job.pk])).content.decode()
+    assert f'href="{reverse("contest:paper_home", args=[contest.slug])}"' in page
+    assert "Về trang phiếu giấy" in page and "ngân hàng câu hỏi" not in page
+    status = client.get(reverse("contest:job_json", args=[job.pk])).json()
+    assert status["status_label"] == "Đang chờ"
+    client.cookies["django_language"] = "en"
+    assert client.get(reverse("contest:job_json", args=[job.pk])).json()["status_label"] == "Queued"
+    assert (
+        "Back to paper sheets" in client.get(reverse("contest:job", args=[job.pk])).content.decode()
+    )
+
+
+def test_a_finished_paper_import_shows_its_own_figures_and_keeps_the_back_link(client, contest):
+    client.force_login(member(contest))
+    csv = (
+        "sheet_no,full_name,phone,answers,prediction,postmark_date\n"
+        f"F-1,An,0905000001,{ALL_RIGHT},5,2022-06-01\n"
+        f"F-2,Bình,0905000002,{ALL_RIGHT},5,2022-06-01\n"
+    )
+    job = _upload_sheets(client, contest, csv.encode())
+    page = client.get(reverse("contest:job", args=[job.pk])).content.decode()
+    assert job.status == "done" and "Thêm 2 phiếu, giữ nguyên 0 phiếu." in page
+    assert "cập nhật" not in page
+    assert f'href="{reverse("contest:paper_home", args=[contest.slug])}"' in page

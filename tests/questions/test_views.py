@@ -188,7 +188,14 @@ def test_upload_shows_a_preview_then_imports_in_the_background(client, organizer
     assert job.status == "done" and job.result["created"] == 2
     assert Question.objects.count() == 2
     status = client.get(reverse("contest:job_json", args=[job.pk])).json()
-    assert status == {"status": "done", "done": 2, "total": 3, "percent": 100, "message": "Đã nhập"}
+    assert status == {
+        "status": "done",
+        "status_label": "Xong",
+        "done": 2,
+        "total": 3,
+        "percent": 100,
+        "message": "Đã nhập",
+    }
 
 
 def test_upload_with_errors_lists_them_and_can_import_only_the_valid_rows(client, organizer, bank):
