@@ -123,6 +123,24 @@ class Contest(models.Model):
         """
         return now >= self.answers_accepted_until(round)
 
+    # --- who may take part: the one rule for eligible units ---
+
+    def eligible_units_among(self, units: models.QuerySet) -> models.QuerySet:
+        """The ``units`` whose people may take part: every unit when the contest names none,
+        else the named units and the units directly under them (the communes of a named
+        district, the departments of a named agency)."""
+        named = list(self.eligible_units.values_list("pk", flat=True))
+        if not named:
+            return units
+        return units.filter(models.Q(pk__in=named) | models.Q(parent_id__in=named))
+
+    def admits_unit(self, unit) -> bool:
+        """True when a person of ``unit`` (``None``: no unit given) may take part."""
+        named = set(self.eligible_units.values_list("pk", flat=True))
+        if not named:
+            return True
+        return unit is not None and (unit.pk in named or unit.parent_id in named)
+
     @property
     def tz(self):
         from zoneinfo import ZoneInfo

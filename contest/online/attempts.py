@@ -72,10 +72,7 @@ def check_may_start(*, contest: Contest, user, now: datetime) -> Round:
         raise AttemptRefused(
             _("Hãy cập nhật họ tên trong Thông tin cá nhân trước khi dự thi."), "profile"
         )
-    allowed = list(contest.eligible_units.values_list("pk", flat=True))
-    if allowed and not (
-        profile.unit_id in allowed or (profile.unit and profile.unit.parent_id in allowed)
-    ):
+    if not contest.admits_unit(profile.unit):
         raise AttemptRefused(
             _("Cuộc thi này chỉ dành cho người thuộc các đơn vị được mời."), "not_eligible"
         )

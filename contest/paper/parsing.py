@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.identity import normalize_phone, validate_id_number
@@ -207,10 +206,7 @@ def _plain_marks(versions: list[QuestionVersion]) -> frozenset[str]:
 
 
 def _unit_lookup(contest: Contest) -> dict[str, Unit]:
-    units = Unit.objects.filter(is_active=True)
-    eligible = list(contest.eligible_units.all())
-    if eligible:
-        units = units.filter(Q(pk__in=[u.pk for u in eligible]) | Q(parent__in=eligible))
+    units = contest.eligible_units_among(Unit.objects.filter(is_active=True))
     lookup = {}
     for unit in units:
         lookup[unicodedata.normalize("NFC", unit.code).lower()] = unit
