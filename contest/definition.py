@@ -16,6 +16,9 @@ from questions.models import Bank, Question
 
 CHANNELS = {"online", "paper"}
 # Once entries exist these may not change: they decide scores and ranks.
+# The fields locked once the contest has entries (``Contest.has_entries``): changing one would
+# change someone's score or rank. The one list: the organizer's form disables the fields that
+# feed these (``contest.forms.locked_form_fields``).
 SCORING_FIELDS = [
     "questions_spec",
     "counted_attempt",
@@ -327,7 +330,7 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
         raise ContestInvalid(errors)
     units = fields.pop("_units")
     created = contest is None
-    if not created and (contest.attempts.exists() or contest.paper_entries.exists()):
+    if not created and contest.has_entries():
         for name in SCORING_FIELDS:
             if getattr(contest, name) != fields[name]:
                 errors.append(

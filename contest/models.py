@@ -123,6 +123,12 @@ class Contest(models.Model):
         """
         return now >= self.answers_accepted_until(round)
 
+    def has_entries(self) -> bool:
+        """True once anyone has taken part: an online attempt (even unfinished) or a paper
+        sheet. From then on the fields that decide scores and ranks are locked
+        (``contest.definition.SCORING_FIELDS``)."""
+        return self.attempts.exists() or self.paper_entries.exists()
+
     # --- who may take part: the one rule for eligible units ---
 
     def eligible_units_among(self, units: models.QuerySet) -> models.QuerySet:
