@@ -12,7 +12,8 @@ from accounts.models import Unit
 from contest.criteria import CRITERIA, DEFAULT_TIE_BREAK
 from contest.models import Contest, Round
 from core.timeparse import BadDate, parse_date, parse_datetime
-from questions.models import Bank, Question
+from questions.models import Bank
+from questions.selectors import spec_questions
 
 CHANNELS = {"online", "paper"}
 # Once entries exist these may not change: they decide scores and ranks.
@@ -52,7 +53,7 @@ def _questions_check(
             "của bạn; hãy nhờ người quản lý ngân hàng đó chia sẻ cho bạn"
         )
         return {}
-    active = Question.objects.filter(bank=bank, archived=False, current_version__isnull=False)
+    active = spec_questions(bank_slug=bank.slug)
     if "codes" in spec:
         codes = spec["codes"]
         if not isinstance(codes, list) or not codes:

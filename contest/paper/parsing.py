@@ -26,7 +26,8 @@ from contest.inputs import ascii_digits, prediction_parse
 from contest.models import Contest, Round
 from core.tabular import FileRejected, cell_text, read_table, too_long, too_long_message
 from core.timeparse import BadDate, parse_date, parse_datetime
-from questions.models import LETTERS, Question, QuestionVersion
+from questions.models import LETTERS, QuestionVersion
+from questions.selectors import spec_questions
 
 REQUIRED_COLUMNS = ("sheet_no", "answers", "postmark_date")
 # The fields of a sheet a clerk types or corrects (everything but its number and round).
@@ -142,9 +143,9 @@ def paper_versions(round: Round) -> list[QuestionVersion]:
             "hãy đặt danh sách mã câu hỏi cố định cho phiếu giấy."
         )
     rows = dict(
-        Question.objects.filter(bank__slug=spec["bank"], code__in=spec["codes"]).values_list(
-            "code", "current_version_id"
-        )
+        spec_questions(bank_slug=spec["bank"], archived_too=True)
+        .filter(code__in=spec["codes"])
+        .values_list("code", "current_version_id")
     )
     missing = [c for c in spec["codes"] if not rows.get(c)]
     if missing:
