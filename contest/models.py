@@ -140,12 +140,18 @@ class Contest(models.Model):
             return units
         return units.filter(models.Q(pk__in=named) | models.Q(parent_id__in=named))
 
-    def admits_unit(self, unit) -> bool:
-        """True when a person of ``unit`` (``None``: no unit given) may take part."""
+    def admits_unit(self, unit_id: int | None) -> bool:
+        """True when a person of the unit ``unit_id`` (``None``: no unit given) may take part
+        (see ``eligible_units_among``). No query beyond the named units' ids when the contest
+        names none or names the person's own unit."""
         named = set(self.eligible_units.values_list("pk", flat=True))
         if not named:
             return True
-        return unit is not None and (unit.pk in named or unit.parent_id in named)
+        if unit_id is None:
+            return False
+        if unit_id in named:
+            return True
+        return self.eligible_units.model.objects.filter(pk=unit_id, parent_id__in=named).exists()
 
     @property
     def tz(self):

@@ -73,7 +73,7 @@ def check_may_start(*, contest: Contest, user, now: datetime) -> Round:
         raise AttemptRefused(
             _("Hãy cập nhật họ tên trong Thông tin cá nhân trước khi dự thi."), "profile"
         )
-    if not contest.admits_unit(profile.unit):
+    if not contest.admits_unit(profile.unit_id):
         raise AttemptRefused(
             _("Cuộc thi này chỉ dành cho người thuộc các đơn vị được mời."), "not_eligible"
         )

@@ -32,8 +32,8 @@ def contest(units):
 
 def test_the_contest_admits_a_named_unit_and_its_child_units_and_no_other(contest, units):
     district, commune, elsewhere = units
-    assert contest.admits_unit(district) and contest.admits_unit(commune)
-    assert not contest.admits_unit(elsewhere) and not contest.admits_unit(None)
+    assert contest.admits_unit(district.pk) and contest.admits_unit(commune.pk)
+    assert not contest.admits_unit(elsewhere.pk) and not contest.admits_unit(None)
     among = contest.eligible_units_among(Unit.objects.all())
     assert set(among) == {district, commune}
 
