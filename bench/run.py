@@ -15,8 +15,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DJANGO_DEBUG", "false")
 
 
+FIGURES: list[tuple[str, float, str]] = []
+
+
 def report(name: str, value: float, unit: str) -> None:
+    FIGURES.append((name, value, unit))
     print(f"bench: {name}: {value:.3f} {unit}", flush=True)
+
+
+def summary() -> str:
+    """Every figure of the run again, as one table to paste into a note."""
+    width = max((len(name) for name, _, _ in FIGURES), default=6)
+    lines = [f"| {'figure':<{width}} | {'value':>14} | unit", f"| {'-' * width} | {'-' * 14} | ---"]
+    lines += [f"| {name:<{width}} | {value:>14,.3f} | {unit}" for name, value, unit in FIGURES]
+    return "\n".join(lines)
 
 
 def main(selected: list[str]) -> None:
@@ -45,6 +57,7 @@ def main(selected: list[str]) -> None:
             started = time.perf_counter()
             run(report)
             print(f"# {name} took {time.perf_counter() - started:.1f} s", flush=True)
+    print("# summary\n" + summary(), flush=True)
 
 
 if __name__ == "__main__":

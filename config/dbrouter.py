@@ -23,7 +23,13 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+)
 
 REPLICA = "replica"
 # URL names (namespace:name) whose GET is a public page that a slightly old copy may answer.
@@ -129,9 +135,9 @@ class ReplicaMiddleware:
 
     def process_exception(self, request, exception):
         """A replica that fails mid-page: serve the same (read-only) page from the primary."""
-        if not (
-            _reading_replica.get() and isinstance(exception, OperationalError | InterfaceError)
-        ):
+        # Any database error on the replica (unreachable, or lagging behind a migration:
+        # "relation does not exist") is retried once on the primary, which answers for itself.
+        if not (_reading_replica.get() and isinstance(exception, DatabaseError)):
             return None
         self._give_up_replica(exception)
         match = request.resolver_match

@@ -119,7 +119,8 @@ else:
 # home, contest page, results, live.json, public form downloads. Writes, and a browser's
 # reads for READ_YOUR_WRITES_SECONDS after it wrote, stay on the primary. A replica that
 # cannot be reached within REPLICA_CONNECT_TIMEOUT is left alone for REPLICA_RETRY_SECONDS.
-if env("DATABASE_REPLICA_URL", default="") and "default" in DATABASES:
+# Only beside a PostgreSQL primary: the embedded default (no DATABASE_URL) never uses one.
+if env("DATABASE_REPLICA_URL", default="") and env("DATABASE_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     _replica_options = DATABASES["replica"].setdefault("OPTIONS", {})
     _replica_options["connect_timeout"] = env.int("REPLICA_CONNECT_TIMEOUT", default=1)
