@@ -247,6 +247,14 @@ class Attempt(models.Model):
         return f"{self.user} · {self.contest.slug} · lượt {self.number}"
 
     @property
+    def status_label(self) -> str:
+        """The status as a resident reads it: an attempt ended by the round's close (on time or
+        closed early by the organizer) was not out of its own time."""
+        if self.status == self.Status.EXPIRED and self.deadline >= self.round.closes_at:
+            return _("Vòng thi đã đóng, bài được nộp tự động")
+        return self.get_status_display()
+
+    @property
     def accepts_until(self) -> datetime:
         """The last instant this attempt still saves an answer or accepts its submit."""
         return self.deadline + self.contest.grace

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from contest.models import Attempt
 from core.timeparse import duration_text, timezone_label
@@ -117,3 +118,21 @@ def test_my_entries_never_shows_an_attempt_running_after_its_time(client, contes
     attempt.refresh_from_db()
     assert attempt.status == "expired"
     assert "Hết giờ, tự động nộp" in mine and attempt.receipt_code in mine
+
+
+def test_an_attempt_ended_by_the_organizers_close_does_not_say_time_ran_out(
+    client, contest, resident
+):
+    from contest.online.attempts import contest_close
+
+    with time_machine.travel(DURING, tick=False) as travel:
+        client.post(reverse("contest:start", args=[contest.slug]))
+        travel.shift(timedelta(minutes=5))
+        contest_close(contest=contest, now=timezone.now())
+        mine = client.get(reverse("contest:my_entries")).content.decode()
+        attempt = Attempt.objects.get()
+        receipt = client.get(reverse("contest:receipt", args=[attempt.pk])).content.decode()
+    assert attempt.status == "expired"
+    for page in (mine, receipt):
+        assert "Vòng thi đã đóng, bài được nộp tự động" in page
+        assert "Hết giờ, tự động nộp" not in page
