@@ -508,3 +508,46 @@ def test_an_xlsx_row_number_that_is_not_an_integer_is_refused(reference):
     headers, values = read_table(_xlsx_with_parts(sheet=_sheet_part(rows)), "xlsx")
     with pytest.raises(FileRejected, match="không phải bảng tính Excel"):
         list(values)
+
+
+# --- hostile scans ------------------------------------------------------------------------
+
+
+def _pdf(*sizes: tuple[float, float]) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for width, height in sizes:
+        writer.add_blank_page(width=width, height=height)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+A4 = (595, 842)
+
+
+def test_a_pdf_page_claiming_a_huge_size_is_rejected_with_a_reason_not_rendered(contest):
+    from contest.paper.scanning import input_expand, scan_batch
+
+    data = _pdf(A4, (14400, 14400))  # 200 × 200 inches: 1.6 GB of pixels at 150 dpi
+    assert len(data) < 2_000
+    items = input_expand("lo.pdf", data)
+    assert [name for name, _data in items] == ["lo-trang-1.png", "lo-trang-2.png"]
+    assert items[0][1][:4] == b"\x89PNG" and items[1][1] == b""
+    results = scan_batch(contest=contest, items=items, dry_run=True)
+    assert results[1].reading.status == "rejected"
+    assert "Trang PDF này quá lớn" in results[1].reading.reason
+    assert "khổ A4" in results[1].reading.reason
+
+
+def test_a_pdf_with_more_pages_than_the_cap_reads_the_first_and_says_so(contest, monkeypatch):
+    import contest.paper.scanning as scanning
+
+    monkeypatch.setattr(scanning, "MAX_PDF_PAGES", 2)
+    items = scanning.input_expand("lo.pdf", _pdf(A4, A4, A4, A4))
+    assert [name for name, _data in items][:2] == ["lo-trang-1.png", "lo-trang-2.png"]
+    assert len(items) == 3 and items[2][1] == b""
+    results = scanning.scan_batch(contest=contest, items=items, dry_run=True)
+    assert results[2].reading.status == "rejected"
+    assert "Tệp PDF có 4 trang; chỉ đọc 2 trang đầu" in results[2].reading.reason
