@@ -9,8 +9,8 @@ This reads the same worksheet part with the C XML parser and yields what
 and inline strings as text, booleans, and an empty row for a missing one.
 
 An XML document type (where entity expansion attacks live) is refused in the
-worksheet and shared-strings parts, whatever their encoding (UTF-16 included): the
-expat parser itself refuses it (defusedxml's parser), not a byte search. The shared
+worksheet and shared-strings parts, whatever their encoding (UTF-16 included): an
+expat parser refuses it as defusedxml's does (not a byte search). The shared
 strings are capped in number (``MAX_SHARED_STRINGS``) and their reading shares the
 time limit (``deadline``) the caller gives, so a tiny file of millions of empty
 strings cannot keep a worker busy for minutes. A row number is a plain integer.
@@ -20,10 +20,9 @@ import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError, TreeBuilder, XMLPullParser
+from xml.etree.ElementTree import ParseError, XMLPullParser
+from xml.parsers import expat
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 
@@ -44,23 +43,38 @@ class ReadingTooLong(ValueError):
     """Opening the workbook passed the caller's deadline."""
 
 
-def _pull_parser() -> XMLPullParser:
-    """A pull parser whose expat refuses any DOCTYPE, entity or external reference."""
-    parser = DefusedXMLParser(target=TreeBuilder(), forbid_dtd=True, forbid_entities=True)
-    return XMLPullParser(events=("end",), _parser=parser)
+def _refuse(*_args):
+    raise NotAWorksheet("a document type or entity declaration is not allowed")
+
+
+def _guard():
+    """An expat parser that only watches for what defusedxml refuses (DOCTYPE, entity
+    declarations, external references), whatever the encoding. It runs at C speed: no
+    callback per element, unlike defusedxml's parser (which took 27 s for 1,000,000
+    shared strings)."""
+    guard = expat.ParserCreate()
+    guard.StartDoctypeDeclHandler = _refuse
+    guard.EntityDeclHandler = _refuse
+    guard.UnparsedEntityDeclHandler = _refuse
+    guard.ExternalEntityRefHandler = _refuse
+    return guard
 
 
 def _events(source) -> Iterator:
-    """The ``end`` events of a part, read in chunks by a refusing parser."""
-    parser = _pull_parser()
+    """The ``end`` events of a part, read in chunks. Each chunk goes through the guard
+    before the tree parser sees it, so the tree parser never reaches a declaration's end
+    (nor expands an entity)."""
+    guard, parser = _guard(), XMLPullParser(events=("end",))
     try:
         while chunk := source.read(CHUNK_BYTES):
+            guard.Parse(chunk, False)
             parser.feed(chunk)
             yield from parser.read_events()
-        parser.close()
-        yield from parser.read_events()
-    except DefusedXmlException as error:
-        raise NotAWorksheet(f"a document type or entity is not allowed ({error})") from error
+        guard.Parse(b"", True)
+    except expat.ExpatError as error:
+        raise NotAWorksheet(str(error)) from error
+    parser.close()
+    yield from parser.read_events()
 
 
 def _row_number(reference: str) -> int:
