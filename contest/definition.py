@@ -12,10 +12,14 @@ from accounts.models import Unit
 from contest.criteria import CRITERIA, DEFAULT_TIE_BREAK
 from contest.models import Contest, Round
 from core.timeparse import BadDate, parse_date, parse_datetime
-from questions.models import Bank, Question
+from questions.models import Bank
+from questions.selectors import spec_questions
 
 CHANNELS = {"online", "paper"}
 # Once entries exist these may not change: they decide scores and ranks.
+# The fields locked once the contest has entries (``Contest.has_entries``): changing one would
+# change someone's score or rank. The one list: the organizer's form disables the fields that
+# feed these (``contest.forms.locked_form_fields``).
 SCORING_FIELDS = [
     "questions_spec",
     "counted_attempt",
@@ -49,7 +53,7 @@ def _questions_check(
             "của bạn; hãy nhờ người quản lý ngân hàng đó chia sẻ cho bạn"
         )
         return {}
-    active = Question.objects.filter(bank=bank, archived=False, current_version__isnull=False)
+    active = spec_questions(bank_slug=bank.slug)
     if "codes" in spec:
         codes = spec["codes"]
         if not isinstance(codes, list) or not codes:
@@ -327,7 +331,7 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
         raise ContestInvalid(errors)
     units = fields.pop("_units")
     created = contest is None
-    if not created and (contest.attempts.exists() or contest.paper_entries.exists()):
+    if not created and contest.has_entries():
         for name in SCORING_FIELDS:
             if getattr(contest, name) != fields[name]:
                 errors.append(

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contest.criteria import CRITERIA, DEFAULT_TIE_BREAK
+from contest.definition import SCORING_FIELDS
 from questions.models import Bank
 
 LOCAL = "%Y-%m-%dT%H:%M"
@@ -186,7 +187,7 @@ class ContestForm(forms.Form):
         if editing:
             self.fields["slug"].disabled = True
         if locked:
-            for name in [*LOCKED, *(f"tie_break_{i}" for i in range(len(CRITERIA)))]:
+            for name in locked_form_fields():
                 self.fields[name].disabled = True
 
     # --- groups of fields, for the template ----------------------------------------------------
@@ -405,18 +406,17 @@ PRIZE_ROWS, UNIT_PRIZE_ROWS, RATE_ROWS, ROUND_ROWS = 6, 4, 3, 3
 ROW_FIELD = re.compile(
     r"^(tie_break_\d+|prize_\d+_\w+|unit_prize_\d+_\w+|rate_\d+_\w+|round_\d+_\w+)$"
 )
-LOCKED = (
-    "draw",
-    "codes",
-    "shuffle_options",
-    "shuffle_questions",
-    "bank",
-    "prediction_target",
-    "lot_seed",
-    "attempt_time_limit_minutes",
-    "max_attempts",
-    "counted_attempt",
-)
+# The form fields that feed each locked contest field, where the names differ.
+_FORM_FIELDS_OF = {
+    "questions_spec": ("draw", "codes", "shuffle_options", "shuffle_questions", "bank"),
+    "tie_break": tuple(f"tie_break_{i}" for i in range(len(CRITERIA))),
+}
+
+
+def locked_form_fields() -> list[str]:
+    """The form fields disabled once the contest has entries: those that feed
+    ``SCORING_FIELDS``, the one list of fields locked by entries."""
+    return [form for name in SCORING_FIELDS for form in _FORM_FIELDS_OF.get(name, (name,))]
 
 
 def contest_initial(contest) -> dict:

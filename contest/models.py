@@ -123,6 +123,36 @@ class Contest(models.Model):
         """
         return now >= self.answers_accepted_until(round)
 
+    def has_entries(self) -> bool:
+        """True once anyone has taken part: an online attempt (even unfinished) or a paper
+        sheet. From then on the fields that decide scores and ranks are locked
+        (``contest.definition.SCORING_FIELDS``)."""
+        return self.attempts.exists() or self.paper_entries.exists()
+
+    # --- who may take part: the one rule for eligible units ---
+
+    def eligible_units_among(self, units: models.QuerySet) -> models.QuerySet:
+        """The ``units`` whose people may take part: every unit when the contest names none,
+        else the named units and the units directly under them (the communes of a named
+        district, the departments of a named agency)."""
+        named = list(self.eligible_units.values_list("pk", flat=True))
+        if not named:
+            return units
+        return units.filter(models.Q(pk__in=named) | models.Q(parent_id__in=named))
+
+    def admits_unit(self, unit_id: int | None) -> bool:
+        """True when a person of the unit ``unit_id`` (``None``: no unit given) may take part
+        (see ``eligible_units_among``). No query beyond the named units' ids when the contest
+        names none or names the person's own unit."""
+        named = set(self.eligible_units.values_list("pk", flat=True))
+        if not named:
+            return True
+        if unit_id is None:
+            return False
+        if unit_id in named:
+            return True
+        return self.eligible_units.model.objects.filter(pk=unit_id, parent_id__in=named).exists()
+
     @property
     def tz(self):
         from zoneinfo import ZoneInfo

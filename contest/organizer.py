@@ -60,7 +60,7 @@ def manage_edit(request, slug: str | None = None):
         _organizer(request, contest)
     elif not user_is_bank_editor(request.user):
         raise PermissionDenied(_("Chỉ Ban Tổ chức được tạo cuộc thi."))
-    locked = bool(contest and (contest.attempts.exists() or contest.paper_entries.exists()))
+    locked = bool(contest and contest.has_entries())
     initial = (
         contest_initial(contest)
         if contest

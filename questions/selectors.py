@@ -38,6 +38,15 @@ def questions_search(
     return found
 
 
+def spec_questions(*, bank_slug: str, archived_too: bool = False) -> QuerySet[Question]:
+    """The questions of bank ``bank_slug`` a contest's question spec can use: those with a
+    current version (its ``current_version`` is what an entry is given and graded on), not
+    archived. ``archived_too``: archived ones as well, for a paper sheet already printed
+    with a question archived since; its filled-in sheets must still be read."""
+    found = Question.objects.filter(bank__slug=bank_slug, current_version__isnull=False)
+    return found if archived_too else found.filter(archived=False)
+
+
 FIELDS = [
     ("text", _("Nội dung")),
     ("options", _("Phương án")),

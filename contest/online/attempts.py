@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from contest.models import Attempt, AttemptQuestion, Contest, Round
 from contest.permissions import user_sees_key
-from questions.models import LETTERS, Question, QuestionVersion
+from questions.models import LETTERS, QuestionVersion
+from questions.selectors import spec_questions
 
 _random = random.SystemRandom()
 _IN_PROGRESS = Attempt.Status.IN_PROGRESS
@@ -72,10 +73,7 @@ def check_may_start(*, contest: Contest, user, now: datetime) -> Round:
         raise AttemptRefused(
             _("Hãy cập nhật họ tên trong Thông tin cá nhân trước khi dự thi."), "profile"
         )
-    allowed = list(contest.eligible_units.values_list("pk", flat=True))
-    if allowed and not (
-        profile.unit_id in allowed or (profile.unit and profile.unit.parent_id in allowed)
-    ):
+    if not contest.admits_unit(profile.unit_id):
         raise AttemptRefused(
             _("Cuộc thi này chỉ dành cho người thuộc các đơn vị được mời."), "not_eligible"
         )
@@ -90,9 +88,7 @@ def _draw(spec: dict) -> list[QuestionVersion]:
 
     The versions carry only what an attempt needs (id, kind, options).
     """
-    base = Question.objects.filter(
-        bank__slug=spec["bank"], archived=False, current_version__isnull=False
-    )
+    base = spec_questions(bank_slug=spec["bank"])
     fields = ("current_version_id", "current_version__kind", "current_version__options")
     if "codes" in spec:
         by_code = {

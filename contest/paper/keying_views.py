@@ -183,9 +183,7 @@ def _with_receipt(contest: Contest, data: dict) -> dict:
 
 
 def _units(contest: Contest):
-    units = Unit.objects.filter(is_active=True).order_by("name")
-    eligible = list(contest.eligible_units.all())
-    return units.filter(pk__in=[u.pk for u in eligible]) if eligible else units
+    return contest.eligible_units_among(Unit.objects.filter(is_active=True)).order_by("name")
 
 
 # --- pages ----------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.identity import normalize_phone, validate_id_number
@@ -27,7 +26,8 @@ from contest.inputs import ascii_digits, prediction_parse
 from contest.models import Contest, Round
 from core.tabular import FileRejected, cell_text, read_table, too_long, too_long_message
 from core.timeparse import BadDate, parse_date, parse_datetime
-from questions.models import LETTERS, Question, QuestionVersion
+from questions.models import LETTERS, QuestionVersion
+from questions.selectors import spec_questions
 
 REQUIRED_COLUMNS = ("sheet_no", "answers", "postmark_date")
 # The fields of a sheet a clerk types or corrects (everything but its number and round).
@@ -143,9 +143,9 @@ def paper_versions(round: Round) -> list[QuestionVersion]:
             "hãy đặt danh sách mã câu hỏi cố định cho phiếu giấy."
         )
     rows = dict(
-        Question.objects.filter(bank__slug=spec["bank"], code__in=spec["codes"]).values_list(
-            "code", "current_version_id"
-        )
+        spec_questions(bank_slug=spec["bank"], archived_too=True)
+        .filter(code__in=spec["codes"])
+        .values_list("code", "current_version_id")
     )
     missing = [c for c in spec["codes"] if not rows.get(c)]
     if missing:
@@ -207,10 +207,7 @@ def _plain_marks(versions: list[QuestionVersion]) -> frozenset[str]:
 
 
 def _unit_lookup(contest: Contest) -> dict[str, Unit]:
-    units = Unit.objects.filter(is_active=True)
-    eligible = list(contest.eligible_units.all())
-    if eligible:
-        units = units.filter(Q(pk__in=[u.pk for u in eligible]) | Q(parent__in=eligible))
+    units = contest.eligible_units_among(Unit.objects.filter(is_active=True))
     lookup = {}
     for unit in units:
         lookup[unicodedata.normalize("NFC", unit.code).lower()] = unit

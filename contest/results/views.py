@@ -16,7 +16,7 @@ from contest.organizer import _organizer
 from contest.results.explain import criteria_text, explain, reason_text
 from contest.results.exports import certificates_pdf, results_csv, results_xlsx, winners_pdf
 from contest.results.selectors import result_statistics, winners_shown
-from contest.results.workflow import latest_results
+from contest.results.workflow import latest_results, outdated
 from core.jobs import job_create
 
 # --- organizers ------------------------------------------------------------------------------
@@ -42,12 +42,7 @@ def manage_results(request, slug: str):
         .select_related("version__question", "created_by")
         .order_by("-created_at", "-pk")
     )
-    stale = bool(
-        corrections
-        and results
-        and not all(r.final for r in results)
-        and corrections[0].created_at > min(r.created_at for r in results)
-    )
+    stale = bool(outdated(results))
     checks = {c.person: c for c in WinnerCheck.objects.filter(contest=contest)}
     to_check = []
     for row in (
@@ -127,6 +122,19 @@ def manage_rank(request, slug: str):
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
     final = request.POST.get("final") == "1"
+    published = any(r.published_at for r in latest_results(contest))
+    if published and not final and request.POST.get("withdraw") != "1":
+        # A new provisional ranking replaces what the public sees: say so before doing it.
+        # (Making the result final is the expected next step and is published next.)
+        messages.error(
+            request,
+            _(
+                "Chưa xếp hạng lại: kết quả mới sẽ thay kết quả đang công bố, và được gỡ khỏi "
+                "trang công khai cho đến khi công bố lại nếu có người đạt giải chưa được xác "
+                "minh. Hãy đánh dấu ô xác nhận rồi bấm lại."
+            ),
+        )
+        return redirect("contest:manage_results", slug=slug)
     job = job_create(kind="rank_contest", owner=request.user, total=1)
     rank_contest_task.enqueue(
         job_id=str(job.pk), contest_id=contest.pk, final=final, user_id=request.user.pk

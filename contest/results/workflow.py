@@ -12,7 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contest.models import Attempt, Contest, Result, ResultEvent, ResultRow, WinnerCheck
+from contest.models import (
+    Attempt,
+    Contest,
+    KeyCorrection,
+    PaperCorrection,
+    PaperEntry,
+    Result,
+    ResultEvent,
+    ResultRow,
+    WinnerCheck,
+)
 
 
 class WorkflowRefused(Exception):
@@ -94,6 +104,44 @@ def check_ranked_after_close(*, contest: Contest, results: list[Result]) -> None
         )
 
 
+def outdated(results: list[Result]) -> list[Result]:
+    """The provisional results that no longer reflect the entries or the key.
+
+    A result is outdated when its round now has another number of entries than it ranked
+    (paper sheets keep arriving after the close), or a sheet or the contest's key was
+    corrected after it was made. A final result is frozen and never outdated.
+    """
+    out = []
+    for result in results:
+        if result.final:
+            continue
+        entries = (
+            Attempt.objects.filter(round=result.round)
+            .exclude(status=Attempt.Status.IN_PROGRESS)
+            .count()
+            + PaperEntry.objects.filter(round=result.round).count()
+        )
+        since = result.created_at
+        if (
+            entries != result.entries_count + result.invalid_count
+            or PaperCorrection.objects.filter(entry__round=result.round, at__gt=since).exists()
+            or KeyCorrection.objects.filter(contest=result.contest, created_at__gt=since).exists()
+        ):
+            out.append(result)
+    return out
+
+
+def check_ranking_current(*, results: list[Result]) -> None:
+    """Refuse to publish a ranking that entries or key corrections made since have outdated."""
+    if outdated(results):
+        raise WorkflowRefused(
+            _(
+                "có bài dự thi, phiếu sửa hoặc đáp án sửa sau lần xếp hạng này: hãy bấm "
+                "“Chấm và xếp hạng tạm” để xếp hạng lại trước khi công bố."
+            )
+        )
+
+
 def check_winners_verified(*, contest: Contest, results: list[Result]) -> None:
     """Refuse while a prize winner's identity has not been checked in full."""
     missing = unverified_winners(contest, results)
@@ -140,6 +188,7 @@ def results_publish(
     if not results:
         raise WorkflowRefused("chưa có kết quả: hãy chấm và xếp hạng trước.")
     check_ranked_after_close(contest=contest, results=results)
+    check_ranking_current(results=results)
     check_winners_verified(contest=contest, results=results)
     final = all(r.final for r in results)
     if not final:

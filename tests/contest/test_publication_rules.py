@@ -8,7 +8,7 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
-from contest.models import Attempt, Result
+from contest.models import Attempt, Result, ResultEvent
 from contest.online.attempts import attempt_start
 from contest.results.ceremony import CeremonyError, ceremony_reveal_next, ceremony_start
 from tests.contest.test_ranking import ALL_RIGHT, make_contest, online, paper
@@ -72,6 +72,45 @@ def test_a_ranking_made_while_open_cannot_be_published_after_the_close(client, c
         check_winners(client, contest)
         html = publish(client, contest, until="2022-06-20T17:00")
     assert "Đã công bố kết quả" in html
+
+
+def test_sheets_that_arrive_after_the_ranking_must_be_ranked_before_publishing(client, contest):
+    """Paper keeps arriving after the close: a ranking made before them is outdated."""
+    client.force_login(organizer_of(contest))
+    with time_machine.travel(AFTER, tick=False):
+        rank(client, contest)
+        check_winners(client, contest)
+    later = datetime(2022, 6, 12, 10, tzinfo=VN)
+    with time_machine.travel(later, tick=False):
+        paper(contest, f"P-9,Võ Thị Muộn,0905000009,,{ALL_RIGHT},3,2022-06-01,,")
+        page = client.get(reverse("contest:manage_results", args=[contest.slug])).content.decode()
+        assert "Có bài dự thi mới, phiếu giấy được sửa" in page
+        html = publish(client, contest)
+        assert "sau lần xếp hạng này" in html
+        assert not Result.objects.filter(published_at__isnull=False).exists()
+        rank(client, contest)
+        check_winners(client, contest)
+        html = publish(client, contest)
+    assert "Đã công bố kết quả" in html
+    public = client.get(reverse("contest:results", args=[contest.slug])).content.decode()
+    assert "Võ Thị Muộn" in public or "Muộn" in public
+
+
+def test_ranking_again_asks_before_it_replaces_published_results(client, contest):
+    client.force_login(organizer_of(contest))
+    rankings = ResultEvent.objects.filter(action="ranked")
+    with time_machine.travel(AFTER, tick=False):
+        rank(client, contest)
+        check_winners(client, contest)
+        assert "Đã công bố kết quả" in publish(client, contest)
+        page = client.get(reverse("contest:manage_results", args=[contest.slug])).content.decode()
+        assert "gỡ khỏi trang công khai cho đến khi công bố lại" in page
+        html = client.post(
+            reverse("contest:manage_rank", args=[contest.slug]), follow=True
+        ).content.decode()
+        assert "Chưa xếp hạng lại" in html and rankings.count() == 1
+        client.post(reverse("contest:manage_rank", args=[contest.slug]), {"withdraw": "1"})
+    assert rankings.count() == 2
 
 
 def test_publication_waits_for_every_attempt_to_finish(client, contest):

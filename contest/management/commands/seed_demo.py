@@ -172,7 +172,7 @@ class Command(BaseCommand):
 
     def _finished_contest(self, bank: Bank, now) -> Contest:
         existing = Contest.objects.filter(slug="cchc-2021").first()
-        if existing is not None and (existing.attempts.exists() or existing.paper_entries.exists()):
+        if existing is not None and existing.has_entries():
             return existing
         return self._definition(
             "cchc-2021",
@@ -216,7 +216,7 @@ def demo_entries(contest: Contest, *, online: int = 1800, sheets: int = 700) -> 
     from contest.paper.parsing import paper_versions
     from contest.results.ranking import contest_rank
 
-    if contest.attempts.exists() or contest.paper_entries.exists():
+    if contest.has_entries():
         return contest.attempts.count() + contest.paper_entries.count()
     rng = random.Random(2021)
     round_ = contest.rounds.get()
