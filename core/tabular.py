@@ -25,7 +25,13 @@ from xml.etree.ElementTree import ParseError
 from django.utils.translation import gettext as _
 
 from core.spreadsheets import formula_unquote
-from core.xlsx_rows import open_xlsx, worksheet_rows
+from core.xlsx_rows import (
+    MAX_SHARED_STRINGS,
+    ReadingTooLong,
+    TooManyStrings,
+    open_xlsx,
+    worksheet_rows,
+)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -202,7 +208,16 @@ def _read_xlsx(data: bytes, wanted: set[str] | None):
             f"{MAX_XLSX_UNCOMPRESSED // (1024 * 1024)} MB; hãy chia thành nhiều tệp."
         )
     try:
-        book = open_xlsx(data)
+        book = open_xlsx(data, deadline=time.monotonic() + MAX_SECONDS)
+    except TooManyStrings as error:
+        raise FileRejected(
+            f"tệp Excel có hơn {_thousands(MAX_SHARED_STRINGS)} chuỗi văn bản dùng chung; "
+            "hãy chia thành nhiều tệp nhỏ hơn."
+        ) from error
+    except ReadingTooLong as error:
+        raise FileRejected(
+            f"mở tệp Excel quá {int(MAX_SECONDS)} giây; hãy chia thành nhiều tệp nhỏ hơn."
+        ) from error
     except (InvalidFileException, KeyError, OSError, ValueError, *BROKEN_XLSX) as error:
         raise unreadable from error
     # The sheet's stated dimension is whatever the file says: read the rows that are there

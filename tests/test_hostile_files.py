@@ -395,3 +395,159 @@ def test_results_exports_neutralise_a_participant_named_like_a_formula(contest):
     names = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert names == ["'" + EVIL]
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+# --- hostile xlsx parts (attacker review) -------------------------------------------------
+
+
+def _xlsx_with_parts(*, sheet: bytes | None = None, strings: bytes | None = None) -> bytes:
+    """A real xlsx whose worksheet part is ``sheet`` (when given) and which carries the
+    sharedStrings part ``strings`` (when given; the header cell is then string 0)."""
+    book = Workbook()
+    book.active.append(["sheet_no"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    if strings is not None and sheet is None:
+        sheet = _sheet_part('<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml" and sheet is not None:
+                data = sheet
+            if strings is not None and item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                    b"</Types>",
+                )
+            if strings is not None and item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/sharedStrings" '
+                    b'Target="sharedStrings.xml"/></Relationships>',
+                )
+            target.writestr(item, data)
+        if strings is not None:
+            target.writestr("xl/sharedStrings.xml", strings)
+    return out.getvalue()
+
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _strings_part(count: int) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}">'
+        + "<si><t>x</t></si>" * count
+        + "</sst>"
+    ).encode()
+
+
+def _sheet_part(rows: str, encoding: str = "UTF-8", doctype: str = "") -> bytes:
+    text = (
+        f'<?xml version="1.0" encoding="{encoding}"?>{doctype}'
+        f'<worksheet xmlns="{MAIN_NS}"><sheetData>{rows}</sheetData></worksheet>'
+    )
+    return text.encode(encoding.lower())
+
+
+HEADER_ROW = '<row r="1"><c r="A1" t="inlineStr"><is><t>sheet_no</t></is></c></row>'
+
+
+def test_an_xlsx_with_too_many_shared_strings_is_refused_while_opening(monkeypatch):
+    import core.xlsx_rows
+
+    monkeypatch.setattr(core.xlsx_rows, "MAX_SHARED_STRINGS", 1_000)
+    data = _xlsx_with_parts(strings=_strings_part(1_001))
+    with pytest.raises(FileRejected, match="chuỗi văn bản dùng chung"):
+        read_table(data, "xlsx")
+    headers, rows = read_table(_xlsx_with_parts(strings=_strings_part(1_000)), "xlsx")
+    assert headers == ["x"]  # at the cap the file reads (the header cell is string 0)
+
+
+def test_opening_an_xlsx_is_under_the_reading_time_limit(monkeypatch):
+    import core.tabular
+
+    monkeypatch.setattr(core.tabular, "MAX_SECONDS", 0.0)
+    data = _xlsx_with_parts(strings=_strings_part(20_000))
+    with pytest.raises(FileRejected, match="mở tệp Excel quá 0 giây"):
+        read_table(data, "xlsx")
+
+
+ENTITY_DOCTYPE = '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "UTF-16"])
+def test_an_xlsx_worksheet_with_a_doctype_is_refused_in_any_encoding(contest, encoding):
+    rows = HEADER_ROW + '<row r="2"><c r="A2" t="inlineStr"><is><t>&b;</t></is></c></row>'
+    data = _xlsx_with_parts(sheet=_sheet_part(rows, encoding, ENTITY_DOCTYPE))
+    with pytest.raises(FileRejected, match="không phải bảng tính Excel"):
+        paper_import(contest=contest, data=data, kind="xlsx")
+    assert not PaperEntry.objects.exists()
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "UTF-16"])
+def test_an_xlsx_shared_strings_part_with_a_doctype_is_refused_in_any_encoding(encoding):
+    text = (
+        f'<?xml version="1.0" encoding="{encoding}"?>'
+        '<!DOCTYPE sst [<!ENTITY a "aaaaaaaaaa">]>'
+        f'<sst xmlns="{MAIN_NS}"><si><t>&a;</t></si></sst>'
+    )
+    data = _xlsx_with_parts(strings=text.encode(encoding.lower()))
+    with pytest.raises(FileRejected, match="không phải bảng tính Excel"):
+        read_table(data, "xlsx")
+
+
+@pytest.mark.parametrize("reference", ["inf", "1e999", "-1", "2.5", "99999999999999999999"])
+def test_an_xlsx_row_number_that_is_not_an_integer_is_refused(reference):
+    rows = HEADER_ROW + f'<row r="{reference}"><c t="inlineStr"><is><t>A-1</t></is></c></row>'
+    headers, values = read_table(_xlsx_with_parts(sheet=_sheet_part(rows)), "xlsx")
+    with pytest.raises(FileRejected, match="không phải bảng tính Excel"):
+        list(values)
+
+
+# --- hostile scans ------------------------------------------------------------------------
+
+
+def _pdf(*sizes: tuple[float, float]) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for width, height in sizes:
+        writer.add_blank_page(width=width, height=height)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+A4 = (595, 842)
+
+
+def test_a_pdf_page_claiming_a_huge_size_is_rejected_with_a_reason_not_rendered(contest):
+    from contest.paper.scanning import input_expand, scan_batch
+
+    data = _pdf(A4, (14400, 14400))  # 200 × 200 inches: 1.6 GB of pixels at 150 dpi
+    assert len(data) < 2_000
+    items = input_expand("lo.pdf", data)
+    assert [name for name, _data in items] == ["lo-trang-1.png", "lo-trang-2.png"]
+    assert items[0][1][:4] == b"\x89PNG" and items[1][1] == b""
+    results = scan_batch(contest=contest, items=items, dry_run=True)
+    assert results[1].reading.status == "rejected"
+    assert "Trang PDF này quá lớn" in results[1].reading.reason
+    assert "khổ A4" in results[1].reading.reason
+
+
+def test_a_pdf_with_more_pages_than_the_cap_reads_the_first_and_says_so(contest, monkeypatch):
+    import contest.paper.scanning as scanning
+
+    monkeypatch.setattr(scanning, "MAX_PDF_PAGES", 2)
+    items = scanning.input_expand("lo.pdf", _pdf(A4, A4, A4, A4))
+    assert [name for name, _data in items][:2] == ["lo-trang-1.png", "lo-trang-2.png"]
+    assert len(items) == 3 and items[2][1] == b""
+    results = scanning.scan_batch(contest=contest, items=items, dry_run=True)
+    assert results[2].reading.status == "rejected"
+    assert "Tệp PDF có 4 trang; chỉ đọc 2 trang đầu" in results[2].reading.reason

@@ -84,6 +84,8 @@ def attempt(client, contest):
         json.dumps({"position": 1, "answer": LONG, "seq": 1}),
         "[1, 2]",
         "not json",
+        "[" * 50_000,  # nested deeper than the JSON parser's recursion limit
+        '{"a": ' * 50_000,
     ],
 )
 def test_autosave_refuses_hostile_numbers_with_400_and_saves_nothing(client, attempt, body):
@@ -287,3 +289,13 @@ def test_an_anonymous_client_cannot_reach_the_json_endpoints_with_hostile_bodies
         content_type="application/json",
     )
     assert response.status_code == 302
+
+
+def test_import_contest_refuses_json_nested_too_deep_with_a_message(tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "contest.json"
+    path.write_text("[" * 50_000)
+    with pytest.raises(CommandError, match="không phải JSON UTF-8 hợp lệ"):
+        call_command("import_contest", str(path))

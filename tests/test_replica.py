@@ -52,8 +52,12 @@ def _sql(url: str, query: str):
 
 
 def _caught_up() -> None:
-    """Waits (at most 20 s) until the replica has replayed what the primary has written."""
-    target = _sql(_database_url(), "SELECT pg_current_wal_lsn()")[0]
+    """Waits (at most 20 s) until the replica has replayed what the primary has written.
+
+    The insert position, not the write position: with ``synchronous_commit=off`` (as the
+    services run) a commit may still sit in the WAL buffers, past ``pg_current_wal_lsn()``.
+    """
+    target = _sql(_database_url(), "SELECT pg_current_wal_insert_lsn()")[0]
     for _ in range(200):
         if _sql(_replica_test_url(), f"SELECT pg_last_wal_replay_lsn() >= '{target}'")[0]:
             return

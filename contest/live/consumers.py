@@ -321,6 +321,9 @@ class DashboardConsumer(LiveConsumer):
 
 def _finite_number(value):
     """The client's own clock reading, echoed only as a finite number (JSON has no NaN)."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return value
-    return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        return value if math.isfinite(value) else None
+    except OverflowError:  # an integer too large for a float (hundreds of digits)
+        return None

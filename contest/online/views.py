@@ -161,7 +161,8 @@ def attempt_answer(request, pk):
             answer = body.get("answer", "")
             if not isinstance(answer, str) or len(answer) > 20:
                 raise ValueError("answer")
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        # (RecursionError: a body nested thousands of levels deep, such as "[" * 50000)
         _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the body
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:

@@ -34,6 +34,11 @@ from contest.paper.reading import Reading, sheet_read
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 MAX_IMAGE_BYTES = 30 * 1024 * 1024
+# A PDF page is rendered at RENDER_DPI; its size is whatever the file claims (a 333-byte
+# PDF can claim 200 × 200 inches: 1.6 GB of pixels), so pages are capped in size and number.
+RENDER_DPI = 150
+MAX_PAGE_PIXELS = 40_000_000  # an A3 page at 150 dpi is 4.4 megapixels
+MAX_PDF_PAGES = 500
 MACHINE_USERNAME = "may-doc-phieu"
 # The fields a person types from the handwriting (the machine only shows where they are).
 HANDWRITTEN = ("full_name", "id_number", "birth_year", "unit", "address")
@@ -89,7 +94,20 @@ def input_expand(name: str, data: bytes) -> list[tuple[str, bytes]]:
     return [(name, data)]
 
 
+class Unreadable(bytes):
+    """Empty bytes standing for an item refused before reading, with the reason why."""
+
+    reason: str
+
+    def __new__(cls, reason: str):
+        item = super().__new__(cls, b"")
+        item.reason = reason
+        return item
+
+
 def _pdf_pages(name: str, data: bytes) -> list[tuple[str, bytes]]:
+    import math
+
     import cv2
     import pypdfium2
 
@@ -97,13 +115,37 @@ def _pdf_pages(name: str, data: bytes) -> list[tuple[str, bytes]]:
         document = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError:
         return [(name, b"")]
-    pages = []
-    for index in range(len(document)):
-        image = document[index].render(scale=150 / 72, grayscale=True).to_numpy()
-        png = cv2.imencode(".png", image)[1].tobytes()
-        pages.append((f"{Path(name).stem}-trang-{index + 1}.png", png))
-    document.close()
+    scale = RENDER_DPI / 72
+    pages: list[tuple[str, bytes]] = []
+    try:
+        count = len(document)
+        for index in range(min(count, MAX_PDF_PAGES)):
+            page_name = f"{Path(name).stem}-trang-{index + 1}.png"
+            page = document[index]
+            width, height = (side * scale for side in page.get_size())
+            if not (math.isfinite(width * height) and 0 < width * height <= MAX_PAGE_PIXELS):
+                pages.append((page_name, Unreadable(_PAGE_TOO_LARGE)))
+                continue
+            image = page.render(scale=scale, grayscale=True).to_numpy()
+            pages.append((page_name, cv2.imencode(".png", image)[1].tobytes()))
+        if count > MAX_PDF_PAGES:
+            pages.append(
+                (
+                    f"{Path(name).stem}-trang-{MAX_PDF_PAGES + 1}…{count}",
+                    Unreadable(
+                        f"Tệp PDF có {count} trang; chỉ đọc {MAX_PDF_PAGES} trang đầu. "
+                        "Hãy chia thành nhiều tệp nhỏ hơn."
+                    ),
+                )
+            )
+    finally:
+        document.close()
     return pages
+
+
+_PAGE_TOO_LARGE = (
+    "Trang PDF này quá lớn (lớn hơn nhiều so với khổ A4/A3): hãy quét lại phiếu ở khổ A4."
+)
 
 
 def contest_forms(contest: Contest) -> Callable[[int], tuple[dict, list[bool]] | None]:
@@ -159,7 +201,8 @@ def scan_batch(
         if not data:
             reading = Reading(
                 status="rejected",
-                reason="Không đọc được tệp này (không phải ảnh JPG, PNG hay PDF).",
+                reason=getattr(data, "reason", "")
+                or "Không đọc được tệp này (không phải ảnh JPG, PNG hay PDF).",
             )
         else:
             reading = sheet_read(data, contest=contest.slug, forms=forms, round_only=round_only)

@@ -39,12 +39,36 @@ def _text(element, path: str) -> str:
     return found.text or "" if found is not None else ""
 
 
-def _line_of(data: bytes, occurrence: int) -> int:
-    """Line of the ``occurrence``-th ``<question`` tag (1-based), for messages."""
-    index = -1
-    for _ in range(occurrence):
-        index = data.find(b"<question", index + 1)
-    return data.count(b"\n", 0, index) + 1 if index >= 0 else 0
+class _QuestionLines(ET.TreeBuilder):
+    """A tree builder that notes the line of each ``<question>`` directly under the root,
+    as the expat parser reads its start tag (one pass: linear in the file's size)."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.lines: list[int] = []
+        self.expat = None
+
+    def start(self, tag, attrs):
+        if self.depth == 1 and tag == "question":
+            self.lines.append(self.expat.CurrentLineNumber)
+        self.depth += 1
+        return super().start(tag, attrs)
+
+    def end(self, tag):
+        self.depth -= 1
+        return super().end(tag)
+
+
+def parse_with_question_lines(data: bytes) -> tuple[ET.Element, list[int]]:
+    """The document's root and the line (1-based) of each ``<question>`` child of the root,
+    in order (``root.findall("question")``'s order). DOCTYPE, entities and external
+    references are refused in any encoding (``DefusedXmlException``)."""
+    target = _QuestionLines()
+    parser = SafeET.DefusedXMLParser(target=target, forbid_dtd=True)
+    target.expat = parser.parser
+    parser.feed(data)
+    return parser.close(), target.lines
 
 
 @register
@@ -57,7 +81,7 @@ class MoodleXmlImporter(Importer):
         try:
             # defusedxml refuses DOCTYPE, entities and external references in any encoding
             # (a byte search misses a UTF-16 ``<!DOCTYPE``).
-            root = SafeET.fromstring(data, forbid_dtd=True)
+            root, lines = parse_with_question_lines(data)
         except DefusedXmlException as error:
             raise FileRejected(
                 "tệp XML có khai báo DOCTYPE/ENTITY; không nhận vì lý do an toàn."
@@ -69,8 +93,7 @@ class MoodleXmlImporter(Importer):
         result = ParseResult()
         topic = "Chung"
         seen: dict[str, int] = {}
-        for occurrence, question in enumerate(root.findall("question"), start=1):
-            line = _line_of(data, occurrence)
+        for question, line in zip(root.findall("question"), lines, strict=True):
             kind = question.get("type", "")
             if kind == "category":
                 topic = topic_from_category(_text(question, "category/text"))

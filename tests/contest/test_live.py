@@ -254,7 +254,9 @@ async def test_a_socket_that_sends_too_fast_is_closed_and_its_slot_freed(contest
 
 
 @threaded
-@pytest.mark.parametrize("sent", ["NaN", "Infinity", "-Infinity", '"abc"', "true"])
+@pytest.mark.parametrize(
+    "sent", ["NaN", "Infinity", "-Infinity", '"abc"', "true", "1" + "0" * 400, "-" + "9" * 400]
+)
 async def test_the_time_reply_is_always_valid_json(contest, sent):
     """A client's NaN was echoed back as NaN, which no browser can parse."""
     ws, _ = await connect(f"/ws/contests/{contest.slug}/live/")

@@ -371,3 +371,40 @@ def test_a_workbook_whose_structure_xml_is_damaged_is_refused_not_a_500():
     data = _with_damaged_sheet(xlsx(ROW1), "<sheets>", member="xl/workbook.xml")
     with pytest.raises(FileRejected, match="không phải bảng tính Excel"):
         importer_for(format="xlsx", filename="b.xlsx").parse(data)
+
+
+MOODLE_LINES = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="category">
+    <category><text>$course$/Một</text></category>
+  </question>
+  <question type="multichoice">
+    <name><text>Q1</text></name>
+    <questiontext format="html"><text>Câu một?</text></questiontext>
+    <answer fraction="100"><text>A</text></answer>
+  </question>
+  <question
+      type="essay"><name><text>Tự luận</text></name>
+    <questiontext><text>Viết gì đó</text></questiontext>
+  </question><question type="truefalse"><questiontext><text>Đúng?</text></questiontext>
+  </question>
+</quiz>
+"""
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_moodle_question_lines_are_the_lines_of_each_question_start_tag(encoding):
+    from questions.importers.moodlexml import parse_with_question_lines
+
+    data = MOODLE_LINES.replace('encoding="UTF-8"', f'encoding="{encoding}"').encode(encoding)
+    root, lines = parse_with_question_lines(data)
+    assert lines == [3, 6, 11, 14]  # <questiontext> and nested tags are not questions
+    assert len(root.findall("question")) == len(lines)
+
+
+def test_moodle_xml_messages_name_the_line_of_their_question(shared_fixtures):
+    data = (shared_fixtures / "moodle-nested-categories.xml").read_bytes()
+    parsed = importer_for(format="moodlexml").parse(data)
+    assert parsed.skipped == ["line 55: essay “Kappa Essay Question”"]
+    skipped = MOODLE_LINES.encode()
+    assert importer_for(format="moodlexml").parse(skipped).skipped == ["line 11: essay “Tự luận”"]

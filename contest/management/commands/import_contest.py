@@ -18,7 +18,7 @@ class Command(BaseCommand):
             data = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
         except FileNotFoundError as error:
             raise CommandError(f"không tìm thấy tệp {path}") from error
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise CommandError(f"tệp không phải JSON UTF-8 hợp lệ: {error}") from error
         try:
             contest, created = contest_import(data=data)
