@@ -135,7 +135,12 @@ def manage_rank(request, slug: str):
             ),
         )
         return redirect("contest:manage_results", slug=slug)
-    job = job_create(kind="rank_contest", owner=request.user, total=1)
+    job = job_create(
+        kind="rank_contest",
+        owner=request.user,
+        total=1,
+        next_url=reverse("contest:manage_results", args=[contest.slug]),
+    )
     rank_contest_task.enqueue(
         job_id=str(job.pk), contest_id=contest.pk, final=final, user_id=request.user.pk
     )
