@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from contest import events
 from contest.models import Contest, PaperAnswer, PaperEntry
-from contest.paper.parsing import KNOWN_COLUMNS, SheetRow, iter_sheets, paper_versions
+from contest.paper.parsing import (
+    KNOWN_COLUMNS,
+    SHEET_FIELDS,
+    SheetRow,
+    iter_sheets,
+    paper_versions,
+)
 from core.tabular import read_table
 from questions.models import QuestionVersion
 
@@ -119,17 +125,7 @@ _SET_BY_IMPORT = (
     "contest",
     "round",
     "sheet_no",
-    "full_name",
-    "phone",
-    "id_number",
-    "birth_year",
-    "unit",
-    "address",
-    "answers",
-    "prediction",
-    "postmark_date",
-    "received_at",
-    "invalid_reason",
+    *SHEET_FIELDS,
     "content_hash",
     "created_at",
     "created_by",

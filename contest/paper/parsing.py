@@ -46,20 +46,7 @@ SHEET_FIELDS = (
 )
 KNOWN_COLUMNS = {"sheet_no", *SHEET_FIELDS, "round"}
 # The fields of a sheet that its content hash covers, in a fixed order.
-HASHED = (
-    "round",
-    "full_name",
-    "phone",
-    "id_number",
-    "birth_year",
-    "unit",
-    "address",
-    "answers",
-    "prediction",
-    "postmark_date",
-    "received_at",
-    "invalid_reason",
-)
+HASHED = ("round", *SHEET_FIELDS)
 
 
 class PaperSetupError(Exception):
