@@ -9,6 +9,6 @@ class ContestConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from contest.results.ranking import register_sqlite_functions
+        from contest.results.lots import register_sqlite_functions
 
         connection_created.connect(register_sqlite_functions)

@@ -47,7 +47,7 @@ _ALL = [
     Criterion("attempts", "n_entries", _("Số lượt thi"), _("ít lượt thi hơn")),
     # earlier registration first: the account's creation, else the person's first sheet
     Criterion("registered_at", "first_registered", _("Thời điểm đăng ký"), _("đăng ký sớm hơn")),
-    # SHA-256 of lot_seed:person, smaller first (see ranking.lot_digest)
+    # SHA-256 of lot_seed:person, smaller first (see contest.results.lots.lot_digest)
     Criterion("lot", "lot", _("Bốc thăm"), _("bốc thăm")),
 ]
 CRITERIA: dict[str, Criterion] = {c.name: c for c in _ALL}

@@ -12,7 +12,7 @@ from accounts.roles import user_is_bank_editor
 from contest.definition import CREATE, UPDATE, ContestInvalid, contest_import
 from contest.forms import ContestForm, contest_initial
 from contest.models import Attempt, Contest, ContestMembership
-from contest.online.attempts import contest_close
+from contest.online.finishing import contest_close
 from contest.permissions import user_is_organizer
 from contest.selectors import participation
 

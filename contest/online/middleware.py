@@ -27,7 +27,7 @@ class AttemptSweepMiddleware:
             return response
         self.next_try = time.monotonic() + interval
         if cache.add("attempts:sweep", 1, timeout=interval):
-            from contest.online.attempts import attempts_sweep
+            from contest.online.finishing import attempts_sweep
 
             attempts_sweep(now=timezone.now())
         return response

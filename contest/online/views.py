@@ -12,17 +12,10 @@ from django.views.decorators.http import require_POST
 
 from contest.inputs import BIGINT_MAX, bounded_int
 from contest.models import Attempt, Contest
-from contest.online.attempts import (
-    AttemptRefused,
-    answer_save,
-    attempt_start,
-    attempt_submit,
-    attempts_finish_overdue,
-    check_may_start,
-    prediction_clean,
-    prediction_save,
-    round_current,
-)
+from contest.online.answers import answer_save, prediction_clean, prediction_save
+from contest.online.attempts import attempt_start
+from contest.online.checks import AttemptRefused, check_may_start, round_current
+from contest.online.finishing import attempt_submit, attempts_finish_overdue
 from contest.selectors import (
     attempt_items,
     attempts_of,
@@ -98,7 +91,7 @@ def attempt_page(request, pk):
         return redirect("contest:receipt", attempt.pk)
     now = timezone.now()
     if now > attempt.accepts_until:
-        from contest.online.attempts import attempt_finish_expired
+        from contest.online.finishing import attempt_finish_expired
 
         attempt_finish_expired(attempt=attempt, now=now)
         messages.warning(

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from contest.criteria import criteria_text  # noqa: F401  (re-exported for the pages)
 from contest.invalid_reasons import reason_label
 from contest.models import Result, ResultRow
-from contest.results.ranking import lot_digest
+from contest.results.lots import lot_digest
 from core.timeparse import duration_text
 
 

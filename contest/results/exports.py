@@ -5,6 +5,7 @@ print correctly on any machine).
 """
 
 import io
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -217,3 +218,80 @@ def certificates_pdf(contest: Contest, results: list[Result]) -> bytes:
         pdf.set_font("DejaVu", "", 12)
         pdf.cell(0, 10, "Chưa có người đạt giải.")
     return bytes(pdf.output())
+
+
+# --- the stored result as JSON (rank_contest --json) ---------------------------------------
+
+
+def _number(value: Decimal | None):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+PAPER = "paper"
+
+
+def result_json(result: Result) -> dict:
+    """The stored result in the shape of docs/contracts.md's ``rank_contest --json``."""
+    rows = ResultRow.objects.filter(result=result)
+    fields = (
+        "rank",
+        "person",
+        "full_name",
+        "channel",
+        "paper__sheet_no",
+        "attempt__receipt_code",
+        "score",
+        "prediction",
+        "duration_seconds",
+        "submitted_at",
+        "prize",
+        "decided_by",
+        "reason",
+        "unit__name",
+    )
+    entries, invalid = [], []
+    tz = result.contest.tz
+    for r in rows.filter(rank__isnull=False).order_by("rank").values(*fields).iterator(2000):
+        entry = {
+            "rank": r["rank"],
+            "person": r["person"],
+            "full_name": r["full_name"],
+            "channel": r["channel"],
+        }
+        if r["channel"] == PAPER:
+            entry["sheet_no"] = r["paper__sheet_no"]
+        else:
+            entry["receipt"] = r["attempt__receipt_code"]
+        entry.update(
+            {
+                "score": _number(r["score"]),
+                "prediction": r["prediction"],
+                "duration": r["duration_seconds"],
+                "submitted_at": timezone.localtime(r["submitted_at"], tz).isoformat(),
+                "unit": r["unit__name"],
+                "prize": r["prize"] or None,
+                "decided_by": r["decided_by"] or None,
+            }
+        )
+        entries.append(entry)
+    for r in rows.filter(rank__isnull=True).order_by("pk").values(*fields).iterator(2000):
+        item = (
+            {"sheet_no": r["paper__sheet_no"]}
+            if r["channel"] == PAPER
+            else {"receipt": r["attempt__receipt_code"]}
+        )
+        item.update({"person": r["person"], "channel": r["channel"], "reason": r["reason"]})
+        invalid.append(item)
+    return {
+        "contest": result.contest.slug,
+        "round": result.round.number,
+        "final": result.final,
+        "target": result.target,
+        "tie_break": result.tie_break,
+        "lot_seed": result.contest.lot_seed,
+        "inputs_hash": result.inputs_hash,
+        "entries": entries,
+        "invalid": invalid,
+    }

@@ -3,7 +3,7 @@
 Entries are graded when they are written (``contest/grading.py``);
 ranking grades whatever is still ungraded, then does the rest in the database
 whatever the size of the contest: the round's entries are gathered once into a
-temporary table with their validity decided (``_CANDIDATES``); window functions
+temporary table with their validity decided (``contest.results.candidates``); window functions
 count each person's entries, pick each person's counted entry, sort by the
 contest's tie-break chain and name the criterion that separates each entry from
 the next (``decided_by``); the ranked and the invalid entries go straight into
@@ -18,136 +18,21 @@ import hashlib
 import json
 import logging
 import time
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.identity import person_sql
 from contest.criteria import CRITERIA
-from contest.models import (
-    Attempt,
-    Contest,
-    PaperEntry,
-    Result,
-    ResultRow,
-    Round,
-)
+from contest.models import Contest, Result, ResultRow, Round
+from contest.results.candidates import candidates_sql
+from contest.results.lots import sha256_sql
 from contest.results.prizes import prizes_award, unit_standings
 
 logger = logging.getLogger("cuocthi.ranking")
-PAPER = "paper"
 
 
 class RankingError(Exception):
     """The ranking cannot be made or changed (message for the organizer, in Vietnamese)."""
-
-
-def lot_digest(seed: str, person: str) -> str:
-    """The lot value anyone can recompute: SHA-256 of ``seed:person`` in hex."""
-    return hashlib.sha256(f"{seed}:{person}".encode()).hexdigest()
-
-
-def register_sqlite_functions(sender, connection, **kwargs) -> None:
-    """SQLite has no SHA-256: give it the same function PostgreSQL computes natively."""
-    if connection.vendor == "sqlite":
-        connection.connection.create_function(
-            "sha256_hex",
-            1,
-            lambda text: None if text is None else hashlib.sha256(text.encode()).hexdigest(),
-            deterministic=True,
-        )
-
-
-def _sha256_sql(expression: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"encode(sha256(convert_to({expression}, 'UTF8')), 'hex')"
-    return f"sha256_hex({expression})"
-
-
-# --- the entries as ranking sees them ----------------------------------------------------------
-
-
-def _paper_deadline(contest: Contest, round: Round):
-    if contest.paper_postmark_deadline and round.number == contest.rounds.count():
-        return contest.paper_postmark_deadline
-    return timezone.localtime(round.closes_at, contest.tz).date()
-
-
-def _end_of_postmark_day(contest: Contest, round: Round) -> tuple[str, list]:
-    """SQL for the last instant of a sheet's postmark day in the contest's time zone."""
-    if connection.vendor == "postgresql":
-        return (
-            "(((e.postmark_date + 1)::timestamp - interval '1 microsecond') AT TIME ZONE %s)",
-            [contest.timezone],
-        )
-    offset = int(timezone.localtime(round.closes_at, contest.tz).utcoffset().total_seconds())
-    return (
-        "(strftime('%%Y-%%m-%%d %%H:%%M:%%S', e.postmark_date, '+1 day', %s, '-1 seconds')"
-        " || '.999999')",
-        [f"{-offset:+d} seconds"],
-    )
-
-
-def _candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
-    """Every finished entry of the round with its person and, if invalid, why."""
-    ops = connection.ops
-    late_after = round.closes_at + contest.grace
-    end_of_day, end_params = _end_of_postmark_day(contest, round)
-    from accounts.models import Profile, User
-    from contest.permissions import key_viewer_sql
-
-    # People who can see the key (contest.permissions) are never ranked: reason "staff".
-    staff = key_viewer_sql(contest)
-    attempt, user, profile = Attempt._meta.db_table, User._meta.db_table, Profile._meta.db_table
-    paper = PaperEntry._meta.db_table
-    online_person = person_sql("u.phone", "p.id_number")
-    paper_person = person_sql("e.phone", "e.id_number")
-    sql = f"""
-        SELECT 'online' AS channel, a.id AS attempt_id, CAST(NULL AS bigint) AS paper_id,
-               {online_person} AS person, COALESCE(p.full_name, '') AS full_name,
-               p.unit_id AS unit_id, COALESCE(a.score, 0) AS score,
-               COALESCE(a.max_score > 0 AND a.score = a.max_score, FALSE) AS full_marks,
-               a.prediction AS prediction, a.duration_seconds AS duration,
-               a.submitted_at AS submitted_at, u.date_joined AS registered_at,
-               CASE WHEN a.user_id IN ({staff["user_id"][0]}) THEN 'staff'
-                    WHEN a.submitted_at > %s THEN 'late_submission'
-                    WHEN TRIM(COALESCE(p.full_name, '')) = '' OR {online_person} = ''
-                    THEN 'missing_identity'
-                    ELSE '' END AS reason
-        FROM {attempt} a
-        JOIN {user} u ON u.id = a.user_id
-        LEFT JOIN {profile} p ON p.user_id = u.id
-        WHERE a.round_id = %s AND a.status <> %s
-        UNION ALL
-        SELECT 'paper', NULL, e.id, {paper_person}, e.full_name, e.unit_id,
-               COALESCE(e.score, 0),
-               COALESCE(e.max_score > 0 AND e.score = e.max_score, FALSE),
-               e.prediction, NULL,
-               COALESCE(e.received_at, {end_of_day}), COALESCE(e.received_at, {end_of_day}),
-               CASE WHEN (e.phone <> '' AND e.phone IN ({staff["phone"][0]}))
-                      OR (e.id_number <> '' AND e.id_number IN ({staff["id_number"][0]}))
-                    THEN 'staff'
-                    WHEN e.invalid_reason <> '' THEN e.invalid_reason
-                    WHEN TRIM(e.full_name) = '' OR {paper_person} = '' THEN 'missing_identity'
-                    WHEN e.postmark_date > %s THEN 'late_postmark'
-                    ELSE '' END
-        FROM {paper} e
-        WHERE e.round_id = %s
-    """
-    params = [
-        *staff["user_id"][1],
-        ops.adapt_datetimefield_value(late_after),
-        round.pk,
-        Attempt.Status.IN_PROGRESS,
-        *end_params,
-        *end_params,
-        *staff["phone"][1],
-        *staff["id_number"][1],
-        ops.adapt_datefield_value(_paper_deadline(contest, round)),
-        round.pk,
-    ]
-    return sql, params
 
 
 # --- ranking -------------------------------------------------------------------------------------
@@ -190,7 +75,7 @@ def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[s
     params: list = []
     lot = "''"
     if "lot" in chain:
-        lot = _sha256_sql("%s || ':' || person")
+        lot = sha256_sql("%s || ':' || person")
         params.append(contest.lot_seed)
     key_columns = ", ".join(f"{key} AS k_{i}" for i, key in enumerate(keys))
     next_columns = ", ".join(f"LEAD(k_{i}) OVER w AS n_{i}" for i in range(len(chain)))
@@ -288,7 +173,7 @@ def rank_round(
     refresh_statistics(User, Profile)  # the entries' tables are fresh from grade_round
     clock.lap("graded what was ungraded")
     chain = [name for name in (contest.tie_break or ["score"]) if name in CRITERIA]
-    candidates, params = _candidates_sql(contest, round)
+    candidates, params = candidates_sql(contest, round)
     rows_table = ResultRow._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         if Result.objects.select_for_update().filter(round=round, final=True).exists():
@@ -402,77 +287,3 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
         except workflow.WorkflowRefused as refused:
             workflow.record(contest=contest, action="not_published", detail=str(refused), by=user)
     return results
-
-
-# --- reading a stored result ------------------------------------------------------------------
-
-
-def _number(value: Decimal | None):
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def result_json(result: Result) -> dict:
-    """The stored result in the shape of docs/contracts.md's ``rank_contest --json``."""
-    rows = ResultRow.objects.filter(result=result)
-    fields = (
-        "rank",
-        "person",
-        "full_name",
-        "channel",
-        "paper__sheet_no",
-        "attempt__receipt_code",
-        "score",
-        "prediction",
-        "duration_seconds",
-        "submitted_at",
-        "prize",
-        "decided_by",
-        "reason",
-        "unit__name",
-    )
-    entries, invalid = [], []
-    tz = result.contest.tz
-    for r in rows.filter(rank__isnull=False).order_by("rank").values(*fields).iterator(2000):
-        entry = {
-            "rank": r["rank"],
-            "person": r["person"],
-            "full_name": r["full_name"],
-            "channel": r["channel"],
-        }
-        if r["channel"] == PAPER:
-            entry["sheet_no"] = r["paper__sheet_no"]
-        else:
-            entry["receipt"] = r["attempt__receipt_code"]
-        entry.update(
-            {
-                "score": _number(r["score"]),
-                "prediction": r["prediction"],
-                "duration": r["duration_seconds"],
-                "submitted_at": timezone.localtime(r["submitted_at"], tz).isoformat(),
-                "unit": r["unit__name"],
-                "prize": r["prize"] or None,
-                "decided_by": r["decided_by"] or None,
-            }
-        )
-        entries.append(entry)
-    for r in rows.filter(rank__isnull=True).order_by("pk").values(*fields).iterator(2000):
-        item = (
-            {"sheet_no": r["paper__sheet_no"]}
-            if r["channel"] == PAPER
-            else {"receipt": r["attempt__receipt_code"]}
-        )
-        item.update({"person": r["person"], "channel": r["channel"], "reason": r["reason"]})
-        invalid.append(item)
-    return {
-        "contest": result.contest.slug,
-        "round": result.round.number,
-        "final": result.final,
-        "target": result.target,
-        "tie_break": result.tie_break,
-        "lot_seed": result.contest.lot_seed,
-        "inputs_hash": result.inputs_hash,
-        "entries": entries,
-        "invalid": invalid,
-    }

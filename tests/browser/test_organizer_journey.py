@@ -14,7 +14,9 @@ from django.utils import timezone
 from accounts.models import Unit
 from accounts.roles import ORGANIZERS_GROUP
 from contest.models import Attempt, Contest, Result
-from contest.online.attempts import answer_save, attempt_start, attempt_submit
+from contest.online.answers import answer_save
+from contest.online.attempts import attempt_start
+from contest.online.finishing import attempt_submit
 from questions.models import Question
 from tests.browser.journey import DESKTOP, PHONE, Journey, fits_width, log_in
 from tests.factories import ProfileFactory, UserFactory

@@ -15,7 +15,10 @@ from django.urls import reverse
 
 from contest.grading import attempts_disagreeing
 from contest.models import Attempt
-from contest.online.attempts import AttemptRefused, answer_save, attempt_start, attempt_submit
+from contest.online.answers import answer_save
+from contest.online.attempts import attempt_start
+from contest.online.checks import AttemptRefused
+from contest.online.finishing import attempt_submit
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from contest.definition import contest_import
-from contest.online.attempts import attempt_start, attempt_submit
+from contest.online.attempts import attempt_start
+from contest.online.finishing import attempt_submit
 from tests.factories import ProfileFactory, contest_json, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +98,7 @@ def test_results_are_not_published_nor_made_final_while_answers_are_accepted(con
 
 def test_once_no_attempt_can_save_answers_are_closed_at_the_close(contest):
     """Nobody still answering (or everyone finished by closing the contest): no grace to wait."""
-    from contest.online.attempts import contest_close
+    from contest.online.finishing import contest_close
 
     submitted(contest, ProfileFactory().user, CLOSE - timedelta(hours=1))
     assert contest.answers_closed(CLOSE) and not contest.answers_closed(

@@ -6,14 +6,10 @@ import time_machine
 
 from contest.definition import contest_import
 from contest.models import Attempt, ContestMembership
-from contest.online.attempts import (
-    AttemptRefused,
-    answer_save,
-    attempt_start,
-    attempt_submit,
-    attempts_sweep,
-    contest_close,
-)
+from contest.online.answers import answer_save
+from contest.online.attempts import attempt_start
+from contest.online.checks import AttemptRefused
+from contest.online.finishing import attempt_submit, attempts_sweep, contest_close
 from questions.models import Question
 from questions.services import question_save
 from tests.factories import ProfileFactory, UnitFactory, contest_json, make_bank_with_topics

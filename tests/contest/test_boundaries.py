@@ -13,7 +13,9 @@ from django.urls import reverse
 from accounts.roles import ORGANIZERS_GROUP
 from contest.definition import ContestInvalid, contest_import
 from contest.models import Attempt, Contest, ContestMembership, PaperEntry, ResultRow
-from contest.online.attempts import AttemptRefused, attempt_start, attempt_submit
+from contest.online.attempts import attempt_start
+from contest.online.checks import AttemptRefused
+from contest.online.finishing import attempt_submit
 from contest.paper.importing import paper_import
 from contest.results.ranking import contest_rank
 from questions.models import Bank

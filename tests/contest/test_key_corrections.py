@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 
 from contest.models import KeyCorrection, PaperEntry
+from contest.results.exports import result_json
 from contest.results.key_corrections import KeyCorrectionRefused, key_correct
-from contest.results.ranking import contest_rank, result_json
+from contest.results.ranking import contest_rank
 from tests.contest.test_ranking import ALL_RIGHT, VN, make_contest, online, paper
 from tests.factories import UserFactory
 

@@ -4,7 +4,8 @@ import pytest
 
 from accounts.identity import person_key
 from contest.models import PaperEntry, ResultRow
-from contest.online.attempts import attempt_start, attempt_submit
+from contest.online.attempts import attempt_start
+from contest.online.finishing import attempt_submit
 from contest.results.ranking import contest_rank
 from contest.selectors import participation
 from tests.contest.test_ranking import ALL_RIGHT, VN, make_contest, paper

@@ -10,9 +10,13 @@ from django.core.management.base import CommandError
 
 from contest.definition import contest_import
 from contest.models import Attempt, PaperEntry, Result, ResultRow
-from contest.online.attempts import answer_save, attempt_start, attempt_submit
+from contest.online.answers import answer_save
+from contest.online.attempts import attempt_start
+from contest.online.finishing import attempt_submit
 from contest.paper.importing import paper_import
-from contest.results.ranking import contest_rank, lot_digest, result_json
+from contest.results.exports import result_json
+from contest.results.lots import lot_digest
+from contest.results.ranking import contest_rank
 from questions.models import QuestionVersion
 from tests.factories import ProfileFactory, UserFactory, contest_json, make_bank_with_topics
 

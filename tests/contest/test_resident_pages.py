@@ -123,7 +123,7 @@ def test_my_entries_never_shows_an_attempt_running_after_its_time(client, contes
 def test_an_attempt_ended_by_the_organizers_close_does_not_say_time_ran_out(
     client, contest, resident
 ):
-    from contest.online.attempts import contest_close
+    from contest.online.finishing import contest_close
 
     with time_machine.travel(DURING, tick=False) as travel:
         client.post(reverse("contest:start", args=[contest.slug]))

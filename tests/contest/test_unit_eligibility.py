@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.models import Unit
 from contest.models import ContestMembership, PaperEntry
-from contest.online.attempts import AttemptRefused
+from contest.online.checks import AttemptRefused
 from contest.paper.importing import paper_import
 from tests.contest.test_attempts import start
 from tests.contest.test_ranking import ALL_RIGHT, make_contest

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from contest.models import Contest
-from contest.online.attempts import contest_close
+from contest.online.finishing import contest_close
 
 
 class Command(BaseCommand):

@@ -3,7 +3,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest
-from contest.results.ranking import RankingError, contest_rank, result_json
+from contest.results.exports import result_json
+from contest.results.ranking import RankingError, contest_rank
 
 
 class Command(BaseCommand):

@@ -1,0 +1,94 @@
+"""The entries as ranking sees them: every finished entry of a round, with its person and,
+if it is invalid, why (docs/contracts.md, "Ranking rules" and "Invalid entries").
+
+``candidates_sql`` is the SELECT that ``contest.results.ranking`` gathers into its temporary
+table ``rank_candidates``; online attempts and paper sheets meet there in one shape.
+"""
+
+from django.db import connection
+from django.utils import timezone
+
+from accounts.identity import person_sql
+from contest.models import Attempt, Contest, PaperEntry, Round
+
+
+def paper_deadline(contest: Contest, round: Round):
+    if contest.paper_postmark_deadline and round.number == contest.rounds.count():
+        return contest.paper_postmark_deadline
+    return timezone.localtime(round.closes_at, contest.tz).date()
+
+
+def end_of_postmark_day(contest: Contest, round: Round) -> tuple[str, list]:
+    """SQL for the last instant of a sheet's postmark day in the contest's time zone."""
+    if connection.vendor == "postgresql":
+        return (
+            "(((e.postmark_date + 1)::timestamp - interval '1 microsecond') AT TIME ZONE %s)",
+            [contest.timezone],
+        )
+    offset = int(timezone.localtime(round.closes_at, contest.tz).utcoffset().total_seconds())
+    return (
+        "(strftime('%%Y-%%m-%%d %%H:%%M:%%S', e.postmark_date, '+1 day', %s, '-1 seconds')"
+        " || '.999999')",
+        [f"{-offset:+d} seconds"],
+    )
+
+
+def candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
+    """Every finished entry of the round with its person and, if invalid, why."""
+    ops = connection.ops
+    late_after = round.closes_at + contest.grace
+    end_of_day, end_params = end_of_postmark_day(contest, round)
+    from accounts.models import Profile, User
+    from contest.permissions import key_viewer_sql
+
+    # People who can see the key (contest.permissions) are never ranked: reason "staff".
+    staff = key_viewer_sql(contest)
+    attempt, user, profile = Attempt._meta.db_table, User._meta.db_table, Profile._meta.db_table
+    paper = PaperEntry._meta.db_table
+    online_person = person_sql("u.phone", "p.id_number")
+    paper_person = person_sql("e.phone", "e.id_number")
+    sql = f"""
+        SELECT 'online' AS channel, a.id AS attempt_id, CAST(NULL AS bigint) AS paper_id,
+               {online_person} AS person, COALESCE(p.full_name, '') AS full_name,
+               p.unit_id AS unit_id, COALESCE(a.score, 0) AS score,
+               COALESCE(a.max_score > 0 AND a.score = a.max_score, FALSE) AS full_marks,
+               a.prediction AS prediction, a.duration_seconds AS duration,
+               a.submitted_at AS submitted_at, u.date_joined AS registered_at,
+               CASE WHEN a.user_id IN ({staff["user_id"][0]}) THEN 'staff'
+                    WHEN a.submitted_at > %s THEN 'late_submission'
+                    WHEN TRIM(COALESCE(p.full_name, '')) = '' OR {online_person} = ''
+                    THEN 'missing_identity'
+                    ELSE '' END AS reason
+        FROM {attempt} a
+        JOIN {user} u ON u.id = a.user_id
+        LEFT JOIN {profile} p ON p.user_id = u.id
+        WHERE a.round_id = %s AND a.status <> %s
+        UNION ALL
+        SELECT 'paper', NULL, e.id, {paper_person}, e.full_name, e.unit_id,
+               COALESCE(e.score, 0),
+               COALESCE(e.max_score > 0 AND e.score = e.max_score, FALSE),
+               e.prediction, NULL,
+               COALESCE(e.received_at, {end_of_day}), COALESCE(e.received_at, {end_of_day}),
+               CASE WHEN (e.phone <> '' AND e.phone IN ({staff["phone"][0]}))
+                      OR (e.id_number <> '' AND e.id_number IN ({staff["id_number"][0]}))
+                    THEN 'staff'
+                    WHEN e.invalid_reason <> '' THEN e.invalid_reason
+                    WHEN TRIM(e.full_name) = '' OR {paper_person} = '' THEN 'missing_identity'
+                    WHEN e.postmark_date > %s THEN 'late_postmark'
+                    ELSE '' END
+        FROM {paper} e
+        WHERE e.round_id = %s
+    """
+    params = [
+        *staff["user_id"][1],
+        ops.adapt_datetimefield_value(late_after),
+        round.pk,
+        Attempt.Status.IN_PROGRESS,
+        *end_params,
+        *end_params,
+        *staff["phone"][1],
+        *staff["id_number"][1],
+        ops.adapt_datefield_value(paper_deadline(contest, round)),
+        round.pk,
+    ]
+    return sql, params
