@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from contest.criteria import CRITERIA
 from contest.models import Contest, Result, ResultRow, Round
-from contest.results.candidates import candidates_sql
+from contest.results.candidates import bytewise, candidates_sql
 from contest.results.lots import sha256_sql
 from contest.results.prizes import prizes_award, unit_standings
 
@@ -75,7 +75,7 @@ def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[s
     params: list = []
     lot = "''"
     if "lot" in chain:
-        lot = sha256_sql("%s || ':' || person")
+        lot = bytewise(sha256_sql("%s || ':' || person"))
         params.append(contest.lot_seed)
     key_columns = ", ".join(f"{key} AS k_{i}" for i, key in enumerate(keys))
     next_columns = ", ".join(f"LEAD(k_{i}) OVER w AS n_{i}" for i in range(len(chain)))
@@ -121,11 +121,14 @@ def _inputs_hash(cursor, header: list) -> str:
     """SHA-256 of everything the ranking read: the rules, then every entry in a fixed order."""
     digest = hashlib.sha256(json.dumps(header, ensure_ascii=False, default=str).encode())
     if connection.vendor == "postgresql":
-        # The same rows, hashed where they are: no million rows through Python.
+        # The same rows, hashed where they are: no million rows through Python. The same
+        # order too: an online entry is the one with an attempt_id, so "attempt_id, NULLs
+        # last, then paper_id" is "channel, attempt_id, paper_id", and the sort no longer
+        # compares the channel's text first at every step (half the time of the hash).
         cursor.execute(
             "SELECT encode(sha256(convert_to(COALESCE(string_agg(concat_ws('|', channel, "
             "attempt_id, paper_id, person, score, prediction, duration, submitted_at, reason), "
-            "E'\\n' ORDER BY channel, attempt_id, paper_id), ''), 'UTF8')), 'hex') "
+            "E'\\n' ORDER BY attempt_id NULLS LAST, paper_id), ''), 'UTF8')), 'hex') "
             "FROM rank_candidates"
         )
         digest.update(cursor.fetchone()[0].encode())
