@@ -15,8 +15,11 @@ import logging
 import threading
 import time
 
+import redis
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+
+from core.ratelimit import count_in_window
 
 logger = logging.getLogger("cuocthi.cache")
 
@@ -29,8 +32,6 @@ _outage_lock = threading.Lock()
 
 
 def _errors():
-    import redis
-
     return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
@@ -90,7 +91,6 @@ class ResilientRedisCache(RedisCache):
                 return int(pipe.execute()[0])
             except _errors() as error:
                 self._failed("count_in_window", error)
-        from core.ratelimit import count_in_window
 
         return count_in_window(self._fallback, key, seconds, version)
 

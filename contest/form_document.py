@@ -8,6 +8,8 @@ service's error on the field it is about.
 
 import re
 
+from django.utils import timezone
+
 PRIZE_ROWS, UNIT_PRIZE_ROWS, RATE_ROWS, ROUND_ROWS = 6, 4, 3, 3
 
 
@@ -149,7 +151,6 @@ def form_field_for(path: str, rows: dict) -> str | None:
 
 def contest_initial(contest) -> dict:
     """Form values for an existing contest, in its own time zone."""
-    from django.utils import timezone
 
     def local(moment):
         return timezone.localtime(moment, contest.tz).replace(tzinfo=None)

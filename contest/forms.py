@@ -19,7 +19,9 @@ from contest.form_document import (
     form_document,
     form_field_for,
 )
+from contest.permissions import contest_bank_slugs
 from questions.models import Bank
+from questions.selectors import banks_for
 
 LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -130,8 +132,6 @@ class ContestForm(forms.Form):
         super().__init__(*args, **kwargs)
         if user is not None:
             # Only the banks this person may use, and the ones the contest already uses.
-            from contest.permissions import contest_bank_slugs
-            from questions.selectors import banks_for
 
             already = contest_bank_slugs(contest) if contest is not None else set()
             self.fields["bank"].queryset = (

@@ -12,6 +12,7 @@ every bank the contest draws from, and site admins (who can open every bank).
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from accounts.models import Profile
 from contest.models import Contest, ContestMembership
 from questions.models import Bank
 
@@ -38,8 +39,6 @@ def key_viewers(contest: Contest) -> QuerySet:
 
 def key_viewer_sql(contest: Contest) -> dict[str, tuple[str, tuple]]:
     """The rule as SQL subqueries for ranking: key viewers' user ids, phones and citizen ids."""
-    from accounts.models import Profile
-
     viewers = key_viewers(contest)
     return {
         "user_id": viewers.values("pk").query.sql_with_params(),

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.db.models import F
+from openpyxl import Workbook
 
 from core.spreadsheets import csv_bytes, xlsx_append
 from questions.models import Bank, QuestionVersion
@@ -60,8 +61,6 @@ def export_csv(bank: Bank) -> bytes:
 
 
 def export_xlsx(bank: Bank) -> bytes:
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("questions")
     xlsx_append(sheet, COLUMNS)

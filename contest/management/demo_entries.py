@@ -1,13 +1,28 @@
 """The demo's finished contest: generated online attempts and paper sheets, ranked and
 published, dated back so that the story reads as one that has happened (``seed_demo``)."""
 
+import csv
+import io
+import random
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from accounts.models import Unit, User
-from contest.models import Contest
+from accounts.models import Profile, Unit, User
+from contest.models import (
+    Attempt,
+    AttemptQuestion,
+    Contest,
+    PaperEntry,
+    Result,
+    ResultEvent,
+    ResultRow,
+    WinnerCheck,
+)
+from contest.paper.importing import paper_import
+from contest.paper.parsing import paper_versions
+from contest.results.ranking import contest_rank
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -19,16 +34,6 @@ def demo_entries(contest: Contest, *, online: int = 1800, sheets: int = 700) -> 
     participants who took part in 2021); paper sheets go through the public
     importer like a clerk's file. Deterministic, and done once.
     """
-    import csv
-    import io
-    import random
-
-    from accounts.models import Profile
-    from contest.models import Attempt, AttemptQuestion
-    from contest.paper.importing import paper_import
-    from contest.paper.parsing import paper_versions
-    from contest.results.ranking import contest_rank
-
     if contest.has_entries():
         return contest.attempts.count() + contest.paper_entries.count()
     rng = random.Random(2021)
@@ -184,7 +189,6 @@ def demo_entries(contest: Contest, *, online: int = 1800, sheets: int = 700) -> 
         raise RuntimeError("\n".join(report.errors[:10]))
     contest_rank(contest, final=True)
     # The committee checked every winner before publishing (see the results page).
-    from contest.models import ResultRow, WinnerCheck
 
     WinnerCheck.objects.bulk_create(
         [
@@ -210,9 +214,6 @@ def _date_the_story(contest: Contest) -> None:
     The rows above are written today (``auto_now_add``); a demo that says results
     were made today but published years ago contradicts itself.
     """
-    from accounts.models import Profile
-    from contest.models import PaperEntry, Result, ResultEvent, WinnerCheck
-
     closes = contest.closes_at
     ranked, checked, published = (closes + timedelta(days=d) for d in (3, 5, 10))
     joined = contest.opens_at - timedelta(days=1)

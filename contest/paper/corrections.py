@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from contest import events
+from contest.grading import grade_paper
 from contest.models import PaperAnswer, PaperCorrection, PaperEntry
 from contest.paper.parsing import SHEET_FIELDS, paper_versions, parse_one, utc_text
 
@@ -66,7 +67,6 @@ def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, us
         PaperCorrection.objects.create(
             entry=entry, by=user, reason=reason.strip(), before=before, after=after
         )
-        from contest.grading import grade_paper
 
         grade_paper([entry.pk], contest.pk)
     events.entries_changed(contest_id=contest.pk)

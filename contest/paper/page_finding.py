@@ -8,10 +8,12 @@ read there. The marks are read by ``contest.paper.reading``.
 """
 
 import itertools
+from io import BytesIO
 
 import cv2
 import numpy as np
 import zxingcpp
+from PIL import Image
 
 PX = 5.0  # pixels per millimetre of the canonical page
 WORK_LONG_SIDE = 2000  # a photo is reduced to this long side before searching
@@ -177,10 +179,6 @@ def reading_scale(data: bytes, working_long_side: int) -> float:
 
 
 def _image_size(data: bytes) -> tuple[int, int] | None:
-    from io import BytesIO
-
-    from PIL import Image
-
     try:
         return Image.open(BytesIO(data)).size
     except Exception:  # noqa: BLE001 - the size is only used to scale crops back

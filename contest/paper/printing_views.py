@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,8 +61,6 @@ def paper_form(request, slug: str, kind: str):
 
 def public_form(request, slug: str, kind: str):
     """The blank answer form and the question sheet, for residents to print once the contest opens."""
-    from django.http import Http404
-
     contest = get_object_or_404(Contest, slug=slug)
     if "paper" not in contest.channels or timezone.now() < contest.opens_at:
         raise Http404(_("Cuộc thi này chưa có phiếu giấy để tải."))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
+from django_sendfile import sendfile
 
 from contest.models import PaperReceipt, SheetScan
 from contest.paper.access import paper_contest_for
@@ -21,6 +22,7 @@ from contest.paper.keying import KeyingRefused
 from contest.paper.parsing import PaperSetupError
 from contest.paper.scanning import HANDWRITTEN, MAX_IMAGE_BYTES, contest_forms, scan_confirm
 from contest.paper.scans import scan_content_type
+from contest.paper.tasks import scan_sheets_task
 from core.jobs import job_create
 
 MAX_FILES = 300
@@ -29,8 +31,6 @@ MAX_FILES = 300
 @login_required
 def scan_upload(request, slug: str):
     """A batch of photos (or a zip, or PDFs) read in the background; the job page shows progress."""
-    from contest.paper.tasks import scan_sheets_task
-
     contest = paper_contest_for(request, slug)
     error = ""
     if request.method == "POST":
@@ -221,9 +221,6 @@ def scan_crop(request, slug: str, pk: int, place: str):
 @login_required
 def paper_scan(request, slug: str, sheet_no: str):
     """A sheet's scan, to this contest's clerks and organizers only; images inline, else a download."""
-    from django.http import Http404
-    from django_sendfile import sendfile
-
     contest = paper_contest_for(request, slug)
     receipt = get_object_or_404(PaperReceipt, contest=contest, sheet_no=sheet_no)
     if not receipt.scan:
