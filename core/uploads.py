@@ -11,11 +11,16 @@ from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from core.models import PendingUpload
 
 PENDING_TTL = timedelta(hours=6)
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # a bank or sheet file uploaded through the web
+# What a confirmation, or the job it started, says when the upload is not there: expired,
+# already imported, another person's or another scope's. Stored untranslated in a job's
+# message (the job page translates it); a page shows ``gettext(PENDING_GONE)``.
+PENDING_GONE = gettext_noop("Tệp tải lên đã hết hạn; hãy tải lên lại.")
 
 
 # --- pending uploads -----------------------------------------------------------------------
