@@ -12,26 +12,31 @@ and hands it the request:
 2. A POST with ``upload`` confirms. The pending upload is found only by that id, for the same
    person, in the same scope, before it expires; anything else is ``PENDING_GONE`` and the
    empty page again, with nothing enqueued. Otherwise one job is created, the page's task is
-   enqueued once and the person is sent to the job page. ``partial`` is ``"1"`` to import
-   only the valid rows; anything else (or nothing) imports the whole file or nothing.
+   enqueued once and the person is sent to the job page; a pending upload is confirmed once,
+   and confirming it again (a double click) leads to the same job. ``partial`` is ``"1"`` to
+   import only the valid rows; anything else (or nothing) imports the whole file or nothing.
 """
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.jobs import job_create
+from core.models import BackgroundJob
 from core.uploads import (
     PENDING_GONE,
     UPLOAD_MAX_BYTES,
+    pending_upload_claim,
     pending_upload_create,
     pending_upload_find,
 )
@@ -121,18 +126,36 @@ class UploadFlow:
         )
 
     def _confirm(self, request: HttpRequest) -> HttpResponse:
-        pending = pending_upload_find(
+        find = partial(
+            pending_upload_find,
             pk=request.POST[UPLOAD_FIELD],
             owner=request.user,
             scope=self.scope,
             now=timezone.now(),
         )
-        if pending is None:
+        pending = find()
+        if pending is not None and pending.job_id is None:
+            job = self._start(request, pending)
+            if job is not None:
+                return redirect("contest:job", pk=job.pk)
+            pending = find()  # another confirmation came first: its job
+        if pending is None or pending.job_id is None:
             messages.error(request, _(PENDING_GONE))
             return redirect(request.path)
-        job = job_create(
-            kind=self.job_kind, owner=request.user, total=JOB_STEPS, next_url=self.next_url
-        )
+        return redirect("contest:job", pk=pending.job_id)  # confirmed before: that job
+
+    def _start(self, request: HttpRequest, pending) -> BackgroundJob | None:
+        """The job this confirmation started, its task enqueued; None when another
+        confirmation of the same upload started one first."""
+        with transaction.atomic():
+            job = job_create(
+                kind=self.job_kind, owner=request.user, total=JOB_STEPS, next_url=self.next_url
+            )
+            if not pending_upload_claim(upload=pending, job=job):
+                transaction.set_rollback(True)
+                return None
+        # Enqueued after the commit: a worker must find the job, and the immediate backend
+        # runs the whole import here, outside the transaction above.
         self.task.enqueue(
             job_id=str(job.pk),
             upload_id=str(pending.pk),
@@ -140,4 +163,4 @@ class UploadFlow:
             user_id=request.user.pk,
             **self.task_kwargs,
         )
-        return redirect("contest:job", pk=job.pk)
+        return job

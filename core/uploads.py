@@ -56,6 +56,14 @@ def pending_upload_find(*, pk, owner, scope: str, now: datetime | None = None):
     ).first()
 
 
+def pending_upload_claim(*, upload: PendingUpload, job) -> bool:
+    """Tie ``upload`` to ``job``; False when another confirmation already tied it to its own.
+
+    One conditional UPDATE: of two confirmations at the same moment, one wins.
+    """
+    return bool(PendingUpload.objects.filter(pk=upload.pk, job__isnull=True).update(job=job))
+
+
 def pending_upload_read(upload: PendingUpload) -> bytes:
     with upload.file.open("rb") as handle:
         return handle.read()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.roles import ORGANIZERS_GROUP
 from contest.models import ContestMembership, PaperEntry
+from core import upload_flow
 from core.models import BackgroundJob, PendingUpload
 from core.uploads import PENDING_TTL, UPLOAD_MAX_BYTES
 from questions.models import Bank, Question
@@ -132,6 +133,32 @@ def test_a_confirm_enqueues_exactly_one_job_that_leads_back_to_the_page(client, 
     assert enqueued.kwargs["job_id"] == str(job.pk) and enqueued.kwargs["upload_id"] == upload
     assert enqueued.kwargs["user_id"] == side.person.pk and enqueued.kwargs["partial"] is False
     assert side.written() == 0  # the import is the job's, not the request's
+
+
+def test_confirming_twice_leads_to_the_same_job_and_enqueues_once(client, side, queue):
+    upload = _preview(client, side, side.valid).context["upload"]
+    first = client.post(side.url, {"upload": upload})
+    second = client.post(side.url, {"upload": upload, "partial": "1"})  # a double click
+    job = BackgroundJob.objects.get()
+    assert first.url == second.url == reverse("contest:job", args=[job.pk])
+    assert len(queue.results) == 1 and PendingUpload.objects.get().job == job
+
+
+def test_of_two_confirmations_at_the_same_moment_one_starts_the_job(
+    client, side, queue, monkeypatch
+):
+    upload = _preview(client, side, side.valid).context["upload"]
+    stale = PendingUpload.objects.get()  # read by the second request before the first tied it
+    client.post(side.url, {"upload": upload})
+    job = BackgroundJob.objects.get()
+    found = upload_flow.pending_upload_find
+    reads = iter([stale])
+    monkeypatch.setattr(
+        upload_flow, "pending_upload_find", lambda **given: next(reads, None) or found(**given)
+    )
+    second = client.post(side.url, {"upload": upload})
+    assert second.url == reverse("contest:job", args=[job.pk])
+    assert BackgroundJob.objects.get() == job and len(queue.results) == 1
 
 
 @pytest.mark.parametrize(
