@@ -18,7 +18,7 @@ def questions_import_task(
     """
     from accounts.models import User
     from core.models import PendingUpload
-    from core.uploads import pending_upload_discard, pending_upload_read
+    from core.uploads import PENDING_GONE, pending_upload_discard, pending_upload_read
 
     try:
         upload = PendingUpload.objects.get(pk=upload_id, scope=f"bank:{bank_id}")
@@ -43,7 +43,7 @@ def questions_import_task(
     except FileRejected as error:
         job_fail(job_id=job_id, message=str(error))
     except PendingUpload.DoesNotExist:
-        job_fail(job_id=job_id, message="Tệp tải lên đã hết hạn; hãy tải lên lại.")
+        job_fail(job_id=job_id, message=PENDING_GONE)
     except Exception as error:
         job_fail_unexpected(job_id=job_id, error=error)
     finally:

@@ -287,7 +287,7 @@ def test_a_bank_upload_that_fails_in_the_background_ends_failed_with_the_reason(
     client.post(url, {"file": SimpleUploadedFile("q.gift", b"::A:: Hai? {=X ~Y}\n")})
     upload = PendingUpload.objects.get()
     upload.file.storage.delete(upload.file.name)
-    client.post(url, {"confirm": "1", "token": str(upload.pk)})
+    client.post(url, {"confirm": "1", "upload": str(upload.pk)})
     from core.models import BackgroundJob
 
     job = BackgroundJob.objects.get()

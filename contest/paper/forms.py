@@ -1,4 +1,4 @@
-"""The forms a clerk fills in: registering a sheet on arrival, keying a sheet."""
+"""The forms a clerk fills in: registering a sheet on arrival, keying a sheet, a file of sheets."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from contest.invalid_reasons import clerk_reason_choices
 from contest.paper.scans import SCAN_MAX_BYTES, scan_verify
 from core.timeparse import BadDate, parse_date
+from core.upload_flow import UploadForm, file_extension
 
 FIELD_LABELS = {
     "sheet_no": gettext_lazy("Số phiếu"),
@@ -63,6 +64,29 @@ class ReceiveForm(forms.Form):
         if scan.size > SCAN_MAX_BYTES:
             raise ValidationError(_("Tệp quá lớn: tối đa 10 MB."))
         return scan_verify(scan)
+
+
+SHEET_FILE_KINDS = ("csv", "xlsx")
+
+
+class SheetFileForm(UploadForm):
+    """A file of transcribed sheets: .csv or .xlsx; its ``format`` is the extension."""
+
+    file = forms.FileField(
+        error_messages={"required": gettext_lazy("Hãy chọn tệp .csv hoặc .xlsx.")}
+    )
+
+    def clean_file(self):
+        upload = super().clean_file()
+        if file_extension(upload.name) not in SHEET_FILE_KINDS:
+            raise ValidationError(_("Hãy chọn tệp .csv hoặc .xlsx."))
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("file"):
+            cleaned["format"] = file_extension(cleaned["file"].name)
+        return cleaned
 
 
 class KeyForm(forms.Form):

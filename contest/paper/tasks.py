@@ -70,7 +70,7 @@ def paper_import_task(
     from contest.paper.parsing import PaperSetupError
     from core.models import PendingUpload
     from core.tabular import FileRejected
-    from core.uploads import pending_upload_discard, pending_upload_read
+    from core.uploads import PENDING_GONE, pending_upload_discard, pending_upload_read
 
     try:
         contest = Contest.objects.get(pk=contest_id)
@@ -103,7 +103,7 @@ def paper_import_task(
             result={"next": reverse("contest:paper_home", args=[contest.slug])},
         )
     except PendingUpload.DoesNotExist:
-        job_fail(job_id=job_id, message="Tệp tải lên đã hết hạn; hãy tải lên lại.")
+        job_fail(job_id=job_id, message=PENDING_GONE)
     except Exception as error:
         job_fail_unexpected(job_id=job_id, error=error)
     finally:

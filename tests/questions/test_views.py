@@ -179,9 +179,9 @@ def test_upload_shows_a_preview_then_imports_in_the_background(client, organizer
     body = response.content.decode()
     assert "Sẽ thêm 2 câu" in body and "I-2" in body
     assert not Question.objects.exists()  # a preview writes nothing
-    token = response.context["token"]
+    pending = response.context["upload"]
     response = client.post(
-        reverse("questions:bank_import", args=["cchc"]), {"confirm": "1", "token": token}
+        reverse("questions:bank_import", args=["cchc"]), {"confirm": "1", "upload": pending}
     )
     job = BackgroundJob.objects.get()
     assert response["Location"] == reverse("contest:job", args=[job.pk])
@@ -207,7 +207,7 @@ def test_upload_with_errors_lists_them_and_can_import_only_the_valid_rows(client
     assert "row 3" not in page
     client.post(
         reverse("questions:bank_import", args=["cchc"]),
-        {"confirm": "1", "token": response.context["token"], "partial": "1"},
+        {"confirm": "1", "upload": response.context["upload"], "partial": "1"},
     )
     assert list(Question.objects.values_list("code", flat=True)) == ["I-1"]
 
