@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from accounts.models import Unit
 from contest.criteria import CRITERIA, DEFAULT_TIE_BREAK
 from contest.models import Contest, Round
+from core.errors import Refusal
 from core.timeparse import BadDate, parse_date, parse_datetime
 from questions.models import Bank
 from questions.selectors import spec_questions
@@ -31,11 +32,14 @@ SCORING_FIELDS = [
 ]
 
 
-class ContestInvalid(Exception):
-    """``errors`` are ``field: message`` lines."""
+class ContestInvalid(Refusal):
+    """The contest JSON is refused whole; ``errors`` are its ``path: message`` lines (the
+    path into the JSON, e.g. ``rounds[0].closes_at``), ``field`` is the first one's path."""
 
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
+    code = "contest_invalid"
+
+    def __init__(self, errors: list[str], code: str = ""):
+        super().__init__("\n".join(errors), code, errors[0].partition(": ")[0] if errors else "")
         self.errors = errors
 
 
@@ -309,16 +313,19 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
     contest = Contest.objects.select_for_update().filter(slug=slug).first() if slug else None
     if contest is not None and mode == CREATE:
         raise ContestInvalid(
-            [f"slug: mã cuộc thi “{slug}” đã được dùng cho một cuộc thi khác; hãy chọn mã khác"]
+            [f"slug: mã cuộc thi “{slug}” đã được dùng cho một cuộc thi khác; hãy chọn mã khác"],
+            "slug_taken",
         )
     if contest is None and mode == UPDATE:
-        raise ContestInvalid([f"slug: không có cuộc thi “{slug}”"])
+        raise ContestInvalid([f"slug: không có cuộc thi “{slug}”"], "not_found")
     if (
         contest is not None
         and user is not None
         and not user_is_organizer(user=user, contest=contest)
     ):
-        raise ContestInvalid([f"slug: bạn không thuộc Ban Tổ chức của cuộc thi “{slug}”"])
+        raise ContestInvalid(
+            [f"slug: bạn không thuộc Ban Tổ chức của cuộc thi “{slug}”"], "not_organizer"
+        )
     may_use = None
     if user is not None:
         already = contest_bank_slugs(contest) if contest is not None else set()
@@ -340,7 +347,7 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
         if len(rounds) < contest.rounds.count():
             errors.append("rounds: không xóa được vòng đã có bài dự thi")
         if errors:
-            raise ContestInvalid(errors)
+            raise ContestInvalid(errors, "locked_by_entries")
     contest = contest or Contest(slug=data["slug"])
     for name, value in fields.items():
         setattr(contest, name, value)

@@ -24,6 +24,7 @@ from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
 
+from core.errors import Refusal
 from core.spreadsheets import formula_unquote
 from core.xlsx_rows import (
     MAX_SHARED_STRINGS,
@@ -45,8 +46,11 @@ MAX_SECONDS = 120.0
 BROKEN_XLSX = (ParseError, zipfile.BadZipFile, zlib.error, EOFError)
 
 
-class FileRejected(Exception):
+class FileRejected(Refusal):
     """The file as a whole cannot be read (not a spreadsheet, not UTF-8, bad XML)."""
+
+    code = "file_rejected"
+    field = "file"
 
 
 def check_size(data: bytes) -> None:

@@ -9,6 +9,8 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from core.errors import Refusal
+
 _DATE = re.compile(r"^(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))$", re.ASCII)
 _DATETIME = re.compile(
     r"^(?P<date>\S+?)(?:[T ]+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?)?"
@@ -21,8 +23,10 @@ YEARS = (1900, 2100)
 MAX_OFFSET_MINUTES = 14 * 60
 
 
-class BadDate(ValueError):
-    pass
+class BadDate(Refusal, ValueError):
+    """Not a date (or time) as docs/contracts.md spells them; still a ``ValueError``."""
+
+    code = "bad_date"
 
 
 def parse_date(value) -> date:

@@ -10,8 +10,17 @@ from pathlib import Path
 
 from django.db.models import F
 
+from core.errors import Refusal
 from core.spreadsheets import csv_bytes, xlsx_append
 from questions.models import Bank, QuestionVersion
+
+
+class ExportRefused(Refusal, ValueError):
+    """No exporter for the file's extension."""
+
+    code = "export_format"
+    field = "path"
+
 
 COLUMNS = [
     "code",
@@ -108,8 +117,9 @@ EXPORTERS = {"csv": export_csv, "xlsx": export_xlsx, "gift": export_gift, "txt":
 
 
 def export_bank(bank: Bank, path: str) -> bytes:
-    """The bytes of ``bank`` in the format named by ``path``'s extension."""
+    """The bytes of ``bank`` in the format named by ``path``'s extension; ``ExportRefused``
+    for an extension no exporter writes."""
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in EXPORTERS:
-        raise ValueError(f"không xuất được định dạng .{suffix}; dùng .xlsx, .csv hoặc .gift")
+        raise ExportRefused(f"không xuất được định dạng .{suffix}; dùng .xlsx, .csv hoặc .gift")
     return EXPORTERS[suffix](bank)

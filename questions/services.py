@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 
+from core.errors import Refusal
 from questions.importers import ParsedQuestion, ParseResult
 from questions.importers.base import question_problems
 from questions.models import Bank, Question, QuestionVersion, Topic, content_hash
@@ -13,8 +14,11 @@ from questions.models import Bank, Question, QuestionVersion, Topic, content_has
 _CHUNK = 2000
 
 
-class BankRefused(Exception):
-    """A bank cannot be given (message for the organizer, in Vietnamese)."""
+class BankRefused(Refusal):
+    """A bank cannot be given (message for the organizer)."""
+
+    code = "bank_refused"
+    field = "to"
 
 
 @transaction.atomic
@@ -41,7 +45,9 @@ def bank_give(*, bank: Bank, to: str):
 
     who = (to or "").strip()
     if not who:
-        raise BankRefused("hãy nhập số điện thoại hoặc tên đăng nhập của người nhận.")
+        raise BankRefused(
+            "hãy nhập số điện thoại hoặc tên đăng nhập của người nhận.", "recipient_missing"
+        )
     User = get_user_model()
     try:
         phone = normalize_phone(who)
@@ -52,7 +58,8 @@ def bank_give(*, bank: Bank, to: str):
     ).first()
     if user is None or not user_is_bank_editor(user):
         raise BankRefused(
-            f"không có thành viên Ban Tổ chức nào có số điện thoại hoặc tên đăng nhập “{who}”."
+            f"không có thành viên Ban Tổ chức nào có số điện thoại hoặc tên đăng nhập “{who}”.",
+            "recipient_unknown",
         )
     bank.owners.add(user)
     return user

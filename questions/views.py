@@ -11,7 +11,7 @@ from accounts.roles import user_is_bank_editor, user_may_use_bank
 from core.jobs import job_create
 from core.tabular import error_for_page
 from core.uploads import pending_upload_create, pending_upload_find
-from questions.exporters import export_bank
+from questions.exporters import ExportRefused, export_bank
 from questions.forms import BankForm, ImportForm, QuestionForm
 from questions.importers import FileRejected, importer_for
 from questions.importers.spreadsheet import COLUMN_LABELS
@@ -207,7 +207,7 @@ def bank_export(request, slug: str, fmt: str):
     bank = _bank_for(request, slug)
     try:
         data = export_bank(bank, f"x.{fmt}")
-    except ValueError as error:
+    except ExportRefused as error:
         raise PermissionDenied(str(error)) from error
     types = {
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

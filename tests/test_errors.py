@@ -49,3 +49,59 @@ def test_row_errors_are_values_that_compare_and_sort_by_row():
     errors = [RowError(5, "phone", "b"), RowError(2, "answers", "a")]
     assert sorted(errors, key=lambda e: e.row)[0] == RowError(2, "answers", "a")
     assert len({RowError(2, "answers", "a"), RowError(2, "answers", "a")}) == 1
+
+
+# --- the services' refusals are Refusals, each naming its rule --------------------------------
+
+
+@pytest.mark.django_db
+def test_a_bank_given_to_nobody_is_refused_with_the_rule_and_the_field():
+    from questions.services import bank_give
+    from tests.factories import make_bank_with_topics
+
+    bank = make_bank_with_topics(slug="cchc", topics=(("Thể chế", 1),))
+    with pytest.raises(Refusal) as refused:
+        bank_give(bank=bank, to="  ")
+    assert (refused.value.code, refused.value.field) == ("recipient_missing", "to")
+    with pytest.raises(Refusal) as refused:
+        bank_give(bank=bank, to="không-ai-cả")
+    assert refused.value.code == "recipient_unknown" and "không-ai-cả" in refused.value.message
+    assert not bank.owners.exists()
+
+
+def test_a_date_that_is_not_one_is_a_refusal_and_still_a_value_error():
+    from core.timeparse import parse_date
+
+    for caught in (Refusal, ValueError):
+        with pytest.raises(caught) as refused:
+            parse_date("31/02/2022")
+        assert refused.value.code == "bad_date"
+        assert str(refused.value) == "“31/02/2022” không phải ngày có thật"
+
+
+def test_a_file_that_cannot_be_read_is_refused_as_a_whole_file():
+    from core.tabular import read_table
+
+    with pytest.raises(Refusal) as refused:
+        read_table(b"sheet_no\n\xff\xfe\n", "csv")
+    assert (refused.value.code, refused.value.field) == ("file_rejected", "file")
+    assert "UTF-8" in refused.value.message
+
+
+@pytest.mark.django_db
+def test_an_sms_refusal_names_the_cap_that_was_reached(settings):
+    from accounts import sms
+    from tests.factories import UserFactory
+
+    settings.SMS_MAX_PER_PHONE_PER_DAY, settings.SMS_MAX_PER_ACCOUNT_PER_DAY = 1, 2
+    sms.sms_send(phone="0905000001", text="1")
+    with pytest.raises(Refusal) as refused:
+        sms.sms_send(phone="0905000001", text="2")
+    assert refused.value.code == "phone_daily_cap" and refused.value.retry_at is not None
+    user = UserFactory(phone="0905000002")
+    sms.sms_send(phone="0905000003", text="3", user=user)
+    sms.sms_send(phone="0905000004", text="4", user=user)
+    with pytest.raises(Refusal) as refused:
+        sms.sms_send(phone="0905000005", text="5", user=user)
+    assert refused.value.code == "account_daily_cap"
+    assert len(sms.outbox) == 3

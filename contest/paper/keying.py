@@ -11,13 +11,19 @@ from contest import events
 from contest.models import Contest, PaperEntry
 from contest.paper.importing import sheets_write
 from contest.paper.parsing import KEYED_FIELDS, SheetRow, parse_one
+from core.errors import Refusal
 
 
-class KeyingRefused(Exception):
-    """A keyed sheet cannot be taken; ``errors`` maps field names to Vietnamese messages."""
+class KeyingRefused(Refusal):
+    """A keyed sheet cannot be taken; ``errors`` maps field names to messages, ``field`` is
+    the first of them."""
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    code = "sheet_invalid"
+
+    def __init__(self, errors: dict[str, str], code: str = ""):
+        super().__init__(
+            "; ".join(f"{k}: {v}" for k, v in errors.items()), code, next(iter(errors), "")
+        )
         self.errors = errors
 
 
@@ -107,7 +113,8 @@ def paper_key(*, contest: Contest, raw: dict, clerk) -> KeyingOutcome:
             raise KeyingRefused(
                 {
                     "sheet_no": f"phiếu {sheet.sheet_no} đã nhập xong; muốn sửa thì dùng màn hình sửa phiếu"
-                }
+                },
+                "already_entered",
             )
         if not contest.double_keying:
             sheets_write(contest, [sheet], clerk)
@@ -119,13 +126,15 @@ def paper_key(*, contest: Contest, raw: dict, clerk) -> KeyingOutcome:
                 raise KeyingRefused(
                     {
                         "sheet_no": f"bạn đã nhập phiếu {sheet.sheet_no}; lần nhập thứ hai phải do người khác làm"
-                    }
+                    },
+                    "same_clerk",
                 )
             if len(earlier) >= 2:
                 raise KeyingRefused(
                     {
                         "sheet_no": f"phiếu {sheet.sheet_no} đã được nhập hai lần và đang chờ đối chiếu"
-                    }
+                    },
+                    "awaiting_reconciliation",
                 )
             PaperKeying.objects.create(
                 contest=contest,
@@ -157,12 +166,16 @@ def paper_reconcile(*, contest: Contest, raw: dict, decider) -> PaperEntry:
     sheet = keyed_sheet(contest, raw)
     keyings = list(PaperKeying.objects.filter(contest=contest, sheet_no=sheet.sheet_no))
     if len(keyings) < 2:
-        raise KeyingRefused({"sheet_no": "phiếu này không ở hàng chờ đối chiếu"})
+        raise KeyingRefused({"sheet_no": "phiếu này không ở hàng chờ đối chiếu"}, "not_in_conflict")
     if any(k.clerk_id == decider.pk for k in keyings):
-        raise KeyingRefused({"sheet_no": "người đối chiếu phải khác hai người đã nhập phiếu"})
+        raise KeyingRefused(
+            {"sheet_no": "người đối chiếu phải khác hai người đã nhập phiếu"}, "same_clerk"
+        )
     with transaction.atomic():
         if PaperEntry.objects.filter(contest=contest, sheet_no=sheet.sheet_no).exists():
-            raise KeyingRefused({"sheet_no": f"phiếu {sheet.sheet_no} đã được đối chiếu"})
+            raise KeyingRefused(
+                {"sheet_no": f"phiếu {sheet.sheet_no} đã được đối chiếu"}, "already_entered"
+            )
         sheets_write(contest, [sheet], keyings[0].clerk)
         entry = PaperEntry.objects.get(contest=contest, sheet_no=sheet.sheet_no)
         entry.verified_by = decider

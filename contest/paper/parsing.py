@@ -24,6 +24,7 @@ from accounts.identity import normalize_phone, validate_id_number
 from accounts.models import Unit
 from contest.inputs import ascii_digits, prediction_parse
 from contest.models import Contest, Round
+from core.errors import Refusal
 from core.tabular import FileRejected, cell_text, read_table, too_long, too_long_message
 from core.timeparse import BadDate, parse_date, parse_datetime
 from questions.models import LETTERS, QuestionVersion
@@ -49,8 +50,10 @@ KNOWN_COLUMNS = {"sheet_no", *SHEET_FIELDS, "round"}
 HASHED = ("round", *SHEET_FIELDS)
 
 
-class PaperSetupError(Exception):
+class PaperSetupError(Refusal):
     """The contest cannot take paper sheets as it is set up (message for the organizer)."""
+
+    code = "paper_setup"
 
 
 @dataclass
@@ -127,7 +130,8 @@ def paper_versions(round: Round) -> list[QuestionVersion]:
     if "codes" not in spec:
         raise PaperSetupError(
             "cuộc thi rút câu hỏi ngẫu nhiên cho từng lượt nên không có phiếu giấy cố định; "
-            "hãy đặt danh sách mã câu hỏi cố định cho phiếu giấy."
+            "hãy đặt danh sách mã câu hỏi cố định cho phiếu giấy.",
+            "questions_drawn",
         )
     rows = dict(
         spec_questions(bank_slug=spec["bank"], archived_too=True)
@@ -136,7 +140,9 @@ def paper_versions(round: Round) -> list[QuestionVersion]:
     )
     missing = [c for c in spec["codes"] if not rows.get(c)]
     if missing:
-        raise PaperSetupError(f"ngân hàng {spec['bank']} thiếu câu hỏi {', '.join(missing)}.")
+        raise PaperSetupError(
+            f"ngân hàng {spec['bank']} thiếu câu hỏi {', '.join(missing)}.", "questions_missing"
+        )
     versions = QuestionVersion.objects.in_bulk([rows[c] for c in spec["codes"]])
     return [versions[rows[c]] for c in spec["codes"]]
 
@@ -233,7 +239,7 @@ def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Ite
         )
     rounds = {r.number: r for r in contest.rounds.all()}
     if not rounds:
-        raise PaperSetupError("cuộc thi chưa có vòng nào.")
+        raise PaperSetupError("cuộc thi chưa có vòng nào.", "no_rounds")
     versions_by_round: dict[int, list[QuestionVersion]] = {}
     plain_marks: dict[int, frozenset[str]] = {}
     this_year = timezone.now().year

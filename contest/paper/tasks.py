@@ -67,9 +67,8 @@ def paper_import_task(
     from accounts.models import User
     from contest.models import Contest
     from contest.paper.importing import paper_import
-    from contest.paper.parsing import PaperSetupError
+    from core.errors import Refusal
     from core.models import PendingUpload
-    from core.tabular import FileRejected
     from core.uploads import pending_upload_discard, pending_upload_read
 
     try:
@@ -96,10 +95,10 @@ def paper_import_task(
             if report.written or not report.errors
             else "Không nhập gì vì tệp có lỗi",
         )
-    except (FileRejected, PaperSetupError) as error:
+    except Refusal as refused:  # the file (FileRejected) or the contest (PaperSetupError)
         job_fail(
             job_id=job_id,
-            message=str(error),
+            message=str(refused),
             result={"next": reverse("contest:paper_home", args=[contest.slug])},
         )
     except PendingUpload.DoesNotExist:

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from contest.paper.access import paper_contest_for
 from contest.paper.forms import FIELD_LABELS
 from contest.paper.importing import paper_import
-from contest.paper.parsing import PaperSetupError
+from core.errors import Refusal
 from core.jobs import job_create
-from core.tabular import FileRejected, error_for_page
+from core.tabular import error_for_page
 from core.uploads import UPLOAD_MAX_BYTES, pending_upload_create, pending_upload_find
 
 
@@ -60,8 +60,8 @@ def paper_upload(request, slug: str):
                     partial=True,
                     correction_url=reverse("contest:paper_sheet", args=[slug, "SHEET"]),
                 )
-            except (FileRejected, PaperSetupError) as error:
-                context["error"] = str(error)
+            except Refusal as refused:  # the file (FileRejected) or the contest (PaperSetupError)
+                context["error"] = refused.message
             else:
                 pending = pending_upload_create(
                     owner=request.user, scope=scope, data=data, filename=upload.name, format=kind
