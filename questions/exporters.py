@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from core.errors import Refusal
 from core.spreadsheets import csv_bytes, xlsx_append
@@ -121,5 +122,8 @@ def export_bank(bank: Bank, path: str) -> bytes:
     for an extension no exporter writes."""
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in EXPORTERS:
-        raise ExportRefused(f"không xuất được định dạng .{suffix}; dùng .xlsx, .csv hoặc .gift")
+        raise ExportRefused(
+            _("không xuất được định dạng .%(suffix)s; dùng .xlsx, .csv hoặc .gift")
+            % {"suffix": suffix}
+        )
     return EXPORTERS[suffix](bank)

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_bank_editor, user_may_use_bank
 from core.jobs import job_create
-from core.tabular import error_for_page
 from core.uploads import pending_upload_create, pending_upload_find
 from questions.exporters import ExportRefused, export_bank
 from questions.forms import BankForm, ImportForm, QuestionForm
@@ -264,7 +263,7 @@ def bank_import(request, slug: str):
             "bank": bank,
             "form": form,
             "report": report,
-            "errors": [error_for_page(e, COLUMN_LABELS) for e in report.errors] if report else [],
+            "errors": [e.shown(COLUMN_LABELS) for e in report.row_errors] if report else [],
             "valid_rows": len(report.rows) if report else 0,
             "error": error,
             "token": token,
