@@ -84,7 +84,7 @@ def test_a_file_that_cannot_be_read_is_refused_as_a_whole_file():
 
     with pytest.raises(Refusal) as refused:
         read_table(b"sheet_no\n\xff\xfe\n", "csv")
-    assert (refused.value.code, refused.value.field) == ("file_rejected", "file")
+    assert (refused.value.code, refused.value.field) == ("not_utf8", "file")
     assert "UTF-8" in refused.value.message
 
 

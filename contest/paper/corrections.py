@@ -48,7 +48,9 @@ def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, us
     raw["sheet_no"] = entry.sheet_no
     sheets, errors = parse_one(contest, raw)
     if errors:
-        raise CorrectionRefused("; ".join(m.split(": ", 1)[1] for m in errors), "sheet_invalid")
+        raise CorrectionRefused(
+            "; ".join(f"{e.column}: {e.message}" for e in errors), "sheet_invalid", errors[0].column
+        )
     sheet = sheets[0]
     after = sheet.canonical()
     if after == before:

@@ -11,7 +11,7 @@ from contest import events
 from contest.models import Contest, PaperEntry
 from contest.paper.importing import sheets_write
 from contest.paper.parsing import KEYED_FIELDS, SheetRow, parse_one
-from core.errors import Refusal
+from core.errors import Refusal, RowError
 
 
 class KeyingRefused(Refusal):
@@ -77,11 +77,11 @@ def paper_receive(*, contest: Contest, postmark_date: date, received_at: datetim
     return receipt
 
 
-def _field_errors(messages: list[str]) -> dict[str, str]:
+def _field_errors(row_errors: list[RowError]) -> dict[str, str]:
+    """The first error of each column, by field name."""
     errors: dict[str, str] = {}
-    for message in messages:
-        _row, column, text = message.split(": ", 2)
-        errors.setdefault(column, text)
+    for error in row_errors:
+        errors.setdefault(error.column, error.message)
     return errors
 
 

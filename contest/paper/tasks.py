@@ -86,7 +86,8 @@ def paper_import_task(
             correction_url=reverse("contest:paper_sheet", args=[contest.slug, "SHEET"]),
         )
         result = asdict(report)
-        result["errors"] = result["errors"][:500]
+        del result["row_errors"]  # the job page lists the printed lines
+        result["errors"] = report.errors[:500]
         result["next"] = reverse("contest:paper_home", args=[contest.slug])
         job_finish(
             job_id=job_id,

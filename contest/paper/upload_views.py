@@ -11,7 +11,6 @@ from contest.paper.forms import FIELD_LABELS
 from contest.paper.importing import paper_import
 from core.errors import Refusal
 from core.jobs import job_create
-from core.tabular import error_for_page
 from core.uploads import UPLOAD_MAX_BYTES, pending_upload_create, pending_upload_find
 
 
@@ -69,7 +68,7 @@ def paper_upload(request, slug: str):
                 context.update(
                     {
                         "report": report,
-                        "errors": [error_for_page(e, FIELD_LABELS) for e in report.errors],
+                        "errors": [e.shown(FIELD_LABELS) for e in report.row_errors],
                         "valid_rows": report.created + report.unchanged,
                         "upload": pending.pk,
                         "filename": upload.name,
