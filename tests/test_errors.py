@@ -105,3 +105,72 @@ def test_an_sms_refusal_names_the_cap_that_was_reached(settings):
         sms.sms_send(phone="0905000005", text="5", user=user)
     assert refused.value.code == "account_daily_cap"
     assert len(sms.outbox) == 3
+
+
+# --- refusals speak the reader's language (English through gettext) ----------------------------
+
+
+def _core_refusal():
+    from core.timeparse import parse_date
+
+    parse_date("31/02/2022")
+
+
+def _accounts_refusal():
+    from accounts.services import units_import_csv
+
+    units_import_csv(text="code,name,kind\nxa-1,,xã\n")
+
+
+def _questions_refusal():
+    from questions.services import bank_give
+    from tests.factories import make_bank_with_topics
+
+    bank_give(bank=make_bank_with_topics(slug="cchc", topics=(("Thể chế", 1),)), to="")
+
+
+def _contest_refusal():
+    from contest.definition import contest_import
+    from contest.results.workflow import results_publish
+    from tests.factories import contest_json, make_bank_with_topics
+
+    make_bank_with_topics()
+    contest = contest_import(data=contest_json())[0]  # closed in 2022, never ranked
+    results_publish(contest=contest, user=None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("refuse", "code", "vietnamese", "english"),
+    [
+        (_core_refusal, "bad_date", "không phải ngày có thật", "“31/02/2022” is not a real date"),
+        (
+            _accounts_refusal,
+            "rows_rejected",
+            "row 2: name: thiếu tên đơn vị",
+            "row 2: name: unit name missing",
+        ),
+        (
+            _questions_refusal,
+            "recipient_missing",
+            "hãy nhập số điện thoại",
+            "enter the recipient's phone number or user name.",
+        ),
+        (
+            _contest_refusal,
+            "no_results",
+            "chưa có kết quả",
+            "there are no results yet: grade and rank first.",
+        ),
+    ],
+    ids=["core", "accounts", "questions", "contest"],
+)
+def test_a_service_refuses_in_the_readers_language_with_the_same_code(
+    refuse, code, vietnamese, english
+):
+    with pytest.raises(Refusal) as refused:
+        refuse()
+    assert refused.value.code == code and vietnamese in refused.value.message
+    with translation.override("en"), pytest.raises(Refusal) as refused:
+        refuse()
+    assert refused.value.code == code and refused.value.message == english

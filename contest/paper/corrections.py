@@ -1,6 +1,7 @@
 """Correcting an entered sheet: the change, its reason and who made it are kept."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from contest import events
 from contest.models import PaperAnswer, PaperCorrection, PaperEntry
@@ -39,7 +40,7 @@ def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, us
     problems and writes nothing then.
     """
     if not reason.strip():
-        raise CorrectionRefused("Hãy ghi lý do sửa phiếu.", "reason_missing", "reason")
+        raise CorrectionRefused(_("Hãy ghi lý do sửa phiếu."), "reason_missing", "reason")
     contest = entry.contest
     before = entry_canonical(entry)
     raw = {k: ("" if v is None else str(v)) for k, v in before.items() if k != "round"}
@@ -54,7 +55,7 @@ def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, us
     sheet = sheets[0]
     after = sheet.canonical()
     if after == before:
-        raise CorrectionRefused("Không có gì thay đổi.", "unchanged")
+        raise CorrectionRefused(_("Không có gì thay đổi."), "unchanged")
     with transaction.atomic():
         entry = PaperEntry.objects.select_for_update().get(pk=entry.pk)
         for name in SHEET_FIELDS:

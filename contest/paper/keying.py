@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.identity import id_birth_year_warning
 from contest import events
@@ -112,7 +113,10 @@ def paper_key(*, contest: Contest, raw: dict, clerk) -> KeyingOutcome:
         if PaperEntry.objects.filter(contest=contest, sheet_no=sheet.sheet_no).exists():
             raise KeyingRefused(
                 {
-                    "sheet_no": f"phiếu {sheet.sheet_no} đã nhập xong; muốn sửa thì dùng màn hình sửa phiếu"
+                    "sheet_no": _(
+                        "phiếu %(sheet)s đã nhập xong; muốn sửa thì dùng màn hình sửa phiếu"
+                    )
+                    % {"sheet": sheet.sheet_no}
                 },
                 "already_entered",
             )
@@ -125,14 +129,18 @@ def paper_key(*, contest: Contest, raw: dict, clerk) -> KeyingOutcome:
             if any(k.clerk_id == clerk.pk for k in earlier):
                 raise KeyingRefused(
                     {
-                        "sheet_no": f"bạn đã nhập phiếu {sheet.sheet_no}; lần nhập thứ hai phải do người khác làm"
+                        "sheet_no": _(
+                            "bạn đã nhập phiếu %(sheet)s; lần nhập thứ hai phải do người khác làm"
+                        )
+                        % {"sheet": sheet.sheet_no}
                     },
                     "same_clerk",
                 )
             if len(earlier) >= 2:
                 raise KeyingRefused(
                     {
-                        "sheet_no": f"phiếu {sheet.sheet_no} đã được nhập hai lần và đang chờ đối chiếu"
+                        "sheet_no": _("phiếu %(sheet)s đã được nhập hai lần và đang chờ đối chiếu")
+                        % {"sheet": sheet.sheet_no}
                     },
                     "awaiting_reconciliation",
                 )
@@ -166,15 +174,18 @@ def paper_reconcile(*, contest: Contest, raw: dict, decider) -> PaperEntry:
     sheet = keyed_sheet(contest, raw)
     keyings = list(PaperKeying.objects.filter(contest=contest, sheet_no=sheet.sheet_no))
     if len(keyings) < 2:
-        raise KeyingRefused({"sheet_no": "phiếu này không ở hàng chờ đối chiếu"}, "not_in_conflict")
+        raise KeyingRefused(
+            {"sheet_no": _("phiếu này không ở hàng chờ đối chiếu")}, "not_in_conflict"
+        )
     if any(k.clerk_id == decider.pk for k in keyings):
         raise KeyingRefused(
-            {"sheet_no": "người đối chiếu phải khác hai người đã nhập phiếu"}, "same_clerk"
+            {"sheet_no": _("người đối chiếu phải khác hai người đã nhập phiếu")}, "same_clerk"
         )
     with transaction.atomic():
         if PaperEntry.objects.filter(contest=contest, sheet_no=sheet.sheet_no).exists():
             raise KeyingRefused(
-                {"sheet_no": f"phiếu {sheet.sheet_no} đã được đối chiếu"}, "already_entered"
+                {"sheet_no": _("phiếu %(sheet)s đã được đối chiếu") % {"sheet": sheet.sheet_no}},
+                "already_entered",
             )
         sheets_write(contest, [sheet], keyings[0].clerk)
         entry = PaperEntry.objects.get(contest=contest, sheet_no=sheet.sheet_no)
