@@ -96,11 +96,7 @@ def paper_import(
 
 
 def _new_sheets(
-    contest: Contest,
-    chunk: list[SheetRow],
-    report: PaperReport,
-    errors: list[RowError],
-    correction_url,
+    contest: Contest, chunk: list[SheetRow], report: PaperReport, errors: list, correction_url
 ) -> list[SheetRow]:
     """The sheets of ``chunk`` not yet in the contest; identical ones are counted unchanged, a
     sheet number already there with other content is an error."""
