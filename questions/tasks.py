@@ -33,8 +33,9 @@ def questions_import_task(
         report = questions_import(bank=bank, parsed=parsed, partial=partial, user=user)
         job_progress(job_id=job_id, done=2, message="Đang ghi")
         result = asdict(report)
+        del result["row_errors"]  # the job page lists the printed lines
         result["rows"] = result["rows"][:500]
-        result["errors"] = result["errors"][:500]
+        result["errors"] = report.errors[:500]
         job_finish(
             job_id=job_id,
             result=result,

@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_bank_editor, user_may_use_bank
-from core.tabular import error_for_page
 from core.upload_flow import UploadFlow
-from questions.exporters import export_bank
+from questions.exporters import ExportRefused, export_bank
 from questions.forms import BankForm, ImportForm, QuestionForm
 from questions.importers import FileRejected, importer_for
 from questions.importers.spreadsheet import COLUMN_LABELS
@@ -209,7 +208,7 @@ def bank_export(request, slug: str, fmt: str):
     bank = _bank_for(request, slug)
     try:
         data = export_bank(bank, f"x.{fmt}")
-    except ValueError as error:
+    except ExportRefused as error:
         raise PermissionDenied(str(error)) from error
     types = {
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -226,7 +225,7 @@ def _bank_preview(*, bank: Bank, data: bytes, filename: str, format: str) -> dic
     report = questions_import(bank=bank, parsed=parsed, dry_run=True)
     return {
         "report": report,
-        "errors": [error_for_page(e, COLUMN_LABELS) for e in report.errors],
+        "errors": [e.shown(COLUMN_LABELS) for e in report.row_errors],
         "valid_rows": len(report.rows),
     }
 

@@ -11,14 +11,13 @@ from django.utils.translation import gettext as _
 
 from contest.models import Attempt, Contest, Round
 from contest.permissions import user_sees_key
+from core.errors import Refusal
 
 
-class AttemptRefused(Exception):
-    """A rule forbids the action; ``message`` is for the participant (Vietnamese)."""
+class AttemptRefused(Refusal):
+    """A rule forbids the action; ``message`` is for the participant."""
 
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message, self.code = message, code
+    code = "attempt_refused"
 
 
 def round_current(*, contest: Contest, now: datetime) -> Round | None:

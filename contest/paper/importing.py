@@ -6,6 +6,7 @@ from itertools import islice
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contest import events
 from contest.models import Contest, PaperAnswer, PaperEntry
@@ -16,6 +17,7 @@ from contest.paper.parsing import (
     iter_sheets,
     paper_versions,
 )
+from core.errors import RowError, error_lines
 from core.tabular import read_table
 from questions.models import QuestionVersion
 
@@ -24,9 +26,14 @@ from questions.models import QuestionVersion
 class PaperReport:
     created: int = 0
     unchanged: int = 0
-    errors: list[str] = field(default_factory=list)
+    row_errors: list[RowError] = field(default_factory=list)  # in row order
     written: bool = False
     rejected: bool = False
+
+    @property
+    def errors(self) -> list[str]:
+        """The errors as commands print them: ``row N: column: message`` lines."""
+        return error_lines(self.row_errors)
 
 
 CHUNK = 2000  # sheets read, checked and written at a time: memory stays flat
@@ -58,7 +65,7 @@ def paper_import(
     when the file turns out to be rejected (all-or-nothing unless ``partial``).
     """
     headers, rows = read_table(data, kind, columns=KNOWN_COLUMNS)
-    errors: list[tuple[int, str]] = []
+    errors: list[RowError] = []
     sheets = iter_sheets(contest, headers, rows, errors)
     report = PaperReport()
     written: list[int] = []  # ids of the sheets written, graded at the end
@@ -78,8 +85,8 @@ def paper_import(
                 grade_paper(written, contest.pk)  # once: one ANALYZE, then the sums in bulk
     except _Rejected:
         report.written = False
-    errors.sort()
-    report.errors = [message for _row, message in errors]
+    errors.sort(key=lambda error: (error.row, error.line()))
+    report.row_errors = errors
     if errors and not partial:
         report.rejected = True
         report.created = 0
@@ -110,10 +117,14 @@ def _new_sheets(
                 f" ({correction_url.replace('SHEET', sheet.sheet_no)})" if correction_url else ""
             )
             errors.append(
-                (
+                RowError(
                     sheet.row,
-                    f"row {sheet.row}: sheet_no: phiếu {sheet.sheet_no} đã nhập với nội dung khác; "
-                    f"muốn sửa thì dùng màn hình sửa phiếu{where}, nơi lưu lại lịch sử sửa",
+                    "sheet_no",
+                    _(
+                        "phiếu %(sheet)s đã nhập với nội dung khác; muốn sửa thì dùng màn hình "
+                        "sửa phiếu%(where)s, nơi lưu lại lịch sử sửa"
+                    )
+                    % {"sheet": sheet.sheet_no, "where": where},
                 )
             )
     return new

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Unit
 from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
 from contest.paper.access import paper_contest_for
-from contest.paper.corrections import entry_canonical, paper_correct
+from contest.paper.corrections import CorrectionRefused, entry_canonical, paper_correct
 from contest.paper.forms import FIELD_LABELS, KeyForm, ReceiveForm
 from contest.paper.keying import KeyingRefused, paper_key, paper_receive, paper_reconcile
 from contest.paper.parsing import KEYED_FIELDS, PaperSetupError, paper_versions
@@ -222,8 +222,8 @@ def paper_sheet(request, slug: str, sheet_no: str):
         changes = {k: v for k, v in form.cleaned_data.items() if k != "sheet_no"}
         try:
             paper_correct(entry=entry, changes=changes, reason=reason, user=request.user)
-        except ValueError as error:
-            form.add_error(None, str(error))
+        except CorrectionRefused as refused:
+            form.add_error(None, refused.message)
         else:
             messages.success(request, _("Đã sửa phiếu %(s)s; lịch sử được lưu.") % {"s": sheet_no})
             return redirect("contest:paper_sheet", slug=slug, sheet_no=sheet_no)

@@ -19,11 +19,13 @@ from datetime import UTC, date, datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.identity import normalize_phone, validate_id_number
 from accounts.models import Unit
 from contest.inputs import ascii_digits, prediction_parse
 from contest.models import Contest, Round
+from core.errors import Refusal, RowError
 from core.tabular import FileRejected, cell_text, read_table, too_long, too_long_message
 from core.timeparse import BadDate, parse_date, parse_datetime
 from questions.models import LETTERS, QuestionVersion
@@ -49,8 +51,10 @@ KNOWN_COLUMNS = {"sheet_no", *SHEET_FIELDS, "round"}
 HASHED = ("round", *SHEET_FIELDS)
 
 
-class PaperSetupError(Exception):
+class PaperSetupError(Refusal):
     """The contest cannot take paper sheets as it is set up (message for the organizer)."""
+
+    code = "paper_setup"
 
 
 @dataclass
@@ -126,8 +130,11 @@ def paper_versions(round: Round) -> list[QuestionVersion]:
     spec = round.questions_spec or round.contest.questions_spec
     if "codes" not in spec:
         raise PaperSetupError(
-            "cuộc thi rút câu hỏi ngẫu nhiên cho từng lượt nên không có phiếu giấy cố định; "
-            "hãy đặt danh sách mã câu hỏi cố định cho phiếu giấy."
+            _(
+                "cuộc thi rút câu hỏi ngẫu nhiên cho từng lượt nên không có phiếu giấy cố định; "
+                "hãy đặt danh sách mã câu hỏi cố định cho phiếu giấy."
+            ),
+            "questions_drawn",
         )
     rows = dict(
         spec_questions(bank_slug=spec["bank"], archived_too=True)
@@ -136,7 +143,11 @@ def paper_versions(round: Round) -> list[QuestionVersion]:
     )
     missing = [c for c in spec["codes"] if not rows.get(c)]
     if missing:
-        raise PaperSetupError(f"ngân hàng {spec['bank']} thiếu câu hỏi {', '.join(missing)}.")
+        raise PaperSetupError(
+            _("ngân hàng %(bank)s thiếu câu hỏi %(codes)s.")
+            % {"bank": spec["bank"], "codes": ", ".join(missing)},
+            "questions_missing",
+        )
     versions = QuestionVersion.objects.in_bulk([rows[c] for c in spec["codes"]])
     return [versions[rows[c]] for c in spec["codes"]]
 
@@ -152,9 +163,12 @@ def parse_marks(text: str, versions: list[QuestionVersion]) -> list[str]:
     """The marks of a sheet, one per question; ``ValueError`` with a clerk's message."""
     groups = mark_groups(text)
     if not groups:
-        raise ValueError("thiếu đáp án (ghi - cho câu bỏ trống)")
+        raise ValueError(_("thiếu đáp án (ghi - cho câu bỏ trống)"))
     if len(groups) != len(versions):
-        raise ValueError(f"có {len(groups)} câu trả lời, phiếu có {len(versions)} câu")
+        raise ValueError(
+            _("có %(n)s câu trả lời, phiếu có %(questions)s câu")
+            % {"n": len(groups), "questions": len(versions)}
+        )
     marks = []
     for number, (group, version) in enumerate(zip(groups, versions, strict=True), start=1):
         if group == "-":
@@ -170,14 +184,20 @@ def parse_marks(text: str, versions: list[QuestionVersion]) -> list[str]:
         wrong = [c for c in group if c not in allowed]
         if wrong:
             raise ValueError(
-                f"câu {number}: không có phương án “{wrong[0]}” "
-                f"(câu này có {allowed[0]}–{allowed[-1]}; - là bỏ trống, * là đánh nhiều ô)"
+                _(
+                    "câu %(n)s: không có phương án “%(letter)s” (câu này có %(first)s–%(last)s; "
+                    "- là bỏ trống, * là đánh nhiều ô)"
+                )
+                % {"n": number, "letter": wrong[0], "first": allowed[0], "last": allowed[-1]}
             )
         if len(set(group)) != len(group):
-            raise ValueError(f"câu {number}: “{group}” ghi một chữ cái hai lần")
+            raise ValueError(
+                _("câu %(n)s: “%(group)s” ghi một chữ cái hai lần") % {"n": number, "group": group}
+            )
         if len(group) > 1 and version.kind != QuestionVersion.Kind.MULTIPLE:
             raise ValueError(
-                f"câu {number} chỉ có một đáp án đúng: đánh nhiều ô thì ghi *, không ghi “{group}”"
+                _("câu %(n)s chỉ có một đáp án đúng: đánh nhiều ô thì ghi *, không ghi “%(group)s”")
+                % {"n": number, "group": group}
             )
         marks.append("".join(sorted(group)))
     return marks
@@ -202,21 +222,23 @@ def _unit_lookup(contest: Contest) -> dict[str, Unit]:
     return lookup
 
 
-def parse_sheets(
-    contest: Contest, data: bytes, kind: str
-) -> tuple[list[SheetRow], list[tuple[int, str]]]:
-    """Read a csv/xlsx file of transcribed sheets; returns (valid rows, errors by row)."""
+def parse_sheets(contest: Contest, data: bytes, kind: str) -> tuple[list[SheetRow], list[RowError]]:
+    """Read a csv/xlsx file of transcribed sheets; returns (valid rows, errors)."""
     headers, rows = read_table(data, kind, columns=KNOWN_COLUMNS)
     return _parse_rows(contest, headers, rows)
 
 
-def _parse_rows(contest: Contest, headers: list[str], rows) -> tuple[list[SheetRow], list]:
-    errors: list[tuple[int, str]] = []
+def _parse_rows(
+    contest: Contest, headers: list[str], rows
+) -> tuple[list[SheetRow], list[RowError]]:
+    errors: list[RowError] = []
     sheets = list(iter_sheets(contest, headers, rows, errors))
     return sheets, errors
 
 
-def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Iterator[SheetRow]:
+def iter_sheets(
+    contest: Contest, headers: list[str], rows, errors: list[RowError]
+) -> Iterator[SheetRow]:
     """The valid sheets of ``rows`` one at a time; the errors are appended to ``errors``.
 
     A generator, so that a file of 50,000 sheets is never held as a list: the
@@ -227,13 +249,17 @@ def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Ite
         missing.append("prediction")
     if missing:
         raise FileRejected(
-            f"thiếu cột {', '.join(missing)} (cần: sheet_no, answers, postmark_date"
-            + (", prediction" if contest.prediction_question else "")
-            + ")"
+            _("thiếu cột %(missing)s (cần: %(required)s)")
+            % {
+                "missing": ", ".join(missing),
+                "required": "sheet_no, answers, postmark_date"
+                + (", prediction" if contest.prediction_question else ""),
+            },
+            "columns_missing",
         )
     rounds = {r.number: r for r in contest.rounds.all()}
     if not rounds:
-        raise PaperSetupError("cuộc thi chưa có vòng nào.")
+        raise PaperSetupError(_("cuộc thi chưa có vòng nào."), "no_rounds")
     versions_by_round: dict[int, list[QuestionVersion]] = {}
     plain_marks: dict[int, frozenset[str]] = {}
     this_year = timezone.now().year
@@ -241,10 +267,10 @@ def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Ite
     tz = contest.tz
     seen: dict[str, int] = {}
     for number, row in rows:
-        problems: list[str] = []
+        problems: list[RowError] = []
 
         def bad(column: str, message: str) -> None:
-            problems.append(f"row {number}: {column}: {message}")  # noqa: B023
+            problems.append(RowError(number, column, message))  # noqa: B023
 
         for column in too_long(row):
             bad(column, too_long_message(column, row))
@@ -252,11 +278,15 @@ def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Ite
         _restore_leading_zeros(row, text)
         sheet_no = text.get("sheet_no", "")
         if not sheet_no:
-            bad("sheet_no", "thiếu số phiếu")
+            bad("sheet_no", _("thiếu số phiếu"))
         elif len(sheet_no) > 40:
-            bad("sheet_no", "số phiếu dài quá 40 ký tự")
+            bad("sheet_no", _("số phiếu dài quá 40 ký tự"))
         elif sheet_no in seen:
-            bad("sheet_no", f"số phiếu {sheet_no} đã có ở dòng {seen[sheet_no]} của tệp")
+            bad(
+                "sheet_no",
+                _("số phiếu %(sheet)s đã có ở dòng %(row)s của tệp")
+                % {"sheet": sheet_no, "row": seen[sheet_no]},
+            )
         else:
             seen[sheet_no] = number
         round_ = _pick_round(text.get("round", ""), rounds, row.get("postmark_date"), bad)
@@ -266,7 +296,11 @@ def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Ite
         if text.get("birth_year"):
             value = text["birth_year"]
             if not ascii_digits(value, max_digits=4) or not 1900 <= int(value) <= this_year:
-                bad("birth_year", f"“{value}” không phải năm sinh (bốn chữ số, ví dụ 1975)")
+                bad(
+                    "birth_year",
+                    _("“%(value)s” không phải năm sinh (bốn chữ số, ví dụ 1975)")
+                    % {"value": value},
+                )
             else:
                 sheet.birth_year = int(value)
         if text.get("phone"):
@@ -284,7 +318,11 @@ def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Ite
         if text.get("unit"):
             sheet.unit = units.get(text["unit"].lower())
             if sheet.unit is None:
-                bad("unit", f"không có đơn vị “{text['unit']}” trong danh sách của cuộc thi")
+                bad(
+                    "unit",
+                    _("không có đơn vị “%(unit)s” trong danh sách của cuộc thi")
+                    % {"unit": text["unit"]},
+                )
         if round_ is not None:
             if round_.number not in versions_by_round:
                 versions_by_round[round_.number] = paper_versions(round_)
@@ -310,7 +348,7 @@ def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Ite
         try:
             sheet.postmark_date = parse_date(row.get("postmark_date"))
         except BadDate as error:
-            bad("postmark_date", str(error) if row.get("postmark_date") else "thiếu ngày")
+            bad("postmark_date", str(error) if row.get("postmark_date") else _("thiếu ngày"))
         if row.get("received_at") not in (None, ""):
             try:
                 sheet.received_at = parse_datetime(row["received_at"], tz)
@@ -318,7 +356,7 @@ def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Ite
                 bad("received_at", str(error))
         sheet.invalid_reason = text.get("invalid_reason", "")[:60]
         if problems:
-            errors.extend((number, p) for p in problems)
+            errors.extend(problems)
         else:
             yield sheet
 
@@ -345,7 +383,11 @@ def _restore_leading_zeros(row: dict, text: dict) -> None:
 def _pick_round(value: str, rounds: dict, postmark, bad) -> Round | None:
     if value:
         if not ascii_digits(value, max_digits=4) or int(value) not in rounds:
-            bad("round", f"không có vòng “{value}” (có: {', '.join(map(str, rounds))})")
+            bad(
+                "round",
+                _("không có vòng “%(value)s” (có: %(rounds)s)")
+                % {"value": value, "rounds": ", ".join(map(str, rounds))},
+            )
             return None
         return rounds[int(value)]
     if len(rounds) == 1:
@@ -361,9 +403,9 @@ def _pick_round(value: str, rounds: dict, postmark, bad) -> Round | None:
     return chosen or next(iter(rounds.values()))
 
 
-def parse_one(contest: Contest, raw: dict) -> tuple[list[SheetRow], list[str]]:
-    sheets, errors = _parse_rows(contest, list(raw), iter([(1, raw)]))
-    return sheets, [m for _r, m in errors]
+def parse_one(contest: Contest, raw: dict) -> tuple[list[SheetRow], list[RowError]]:
+    """One sheet as typed on a page (its row is 1): the sheet if valid, and the errors."""
+    return _parse_rows(contest, list(raw), iter([(1, raw)]))
 
 
 # --- receiving, keying by hand, reconciliation ----------------------------------------------

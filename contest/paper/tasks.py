@@ -67,9 +67,8 @@ def paper_import_task(
     from accounts.models import User
     from contest.models import Contest
     from contest.paper.importing import paper_import
-    from contest.paper.parsing import PaperSetupError
+    from core.errors import Refusal
     from core.models import PendingUpload
-    from core.tabular import FileRejected
     from core.uploads import PENDING_GONE, pending_upload_discard, pending_upload_read
 
     try:
@@ -87,7 +86,8 @@ def paper_import_task(
             correction_url=reverse("contest:paper_sheet", args=[contest.slug, "SHEET"]),
         )
         result = asdict(report)
-        result["errors"] = result["errors"][:500]
+        del result["row_errors"]  # the job page lists the printed lines
+        result["errors"] = report.errors[:500]
         result["next"] = reverse("contest:paper_home", args=[contest.slug])
         job_finish(
             job_id=job_id,
@@ -96,10 +96,10 @@ def paper_import_task(
             if report.written or not report.errors
             else "Không nhập gì vì tệp có lỗi",
         )
-    except (FileRejected, PaperSetupError) as error:
+    except Refusal as refused:  # the file (FileRejected) or the contest (PaperSetupError)
         job_fail(
             job_id=job_id,
-            message=str(error),
+            message=str(refused),
             result={"next": reverse("contest:paper_home", args=[contest.slug])},
         )
     except PendingUpload.DoesNotExist:

@@ -8,8 +8,7 @@ from django.urls import reverse
 from contest.paper.access import paper_contest_for
 from contest.paper.forms import FIELD_LABELS, SheetFileForm
 from contest.paper.importing import paper_import
-from contest.paper.parsing import PaperSetupError
-from core.tabular import FileRejected, error_for_page
+from core.errors import Refusal
 from core.upload_flow import UploadFlow
 
 
@@ -24,7 +23,7 @@ def _sheets_preview(*, contest, data: bytes, filename: str, format: str) -> dict
     )
     return {
         "report": report,
-        "errors": [error_for_page(e, FIELD_LABELS) for e in report.errors],
+        "errors": [e.shown(FIELD_LABELS) for e in report.row_errors],
         "valid_rows": report.created + report.unchanged,
     }
 
@@ -39,7 +38,7 @@ def paper_upload(request, slug: str):
         scope=f"paper:{contest.pk}",
         form_class=SheetFileForm,
         preview=partial(_sheets_preview, contest=contest),
-        refusals=(FileRejected, PaperSetupError),
+        refusals=(Refusal,),  # the file (FileRejected) or the contest (PaperSetupError)
         task=paper_import_task,
         task_kwargs={"contest_id": contest.pk},
         job_kind="paper_import",

@@ -21,18 +21,22 @@ import time
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contest.criteria import CRITERIA
 from contest.models import Contest, Result, ResultRow, Round
 from contest.results.candidates import candidates_sql
 from contest.results.lots import sha256_sql
 from contest.results.prizes import prizes_award, unit_standings
+from core.errors import Refusal
 
 logger = logging.getLogger("cuocthi.ranking")
 
 
-class RankingError(Exception):
-    """The ranking cannot be made or changed (message for the organizer, in Vietnamese)."""
+class RankingError(Refusal):
+    """The ranking cannot be made or changed (message for the organizer)."""
+
+    code = "ranking_refused"
 
 
 # --- ranking -------------------------------------------------------------------------------------
@@ -165,8 +169,11 @@ def rank_round(
 
     if final and not contest.answers_closed(timezone.now(), round):
         raise RankingError(
-            "vòng thi chưa đóng hoặc còn trong thời gian ân hạn nhận câu trả lời: chỉ xếp "
-            "hạng tạm được; kết quả chính thức sau đó."
+            _(
+                "vòng thi chưa đóng hoặc còn trong thời gian ân hạn nhận câu trả lời: chỉ xếp "
+                "hạng tạm được; kết quả chính thức sau đó."
+            ),
+            "round_open",
         )
     clock = _Clock(f"rank {contest.slug} round {round.number}")
     grade_round(round, only_ungraded=True)
@@ -177,7 +184,9 @@ def rank_round(
     rows_table = ResultRow._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         if Result.objects.select_for_update().filter(round=round, final=True).exists():
-            raise RankingError("kết quả chính thức của vòng này đã chốt; không xếp lại được.")
+            raise RankingError(
+                _("kết quả chính thức của vòng này đã chốt; không xếp lại được."), "final"
+            )
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL work_mem = '256MB'")
         old = list(Result.objects.filter(round=round, final=False).values_list("pk", flat=True))
@@ -246,9 +255,15 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
         if window is not None:
             until = timezone.localtime(window.objections_until, contest.tz)
             raise RankingError(
-                f"đang trong thời hạn nhận khiếu nại (đến {until:%H:%M %d/%m/%Y}, "
-                f"{timezone_label(contest.timezone, until)}); chốt kết quả chính thức sau "
-                "thời hạn đó."
+                _(
+                    "đang trong thời hạn nhận khiếu nại (đến %(when)s, %(zone)s); chốt kết quả "
+                    "chính thức sau thời hạn đó."
+                )
+                % {
+                    "when": f"{until:%H:%M %d/%m/%Y}",
+                    "zone": timezone_label(contest.timezone, until),
+                },
+                "objection_window_open",
             )
     public = Result.objects.filter(contest=contest, final=False, published_at__isnull=False)
     was_published = public.exists()
@@ -260,8 +275,12 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
         if frozen is not None:
             if final:
                 raise RankingError(
-                    f"vòng {round.number}: kết quả chính thức đã chốt lúc "
-                    f"{timezone.localtime(frozen.created_at, contest.tz):%H:%M %d/%m/%Y}."
+                    _("vòng %(n)s: kết quả chính thức đã chốt lúc %(when)s.")
+                    % {
+                        "n": round.number,
+                        "when": f"{timezone.localtime(frozen.created_at, contest.tz):%H:%M %d/%m/%Y}",
+                    },
+                    "final",
                 )
             result = frozen
         else:

@@ -212,6 +212,20 @@ def test_upload_with_errors_lists_them_and_can_import_only_the_valid_rows(client
     assert list(Question.objects.values_list("code", flat=True)) == ["I-1"]
 
 
+def test_an_english_reader_sees_each_row_error_by_its_column_label_in_english(
+    client, organizer, bank
+):
+    client.cookies["django_language"] = "en"
+    upload = io.BytesIO(CSV.format(bad="Z").encode())
+    upload.name = "cau-hoi.csv"
+    page = client.post(
+        reverse("questions:bank_import", args=["cchc"]), {"file": upload}
+    ).content.decode()
+    assert (
+        "Row 3, column Correct answer (correct): answer Z is not among the options (A, B)" in page
+    )
+
+
 def test_uploading_something_that_is_not_a_spreadsheet_is_refused(client, organizer, bank):
     upload = io.BytesIO(b"\x89PNG\r\n\x1a\n not excel")
     upload.name = "cau-hoi.xlsx"
