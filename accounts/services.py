@@ -1,10 +1,14 @@
+import csv
+import io
 import re
+import unicodedata
 from typing import Any
 
 from django.db import transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.models import Profile, User
+from accounts.models import Profile, Unit, User
 from core.errors import Refusal, RowError, error_lines
 
 PROFILE_FIELDS = ("full_name", "birth_year", "id_number", "gender", "address", "unit")
@@ -68,14 +72,6 @@ def units_import_csv(*, text: str) -> tuple[int, int]:
     Re-importing updates names, kinds, parents and headcounts by code.
     Returns (created, updated).
     """
-    import csv
-    import io
-    import unicodedata
-
-    from django.utils.text import slugify
-
-    from accounts.models import Unit
-
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     headers = {h.strip().lower() for h in (reader.fieldnames or [])}
     missing = {"code", "name", "kind"} - headers

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, gettext_lazy
 
+from accounts.models import SmsSent
 from core.errors import Refusal
 
 logger = logging.getLogger("cuocthi.sms")
@@ -71,8 +72,6 @@ def sms_check(*, phone: str, user=None, now=None) -> None:
     over the last 24 hours. Counted in the database, so they hold whatever the
     cache does and across every worker.
     """
-    from accounts.models import SmsSent
-
     now = now or timezone.now()
     since = now - WINDOW
     checks = [
@@ -123,8 +122,6 @@ def sms_send(*, phone: str, text: str, user=None) -> None:
 
     Raises ``SmsRefused`` (nothing sent, nothing recorded) when a cap is reached.
     """
-    from accounts.models import SmsSent
-
     now = timezone.now()
     sms_check(phone=phone, user=user, now=now)
     import_string(settings.SMS_BACKEND)().send(phone=phone, text=text)

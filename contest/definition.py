@@ -10,8 +10,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import Unit
+from accounts.roles import user_may_use_bank
 from contest.criteria import CRITERIA, DEFAULT_TIE_BREAK
 from contest.models import Contest, Round
+from contest.permissions import contest_bank_slugs, user_is_organizer
 from core.errors import Refusal
 from core.timeparse import BadDate, parse_date, parse_datetime
 from questions.models import Bank
@@ -366,9 +368,6 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
     decide scores and ranks (questions, counting, tie-breaks, time limit,
     attempts) are refused with the reason.
     """
-    from accounts.roles import user_may_use_bank
-    from contest.permissions import contest_bank_slugs, user_is_organizer
-
     slug = data.get("slug", "") if isinstance(data, dict) else ""
     contest = Contest.objects.select_for_update().filter(slug=slug).first() if slug else None
     if contest is not None and mode == CREATE:

@@ -3,10 +3,14 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
+from accounts.identity import normalize_phone
+from accounts.roles import user_is_bank_editor
 from core.errors import Refusal, RowError, error_lines
 from questions.importers import ParsedQuestion, ParseResult
 from questions.importers.base import question_problems
@@ -38,12 +42,6 @@ def bank_give(*, bank: Bank, to: str):
     Only accounts in the site-wide organizers group (or site admins) may own banks.
     The caller has checked that the giver owns the bank.
     """
-    from django.contrib.auth import get_user_model
-    from django.core.exceptions import ValidationError
-
-    from accounts.identity import normalize_phone
-    from accounts.roles import user_is_bank_editor
-
     who = (to or "").strip()
     if not who:
         raise BankRefused(

@@ -2,7 +2,10 @@ from dataclasses import asdict
 
 from django_tasks import task
 
+from accounts.models import User
 from core.jobs import job_fail, job_fail_unexpected, job_finish, job_progress
+from core.models import PendingUpload
+from core.uploads import PENDING_GONE, pending_upload_discard, pending_upload_read
 from questions.importers import FileRejected, importer_for
 from questions.models import Bank
 from questions.services import questions_import
@@ -16,10 +19,6 @@ def questions_import_task(
 
     Whatever happens the job ends as done or failed with the reason, and the upload is deleted.
     """
-    from accounts.models import User
-    from core.models import PendingUpload
-    from core.uploads import PENDING_GONE, pending_upload_discard, pending_upload_read
-
     try:
         upload = PendingUpload.objects.get(pk=upload_id, scope=f"bank:{bank_id}")
         job_progress(job_id=job_id, done=0, total=3, message="Đang đọc tệp")

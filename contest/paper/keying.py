@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from accounts.identity import id_birth_year_warning
 from contest import events
-from contest.models import Contest, PaperEntry
+from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
 from contest.paper.importing import sheets_write
 from contest.paper.parsing import KEYED_FIELDS, SheetRow, parse_one
+from contest.paper.scans import scan_store, scan_verify
 from core.errors import Refusal, RowError
 
 
@@ -57,9 +58,6 @@ def paper_receive(*, contest: Contest, postmark_date: date, received_at: datetim
     under a random name (``contest.paper.scans.scan_store``); a scan that is not a readable image
     or PDF raises ``ValidationError`` and nothing is registered.
     """
-    from contest.models import PaperReceipt
-    from contest.paper.scans import scan_store, scan_verify
-
     if scan is not None:
         scan = scan_verify(scan)
 
@@ -105,8 +103,6 @@ def paper_key(*, contest: Contest, raw: dict, clerk) -> KeyingOutcome:
     (keyed by the first, verified by the second); one that differs sends the
     sheet to reconciliation.
     """
-    from contest.models import PaperKeying
-
     sheet = keyed_sheet(contest, raw)
     with transaction.atomic():
         Contest.objects.select_for_update().filter(pk=contest.pk).first()
@@ -169,8 +165,6 @@ def paper_key(*, contest: Contest, raw: dict, clerk) -> KeyingOutcome:
 
 def paper_reconcile(*, contest: Contest, raw: dict, decider) -> PaperEntry:
     """A third person decides a sheet whose two keyings differ."""
-    from contest.models import PaperKeying
-
     sheet = keyed_sheet(contest, raw)
     keyings = list(PaperKeying.objects.filter(contest=contest, sheet_no=sheet.sheet_no))
     if len(keyings) < 2:

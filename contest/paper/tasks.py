@@ -1,9 +1,19 @@
 """Background work of the paper flow: importing a transcribed file, reading photographed sheets."""
 
+from dataclasses import asdict
+
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django_tasks import task
 
+from accounts.models import User
+from contest.models import Contest
+from contest.paper.importing import paper_import
+from contest.paper.scanning import PaperSetupError, input_expand, scan_batch
+from core.errors import Refusal
 from core.jobs import job_fail, job_fail_unexpected, job_finish, job_progress
+from core.models import BackgroundJob, PendingUpload
+from core.uploads import PENDING_GONE, pending_upload_discard, pending_upload_read
 
 
 @task()
@@ -11,13 +21,6 @@ def scan_sheets_task(
     *, job_id: str, contest_id: int, paths: list[str], user_id: int | None
 ) -> None:
     """Read the stored uploads, enter every readable sheet, report progress on the job."""
-    from django.core.files.storage import default_storage
-
-    from accounts.models import User
-    from contest.models import Contest
-    from contest.paper.scanning import PaperSetupError, input_expand, scan_batch
-    from core.models import BackgroundJob
-
     try:
         contest = Contest.objects.get(pk=contest_id)
         items = []
@@ -62,15 +65,6 @@ def paper_import_task(
 
     Whatever happens the job ends as done or failed with the reason, and the upload is deleted.
     """
-    from dataclasses import asdict
-
-    from accounts.models import User
-    from contest.models import Contest
-    from contest.paper.importing import paper_import
-    from core.errors import Refusal
-    from core.models import PendingUpload
-    from core.uploads import PENDING_GONE, pending_upload_discard, pending_upload_read
-
     try:
         contest = Contest.objects.get(pk=contest_id)
         upload = PendingUpload.objects.get(pk=upload_id, scope=f"paper:{contest.pk}")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from contest.paper.access import paper_contest_for
 from contest.paper.forms import FIELD_LABELS, SheetFileForm
 from contest.paper.importing import paper_import
+from contest.paper.tasks import paper_import_task
 from core.errors import Refusal
 from core.upload_flow import UploadFlow
 
@@ -31,8 +32,6 @@ def _sheets_preview(*, contest, data: bytes, filename: str, format: str) -> dict
 @login_required
 def paper_upload(request, slug: str):
     """Upload a file of transcribed sheets: preview (nothing written), then import in the background."""
-    from contest.paper.tasks import paper_import_task
-
     contest = paper_contest_for(request, slug)
     return UploadFlow(
         scope=f"paper:{contest.pk}",
