@@ -3,6 +3,7 @@ re-imports change nothing; a sheet number already in with other content is an er
 
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -16,6 +17,7 @@ from contest.paper.parsing import (
     iter_sheets,
     paper_versions,
 )
+from core.sql_values import in_values
 from core.tabular import read_table
 from questions.models import QuestionVersion
 
@@ -93,11 +95,7 @@ def _new_sheets(
 ) -> list[SheetRow]:
     """The sheets of ``chunk`` not yet in the contest; identical ones are counted unchanged, a
     sheet number already there with other content is an error."""
-    existing = dict(
-        PaperEntry.objects.filter(
-            contest=contest, sheet_no__in=[s.sheet_no for s in chunk]
-        ).values_list("sheet_no", "content_hash")
-    )
+    existing = dict(_by_sheet_no(contest, [s.sheet_no for s in chunk], "content_hash"))
     new: list[SheetRow] = []
     for sheet in chunk:
         known = existing.get(sheet.sheet_no)
@@ -154,8 +152,13 @@ def sheets_write(
     }
     created = ops.adapt_datetimefield_value(timezone.now())
     columns = [f.column for f in fields]
+    row_of = itemgetter(*[f.attname for f in fields])
+    # The parser hands out one datetime object per distinct received_at text: adapted once.
+    received: dict = {}
     rows = []
     for s in sheets:
+        if s.received_at not in received:
+            received[s.received_at] = ops.adapt_datetimefield_value(s.received_at)
         values = {
             "contest_id": contest.pk,
             "round_id": s.round.pk,
@@ -169,14 +172,14 @@ def sheets_write(
             "answers": s.answers,
             "prediction": s.prediction,
             "postmark_date": ops.adapt_datefield_value(s.postmark_date),
-            "received_at": ops.adapt_datetimefield_value(s.received_at),
+            "received_at": received[s.received_at],
             "invalid_reason": s.invalid_reason,
             "content_hash": s.content_hash,
             "created_at": created,
             "created_by_id": user.pk if user else None,
             **defaults,
         }
-        rows.append(tuple(values[f.attname] for f in fields))
+        rows.append(row_of(values))
     table = PaperEntry._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -187,11 +190,7 @@ def sheets_write(
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
     del rows
-    ids = dict(
-        PaperEntry.objects.filter(
-            contest=contest, sheet_no__in=[s.sheet_no for s in sheets]
-        ).values_list("sheet_no", "pk")
-    )
+    ids = dict(_by_sheet_no(contest, [s.sheet_no for s in sheets], "id"))
     versions: dict[int, list[QuestionVersion]] = {}
     by_text: dict[int, list[int]] = {}  # round number → entries whose answers SQL can spell out
     items: list[tuple[int, int, int, str]] = []
@@ -199,7 +198,7 @@ def sheets_write(
         number = sheet.round.number
         if number not in versions:
             versions[number] = paper_versions(sheet.round)
-        if all(len(m) <= 1 for m in sheet.marks):
+        if max(map(len, sheet.marks), default=0) <= 1:
             by_text.setdefault(number, []).append(ids[sheet.sheet_no])
         else:
             items += [
@@ -214,6 +213,19 @@ def sheets_write(
     return list(ids.values())
 
 
+def _by_sheet_no(contest: Contest, sheet_nos: list[str], column: str) -> list[tuple]:
+    """(sheet_no, ``column``) of the contest's entries among ``sheet_nos``: one query, the
+    numbers as one parameter (``in_values``)."""
+    condition, params = in_values("sheet_no", sheet_nos)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT sheet_no, {column} FROM {PaperEntry._meta.db_table} "
+            f"WHERE contest_id = %s AND {condition}",
+            [contest.pk, *params],
+        )
+        return cursor.fetchall()
+
+
 def _answers_from_text(entry_ids: list[int], versions: list[QuestionVersion]) -> None:
     """Answers of sheets with one mark or none per question, from their ``answers`` text.
 
@@ -224,20 +236,18 @@ def _answers_from_text(entry_ids: list[int], versions: list[QuestionVersion]) ->
     positions = " UNION ALL ".join(
         f"SELECT {int(i)} AS p, {int(v.pk)} AS vid" for i, v in enumerate(versions, 1)
     )
+    condition, params = in_values("e.id", entry_ids)
     with connection.cursor() as cursor:
-        for start in range(0, len(entry_ids), 5000):
-            chunk = entry_ids[start : start + 5000]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"""
-                INSERT INTO {table} (entry_id, position, version_id, answer)
-                SELECT e.id, q.p, q.vid,
-                       CASE substr(e.answers, q.p, 1) WHEN '-' THEN '' ELSE substr(e.answers, q.p, 1) END
-                FROM {entries} e CROSS JOIN ({positions}) q
-                WHERE e.id IN ({marks})
-                """,
-                chunk,
-            )
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (entry_id, position, version_id, answer)
+            SELECT e.id, q.p, q.vid,
+                   CASE substr(e.answers, q.p, 1) WHEN '-' THEN '' ELSE substr(e.answers, q.p, 1) END
+            FROM {entries} e CROSS JOIN ({positions}) q
+            WHERE {condition}
+            """,
+            params,
+        )
 
 
 def _insert_answers(rows: list[tuple[int, int, int, str]]) -> None:
