@@ -27,6 +27,7 @@ from contest.models import (
     PaperEntry,
     Round,
 )
+from core.sql_values import in_values
 from questions.models import QuestionVersion
 
 Rules = dict[int, tuple[str, ...] | None]  # version id → accepted answers, or None when void
@@ -170,14 +171,13 @@ def _sort_memory() -> None:
 
 
 def grade_paper(entry_ids: list[int], contest_id: int) -> None:
-    """Grade freshly written or corrected paper sheets."""
+    """Grade freshly written or corrected paper sheets: one statement for all of them."""
     rules = key_rules(contest_id)
     if len(entry_ids) > 100:  # a bulk write: see refresh_statistics
         refresh_statistics(PaperEntry, PaperAnswer, QuestionVersion)
-    for start in range(0, len(entry_ids), 5000):
-        chunk = entry_ids[start : start + 5000]
-        marks = ", ".join(["%s"] * len(chunk))
-        _grade(_tables()[1], f"e.id IN ({marks})", chunk, rules)
+        _sort_memory()
+    where, params = in_values("e.id", entry_ids)
+    _grade(_tables()[1], where, params, rules)
 
 
 # --- answer-key corrections ----------------------------------------------------------------------

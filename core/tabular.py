@@ -90,7 +90,10 @@ def _clean_header(value: Any) -> str:
 
 
 def _text(value: str) -> str:
-    return formula_unquote(unicodedata.normalize("NFC", value.strip()))
+    value = value.strip()
+    if not value.isascii():  # ASCII text is its own NFC form, and isascii() costs less
+        value = unicodedata.normalize("NFC", value)
+    return formula_unquote(value) if value[:1] == "'" else value
 
 
 def read_table(
@@ -142,12 +145,17 @@ def _rows(values: Iterator[tuple], keep: list[tuple[int, str]], max_rows: int):
                 % {"seconds": int(MAX_SECONDS), "row": number},
                 "too_slow",
             )
-        if not any(v is not None and str(v).strip() for v in cells):
-            continue
         row = {}
+        width = len(cells)
         for i, h in keep:
-            value = cells[i] if i < len(cells) else None
+            value = cells[i] if i < width else None
             row[h] = _text(value) if isinstance(value, str) else ("" if value is None else value)
+        # Blank: nothing in any cell, the columns not kept included. A kept cell with
+        # something in it (the usual row) answers without looking at the others.
+        if all(v == "" for v in row.values()) and not any(
+            v is not None and str(v).strip() for v in cells
+        ):
+            continue
         spent += time.monotonic() - resumed
         yield number, row
         resumed = time.monotonic()

@@ -551,3 +551,10 @@ def test_a_pdf_with_more_pages_than_the_cap_reads_the_first_and_says_so(contest,
     results = scanning.scan_batch(contest=contest, items=items, dry_run=True)
     assert results[2].reading.status == "rejected"
     assert "Tệp PDF có 4 trang; chỉ đọc 2 trang đầu" in results[2].reading.reason
+
+
+def test_an_xlsx_row_inside_a_row_is_refused():
+    rows = HEADER_ROW + '<row r="2"><row r="3"><c t="inlineStr"><is><t>A</t></is></c></row></row>'
+    with pytest.raises(FileRejected, match="không phải bảng tính Excel"):
+        _headers, values = read_table(_xlsx_with_parts(sheet=_sheet_part(rows)), "xlsx")
+        list(values)

@@ -13,9 +13,10 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -105,17 +106,21 @@ def utc_text(moment: datetime | None) -> str:
     return moment.astimezone(UTC).isoformat() if moment else ""
 
 
+# ``json.dumps(…, ensure_ascii=False, default=str)`` builds this encoder on every call.
+_HASH_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def content_hash(canonical: dict) -> str:
-    text = json.dumps([canonical[k] for k in HASHED], ensure_ascii=False, default=str)
+    text = _HASH_JSON.encode([canonical[k] for k in HASHED])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def marks_text(marks: list[str]) -> str:
     """Marks back to the contract's spelling: ``ABD-*`` or, with any group, ``A AC - D``."""
     shown = [m or "-" for m in marks]
-    if any(len(m) > 1 for m in shown):
-        return " ".join(shown)
-    return "".join(shown)
+    plain = "".join(shown)
+    # Every mark shown is one character or more: as long as the marks, none is a group.
+    return plain if len(plain) == len(shown) else " ".join(shown)
 
 
 # --- the questions printed on the sheet ---------------------------------------------------
@@ -265,6 +270,8 @@ def iter_sheets(
     this_year = timezone.now().year
     units = _unit_lookup(contest)
     tz = contest.tz
+    postmark_date = _remembered(parse_date)
+    received_at = _remembered(lambda value: parse_datetime(value, tz))
     seen: dict[str, int] = {}
     for number, row in rows:
         problems: list[RowError] = []
@@ -274,7 +281,7 @@ def iter_sheets(
 
         for column in too_long(row):
             bad(column, too_long_message(column, row))
-        text = {k: _nfc(cell_text(v)) for k, v in row.items() if k in KNOWN_COLUMNS}
+        text = {k: _clean(v) for k, v in row.items() if k in KNOWN_COLUMNS}
         _restore_leading_zeros(row, text)
         sheet_no = text.get("sheet_no", "")
         if not sheet_no:
@@ -346,12 +353,12 @@ def iter_sheets(
             except ValueError as error:
                 bad("prediction", str(error))
         try:
-            sheet.postmark_date = parse_date(row.get("postmark_date"))
+            sheet.postmark_date = postmark_date(row.get("postmark_date"))
         except BadDate as error:
             bad("postmark_date", str(error) if row.get("postmark_date") else _("thiếu ngày"))
         if row.get("received_at") not in (None, ""):
             try:
-                sheet.received_at = parse_datetime(row["received_at"], tz)
+                sheet.received_at = received_at(row["received_at"])
             except BadDate as error:
                 bad("received_at", str(error))
         sheet.invalid_reason = text.get("invalid_reason", "")[:60]
@@ -364,6 +371,37 @@ def iter_sheets(
 def _nfc(text: str) -> str:
     # Checking is several times cheaper than normalizing, and nearly every cell already is.
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def _clean(value) -> str:
+    """``cell_text`` in NFC; ASCII text (most cells) is NFC already."""
+    text = value.strip() if value.__class__ is str else cell_text(value)
+    return text if text.isascii() else _nfc(text)
+
+
+REMEMBERED = 4096  # distinct values a parse remembers (a file repeats its few postmark days)
+
+
+def _remembered(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``parse`` (a pure date parser) run once per distinct cell value, ``BadDate`` included,
+    for at most ``REMEMBERED`` values: memory stays flat when every value differs."""
+    known: dict = {}
+
+    def parse_once(value):
+        key = (value.__class__, value)  # 1 and 1.0 are equal keys but not the same text
+        outcome = known.get(key)
+        if outcome is None:
+            try:
+                outcome = (parse(value), None)
+            except BadDate as error:
+                outcome = (None, str(error))
+            if len(known) < REMEMBERED:
+                known[key] = outcome
+        if outcome[1] is not None:
+            raise BadDate(outcome[1])
+        return outcome[0]
+
+    return parse_once
 
 
 def _restore_leading_zeros(row: dict, text: dict) -> None:
