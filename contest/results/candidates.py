@@ -12,6 +12,20 @@ from accounts.identity import person_sql
 from contest.models import Attempt, Contest, PaperEntry, Round
 
 
+def bytewise(expression: str) -> str:
+    """``expression`` compared byte by byte: PostgreSQL's "C" collation (SQLite compares so
+    by default).
+
+    The candidates' text columns and the lot are compared this way: the same order as the
+    database's own collation for what they hold (digits, ASCII letters; the person key is
+    only grouped, never ordered), but sorts and DISTINCT compare with ``memcmp`` and
+    abbreviated keys instead of the locale's ``strcoll``.
+    """
+    if connection.vendor == "postgresql":
+        return f'{expression} COLLATE "C"'
+    return expression
+
+
 def paper_deadline(contest: Contest, round: Round):
     if contest.paper_postmark_deadline and round.number == contest.rounds.count():
         return contest.paper_postmark_deadline
@@ -34,7 +48,11 @@ def end_of_postmark_day(contest: Contest, round: Round) -> tuple[str, list]:
 
 
 def candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
-    """Every finished entry of the round with its person and, if invalid, why."""
+    """Every finished entry of the round with its person and, if invalid, why.
+
+    ``channel`` and ``person`` compare byte by byte (``bytewise``): the first branch of the
+    UNION sets the collation of its columns.
+    """
     ops = connection.ops
     late_after = round.closes_at + contest.grace
     end_of_day, end_params = end_of_postmark_day(contest, round)
@@ -48,8 +66,8 @@ def candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
     online_person = person_sql("u.phone", "p.id_number")
     paper_person = person_sql("e.phone", "e.id_number")
     sql = f"""
-        SELECT 'online' AS channel, a.id AS attempt_id, CAST(NULL AS bigint) AS paper_id,
-               {online_person} AS person, COALESCE(p.full_name, '') AS full_name,
+        SELECT {bytewise("'online'")} AS channel, a.id AS attempt_id,
+               CAST(NULL AS bigint) AS paper_id, {bytewise(online_person)} AS person, COALESCE(p.full_name, '') AS full_name,
                p.unit_id AS unit_id, COALESCE(a.score, 0) AS score,
                COALESCE(a.max_score > 0 AND a.score = a.max_score, FALSE) AS full_marks,
                a.prediction AS prediction, a.duration_seconds AS duration,

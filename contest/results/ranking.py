@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from contest.criteria import CRITERIA
 from contest.models import Contest, Result, ResultRow, Round
-from contest.results.candidates import candidates_sql
+from contest.results.candidates import bytewise, candidates_sql
 from contest.results.lots import sha256_sql
 from contest.results.prizes import prizes_award, unit_standings
 from core.errors import Refusal
@@ -48,6 +48,38 @@ class RankingError(Refusal):
 _PER_PERSON = {"attempts", "registered_at", "lot"}
 
 
+# The sort prefix: the first key in the high bits, the second (capped) in the low ones.
+_LOW_BITS = 36
+_LOW_CAP = 2**_LOW_BITS - 1
+
+
+def _sort_prefix(chain: list[str]) -> str | None:
+    """One BIGINT over ``k_0`` and ``k_1`` that orders as the first two criteria do, or None.
+
+    A sort keeps each row's first sort key beside its pointer and reaches into the row
+    only when two first keys are equal. The score has a few dozen values among a million
+    entries, so almost every comparison went on into the rows (cache misses, numerics
+    unpacked); with this prefix first, almost none do. It never contradicts the chain:
+    it does not decrease when (first key, second key) moves down the chain's order, so
+    where two prefixes are equal the keys themselves decide, as before. Only when the
+    first criterion has a small ``bound`` and the second an ``integral`` (the default
+    chain: score, then prediction_error).
+    """
+    if len(chain) < 2:
+        return None
+    first, second = CRITERIA[chain[0]], CRITERIA[chain[1]]
+    if not (first.integral and 0 < first.bound <= 2 ** (63 - _LOW_BITS) and second.integral):
+        return None
+    high = first.integral.format(k="k_0")
+    if first.descending:
+        high = f"({first.bound - 1} - {high})"
+    low = second.integral.format(k="k_1")
+    low = f"CASE WHEN {low} > {_LOW_CAP} THEN {_LOW_CAP} ELSE {low} END"
+    if second.descending:
+        low = f"({_LOW_CAP} - {low})"
+    return f"{high} * {2**_LOW_BITS} + {low}"
+
+
 def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[str, list]:
     """INSERT … SELECT of the ranked counted entries (prizes are added afterwards).
 
@@ -61,6 +93,9 @@ def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[s
         f"k_{i} {'DESC' if CRITERIA[name].descending else 'ASC'}" for i, name in enumerate(chain)
     )
     order = f"{order}, channel, attempt_id, paper_id"
+    prefix = _sort_prefix(chain)
+    if prefix:
+        order = f"k_prefix, {order}"
     rule = contest.counted_attempt
     if rule == Contest.CountedAttempt.FIRST:
         counted_order = "submitted_at ASC, channel, attempt_id, paper_id"
@@ -79,7 +114,7 @@ def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[s
     params: list = []
     lot = "''"
     if "lot" in chain:
-        lot = sha256_sql("%s || ':' || person")
+        lot = bytewise(sha256_sql("%s || ':' || person"))
         params.append(contest.lot_seed)
     key_columns = ", ".join(f"{key} AS k_{i}" for i, key in enumerate(keys))
     next_columns = ", ".join(f"LEAD(k_{i}) OVER w AS n_{i}" for i in range(len(chain)))
@@ -95,9 +130,11 @@ def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[s
             SELECT numbered.*, {lot} AS lot FROM numbered WHERE nth = 1
         ), keyed AS (
             SELECT counted.*, {key_columns} FROM counted
+        ), prefixed AS (
+            SELECT keyed.*, {prefix or 0} AS k_prefix FROM keyed
         ), ranked AS (
-            SELECT keyed.*, ROW_NUMBER() OVER w AS position, {next_columns}
-            FROM keyed WINDOW w AS (ORDER BY {order})
+            SELECT prefixed.*, ROW_NUMBER() OVER w AS position, {next_columns}
+            FROM prefixed WINDOW w AS (ORDER BY {order})
         )
         INSERT INTO {ResultRow._meta.db_table} (result_id, rank, person, full_name, unit_id,
             channel, attempt_id, paper_id, score, prediction, duration_seconds, submitted_at,
@@ -125,11 +162,14 @@ def _inputs_hash(cursor, header: list) -> str:
     """SHA-256 of everything the ranking read: the rules, then every entry in a fixed order."""
     digest = hashlib.sha256(json.dumps(header, ensure_ascii=False, default=str).encode())
     if connection.vendor == "postgresql":
-        # The same rows, hashed where they are: no million rows through Python.
+        # The same rows, hashed where they are: no million rows through Python. The same
+        # order too: an online entry is the one with an attempt_id, so "attempt_id, NULLs
+        # last, then paper_id" is "channel, attempt_id, paper_id", and the sort no longer
+        # compares the channel's text first at every step (half the time of the hash).
         cursor.execute(
             "SELECT encode(sha256(convert_to(COALESCE(string_agg(concat_ws('|', channel, "
             "attempt_id, paper_id, person, score, prediction, duration, submitted_at, reason), "
-            "E'\\n' ORDER BY channel, attempt_id, paper_id), ''), 'UTF8')), 'hex') "
+            "E'\\n' ORDER BY attempt_id NULLS LAST, paper_id), ''), 'UTF8')), 'hex') "
             "FROM rank_candidates"
         )
         digest.update(cursor.fetchone()[0].encode())

@@ -174,6 +174,30 @@ def test_the_lot_is_sha256_of_seed_and_person_and_anyone_can_recompute_it():
     )
 
 
+def test_predictions_a_hundred_billion_away_are_still_ranked_by_their_distance():
+    # The sort's prefix caps the distance (ranking._sort_prefix): beyond it, the distance
+    # itself still decides.
+    contest = make_contest()
+    paper(
+        contest,
+        f"P-1,An,0905000001,,{ALL_RIGHT},900000000000,2022-06-01,,",
+        f"P-2,Bình,0905000002,,{ALL_RIGHT},100000000000,2022-06-01,,",
+        f"P-3,Chi,0905000003,,{ALL_RIGHT},5,2022-06-01,,",
+        f"P-4,Dũng,0905000004,,{ALL_RIGHT},,2022-06-01,,",
+        "P-5,Én,0905000005,,B B B AB B,4,2022-06-01,,",
+    )
+    ranked = [
+        (e["full_name"], e["decided_by"]) for e in result_json(contest_rank(contest)[0])["entries"]
+    ]
+    assert ranked == [
+        ("Chi", "prediction_error"),  # 1 away from the 5 people
+        ("Bình", "prediction_error"),
+        ("An", "prediction_error"),
+        ("Dũng", "score"),  # no prediction: after every prediction, before a lower score
+        ("Én", None),
+    ]
+
+
 @pytest.mark.parametrize(("rule", "counted_score"), [("best", 5), ("first", 3), ("last", 4)])
 def test_the_counted_attempt_rule_picks_one_entry_per_person(rule, counted_score):
     contest = make_contest(counted_attempt=rule)
