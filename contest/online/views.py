@@ -246,11 +246,11 @@ def attempt_submit_view(request, pk):
     if rate_limited(request, "submit", limit=20, seconds=60):
         messages.error(request, _("Bạn gửi quá nhiều lần. Hãy chờ một phút rồi thử lại."))
         return redirect("contest:review", pk)
-    attempt = _own_attempt(request, pk)
+    # The hot path at a deadline: the attempt is read once, under its lock, by the service.
     try:
         prediction = prediction_clean(request.POST.get("prediction", ""))
         attempt_submit(
-            attempt=attempt,
+            attempt=pk,
             user=request.user,
             submit_key=request.POST.get("submit_key", ""),
             prediction=prediction,
