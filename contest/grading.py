@@ -48,19 +48,29 @@ def key_rules(contest_id: int) -> Rules:
 
 def grade_items(items, rules: Rules | None = None) -> tuple[Decimal, Decimal]:
     """(score, maximum) of one entry's items, loaded with their versions."""
+    return grade_answers(
+        ((i.version.pk, i.answer, i.version.correct, i.version.points) for i in items), rules
+    )
+
+
+def grade_answers(rows, rules: Rules | None = None) -> tuple[Decimal, Decimal]:
+    """(score, maximum) of one entry from ``(version_id, answer, correct, points)`` rows.
+
+    The rows are what a submit reads in one query (``values_list``), without building
+    a model instance per question and version.
+    """
     rules = rules or {}
     score = maximum = Decimal(0)
-    for item in items:
-        version = item.version
-        if version.pk in rules:
-            accepted = rules[version.pk]
+    for version_id, answer, correct, points in rows:
+        if version_id in rules:
+            accepted = rules[version_id]
             if accepted is None:
                 continue  # void: neither scored nor counted
         else:
-            accepted = (version.correct,)
-        maximum += Decimal(version.points)
-        if item.answer and item.answer in accepted:
-            score += Decimal(version.points)
+            accepted = (correct,)
+        maximum += Decimal(points)
+        if answer and answer in accepted:
+            score += Decimal(points)
     return score, maximum
 
 

@@ -20,9 +20,8 @@ from questions.models import Bank
 def contest_bank_slugs(contest: Contest) -> set[str]:
     """The banks the contest (and each of its rounds) draws its questions from."""
     slugs = {(contest.questions_spec or {}).get("bank")}
-    slugs |= {
-        (spec or {}).get("bank") for spec in contest.rounds.values_list("questions_spec", flat=True)
-    }
+    # .all(): the rounds a caller prefetched, if it did (round_current reads the same)
+    slugs |= {(r.questions_spec or {}).get("bank") for r in contest.rounds.all()}
     return {slug for slug in slugs if slug}
 
 

@@ -64,7 +64,8 @@ def server_time(request):
 @login_required
 @require_POST
 def attempt_begin(request, slug: str):
-    contest = get_object_or_404(Contest, slug=slug)
+    # The rounds once, for the open round and the banks of the key-viewer rule.
+    contest = get_object_or_404(Contest.objects.prefetch_related("rounds"), slug=slug)
     try:
         attempt, created = attempt_start(contest=contest, user=request.user, now=timezone.now())
     except AttemptRefused as refused:
@@ -246,11 +247,11 @@ def attempt_submit_view(request, pk):
     if rate_limited(request, "submit", limit=20, seconds=60):
         messages.error(request, _("Bạn gửi quá nhiều lần. Hãy chờ một phút rồi thử lại."))
         return redirect("contest:review", pk)
-    attempt = _own_attempt(request, pk)
+    # The hot path at a deadline: the attempt is read once, under its lock, by the service.
     try:
         prediction = prediction_clean(request.POST.get("prediction", ""))
         attempt_submit(
-            attempt=attempt,
+            attempt=pk,
             user=request.user,
             submit_key=request.POST.get("submit_key", ""),
             prediction=prediction,
@@ -258,6 +259,11 @@ def attempt_submit_view(request, pk):
             now=timezone.now(),
         )
     except AttemptRefused as refused:
+        if refused.code in ("not_found", "not_yours"):
+            # Someone else's attempt id is as good as a wrong one.
+            raise Http404("Không tìm thấy lượt thi.") from None
+        if refused.code == "bad_prediction":
+            _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the form
         messages.error(request, refused.message)
         target = "contest:receipt" if refused.code == "expired" else "contest:review"
         return redirect(target, pk)
