@@ -22,6 +22,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
+from openpyxl.utils.exceptions import InvalidFileException
 
 from core.errors import Refusal, RowError
 from core.spreadsheets import formula_unquote
@@ -199,8 +200,6 @@ def _read_csv(data: bytes):
 
 
 def _read_xlsx(data: bytes, wanted: set[str] | None):
-    from openpyxl.utils.exceptions import InvalidFileException
-
     unreadable = FileRejected(
         _("tệp không phải bảng tính Excel (.xlsx) đọc được. Hãy mở bằng Excel và Lưu thành .xlsx."),
         "not_xlsx",

@@ -25,8 +25,11 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.xml.constants import SHARED_STRINGS
 
 CHUNK_BYTES = 1 << 16
 MAX_SHARED_STRINGS = 1_000_000
@@ -210,10 +213,6 @@ def open_xlsx(data: bytes, deadline: float | None = None) -> XlsxBook:
     matter here; not its read-only worksheet, which parses the whole sheet once just to
     find its size). ``ReadingTooLong`` past ``deadline`` (a ``time.monotonic()``),
     ``TooManyStrings`` past ``MAX_SHARED_STRINGS``, ``NotAWorksheet`` for a DOCTYPE."""
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.xml.constants import SHARED_STRINGS
-
     reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
     try:
         reader.read_manifest()

@@ -9,6 +9,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from contest.events import entry_counted
+from contest.grading import grade_answers, key_rules
 from contest.models import Attempt, AttemptQuestion, Contest
 from contest.online.checks import AttemptRefused
 
@@ -30,8 +32,6 @@ def _finish(
     prediction and essay already saved in the row, never the ones of a stale object.
     ``locked``: the caller read the row in progress under its lock in this transaction.
     """
-    from contest.grading import grade_answers, key_rules
-
     # Lock the attempt row first (callers hold a transaction): an autosave in flight
     # holds this lock until it commits, so the answers read below are every answer
     # stored, and an autosave arriving later finds the attempt finished (_next_write).
@@ -63,8 +63,6 @@ def _finish(
     if "prediction" not in given:
         attempt.refresh_from_db(fields=["prediction", "prediction_seq", "essay", "answers_written"])
     if updated:
-        from contest.events import entry_counted
-
         entry_counted(attempt=attempt)
     return attempt
 

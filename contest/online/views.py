@@ -15,7 +15,7 @@ from contest.models import Attempt, Contest
 from contest.online.answers import answer_save, prediction_clean, prediction_save
 from contest.online.attempts import attempt_start
 from contest.online.checks import AttemptRefused, check_may_start, round_current
-from contest.online.finishing import attempt_submit, attempts_finish_overdue
+from contest.online.finishing import attempt_finish_expired, attempt_submit, attempts_finish_overdue
 from contest.selectors import (
     attempt_items,
     attempts_of,
@@ -92,8 +92,6 @@ def attempt_page(request, pk):
         return redirect("contest:receipt", attempt.pk)
     now = timezone.now()
     if now > attempt.accepts_until:
-        from contest.online.finishing import attempt_finish_expired
-
         attempt_finish_expired(attempt=attempt, now=now)
         messages.warning(
             request, _("Đã hết giờ làm bài. Bài đã được nộp tự động với các câu đã lưu.")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contest import events
+from contest.grading import grade_paper
 from contest.models import Contest, PaperAnswer, PaperEntry
 from contest.paper.parsing import (
     KNOWN_COLUMNS,
@@ -82,8 +83,6 @@ def paper_import(
             if dry_run or (errors and not partial):
                 raise _Rejected
             if written:
-                from contest.grading import grade_paper
-
                 grade_paper(written, contest.pk)  # once: one ANALYZE, then the sums in bulk
     except _Rejected:
         report.written = False
@@ -152,8 +151,6 @@ def sheets_write(
     PostgreSQL one ``COPY`` of text lines (``_copy_answers``), on SQLite spelled out by
     the database from the ``answers`` text (``_answers_sqlite``).
     """
-    from contest.grading import grade_paper
-
     ops = connection.ops
     template = PaperEntry(contest=contest, created_by=user)
     fields = [f for f in PaperEntry._meta.concrete_fields if not f.primary_key]

@@ -23,12 +23,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Profile, User
 from contest.criteria import CRITERIA
+from contest.grading import grade_round, key_rules, refresh_statistics
 from contest.models import Contest, Result, ResultRow, Round
+from contest.results import workflow
 from contest.results.candidates import bytewise, candidates_sql
 from contest.results.lots import sha256_sql
 from contest.results.prizes import prizes_award, unit_standings
 from core.errors import Refusal
+from core.timeparse import timezone_label
 
 logger = logging.getLogger("cuocthi.ranking")
 
@@ -204,9 +208,6 @@ def rank_round(
     frozen (``--final``) and can no longer be replaced. ``excluded``: people who
     already hold a prize in an earlier round of the contest.
     """
-    from accounts.models import Profile, User
-    from contest.grading import grade_round, key_rules, refresh_statistics
-
     if final and not contest.answers_closed(timezone.now(), round):
         raise RankingError(
             _(
@@ -287,9 +288,6 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
     One prize per person in the contest: whoever holds a prize of an earlier
     round is passed over in the later ones.
     """
-    from contest.results import workflow
-    from core.timeparse import timezone_label
-
     if final:
         window = workflow.objection_window_open(contest)
         if window is not None:
