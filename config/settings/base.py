@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SameHostCSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.AllauthRateLimitMiddleware",
     "contest.online.middleware.AttemptSweepMiddleware",
 ]
 
