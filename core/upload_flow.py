@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.jobs import job_create
@@ -160,6 +160,7 @@ class UploadFlow:
             job_id=str(job.pk),
             upload_id=str(pending.pk),
             partial=request.POST.get(PARTIAL_FIELD) == "1",
+            language=translation.get_language(),
             user_id=request.user.pk,
             **self.task_kwargs,
         )

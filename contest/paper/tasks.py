@@ -2,16 +2,19 @@
 
 from dataclasses import asdict
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import translation
 from django_tasks import task
 
 from accounts.models import User
 from contest.models import Contest
+from contest.paper.forms import FIELD_LABELS
 from contest.paper.importing import paper_import
 from contest.paper.scanning import PaperSetupError, input_expand, scan_batch
 from core.errors import Refusal
-from core.jobs import job_fail, job_fail_unexpected, job_finish, job_progress
+from core.jobs import job_end_import, job_fail, job_fail_unexpected, job_finish, job_progress
 from core.models import BackgroundJob, PendingUpload
 from core.uploads import PENDING_GONE, pending_upload_discard, pending_upload_read
 
@@ -59,12 +62,24 @@ def scan_sheets_task(
 
 @task()
 def paper_import_task(
-    *, job_id: str, contest_id: int, upload_id: str, partial: bool, user_id: int | None
+    *,
+    job_id: str,
+    contest_id: int,
+    upload_id: str,
+    partial: bool,
+    user_id: int | None,
+    language: str = settings.LANGUAGE_CODE,
 ) -> None:
     """Import an uploaded file of transcribed sheets in the background.
 
     Whatever happens the job ends as done or failed with the reason, and the upload is deleted.
+    Messages are in ``language``, the one of the person who confirmed the import.
     """
+    with translation.override(language):
+        _paper_import(job_id, contest_id, upload_id, partial, user_id)
+
+
+def _paper_import(job_id, contest_id, upload_id, partial, user_id) -> None:
     try:
         contest = Contest.objects.get(pk=contest_id)
         upload = PendingUpload.objects.get(pk=upload_id, scope=f"paper:{contest.pk}")
@@ -80,15 +95,14 @@ def paper_import_task(
             correction_url=reverse("contest:paper_sheet", args=[contest.slug, "SHEET"]),
         )
         result = asdict(report)
-        del result["row_errors"]  # the job page lists the printed lines
-        result["errors"] = report.errors[:500]
+        del result["row_errors"]  # listed below as the page shows them
+        result["errors"] = [error.shown(FIELD_LABELS) for error in report.row_errors[:500]]
         result["next"] = reverse("contest:paper_home", args=[contest.slug])
-        job_finish(
+        job_end_import(
             job_id=job_id,
             result=result,
-            message="Đã nhập"
-            if report.written or not report.errors
-            else "Không nhập gì vì tệp có lỗi",
+            written=report.written,
+            refused=bool(report.row_errors) and not partial,
         )
     except Refusal as refused:  # the file (FileRejected) or the contest (PaperSetupError)
         job_fail(

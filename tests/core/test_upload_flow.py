@@ -206,8 +206,21 @@ def test_a_confirm_without_partial_imports_nothing_from_a_file_with_errors(clien
     upload = _preview(client, side, side.mixed).context["upload"]
     client.post(side.url, {"upload": upload, "partial": "0"})
     job = BackgroundJob.objects.get()
-    assert job.status == "done" and job.message == "Không nhập gì vì tệp có lỗi"
+    # Refused, not "done": nothing was written, and the page lists why, as the preview did.
+    assert job.status == "failed" and job.message == "Không nhập gì vì tệp có lỗi"
     assert side.written() == 0 and not PendingUpload.objects.exists()
+    page = client.get(reverse("contest:job", args=[job.pk])).content.decode()
+    assert "Không nhập gì vì tệp có lỗi" in page and "Dòng " in page and "row " not in page
+    assert "Thêm " not in page  # no counts of what a refused import would have added
+
+
+def test_the_job_lists_the_row_errors_in_the_language_of_who_confirmed(client, side):
+    client.cookies["django_language"] = "en"
+    upload = _preview(client, side, side.mixed).context["upload"]
+    client.post(side.url, {"upload": upload, "partial": "1"})
+    job = BackgroundJob.objects.get()
+    assert job.status == "done" and job.result["errors"]
+    assert all(line.startswith("Row ") for line in job.result["errors"]), job.result["errors"]
 
 
 def test_a_confirm_with_partial_imports_the_valid_rows(client, side):
