@@ -217,7 +217,9 @@ def paper_sheet(request, slug: str, sheet_no: str):
     initial = keying_initial(contest=contest, data=current, fields=fields)
     initial["sheet_no"] = sheet_no
     form = KeyForm(request.POST or None, initial=initial)
-    form.fields["sheet_no"].disabled = True  # a correction changes what was written, not which sheet
+    form.fields[
+        "sheet_no"
+    ].disabled = True  # a correction changes what was written, not which sheet
     reason = request.POST.get("reason", "")
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if k != "sheet_no"}
