@@ -220,6 +220,35 @@ def _sort_memory() -> None:
             cursor.execute("SET LOCAL work_mem = '256MB'")
 
 
+def paper_grades(entry_ids: list[int], contest_id: int) -> dict[int, tuple[Decimal, Decimal]]:
+    """(score, maximum) of each of ``entry_ids`` from its answers, whether or not the entry
+    itself is written yet: the sums ``_grade`` sets, for a writer that puts them in the row
+    it writes (PostgreSQL; an UPDATE afterwards rewrites every row and its index entries).
+
+    One statement; each entry's answers are summed by a lookup on ``(entry, position)``
+    (LATERAL), a plan that does not depend on the statistics of rows just written. Without
+    those statistics the estimated cost passes PostgreSQL's JIT threshold, and compiling
+    took 0.3-0.5 s for a statement that runs in 40 ms: JIT is off for the rest of the
+    caller's transaction (``SET LOCAL``), as ``_sort_memory`` sets its memory.
+    """
+    points, p_params, maximum, m_params = _cases(key_rules(contest_id))
+    sql = f"""
+        SELECT e.id, COALESCE(g.points, 0), COALESCE(g.maximum, 0)
+        FROM unnest(%s::bigint[]) AS e(id)
+        CROSS JOIN LATERAL (
+            SELECT SUM({points}) AS points, SUM({maximum}) AS maximum
+            FROM {PaperAnswer._meta.db_table} i
+            JOIN {QuestionVersion._meta.db_table} v ON v.id = i.version_id
+            WHERE i.entry_id = e.id
+        ) g
+    """
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, [list(entry_ids), *p_params, *m_params])
+        return {entry_id: (score, top) for entry_id, score, top in cursor.fetchall()}
+
+
 def grade_paper(entry_ids: list[int], contest_id: int) -> None:
     """Grade freshly written or corrected paper sheets: one statement for all of them."""
     rules = key_rules(contest_id)

@@ -90,13 +90,6 @@ def _clean_header(value: Any) -> str:
     return str(value or "").strip().lower().replace(" ", "_")
 
 
-def _text(value: str) -> str:
-    value = value.strip()
-    if not value.isascii():  # ASCII text is its own NFC form, and isascii() costs less
-        value = unicodedata.normalize("NFC", value)
-    return formula_unquote(value) if value[:1] == "'" else value
-
-
 def read_table(
     data: bytes,
     kind: str,
@@ -150,7 +143,17 @@ def _rows(values: Iterator[tuple], keep: list[tuple[int, str]], max_rows: int):
         width = len(cells)
         for i, h in keep:
             value = cells[i] if i < width else None
-            row[h] = _text(value) if isinstance(value, str) else ("" if value is None else value)
+            # A text cell: stripped, NFC, an export's formula quote taken off (inlined: this
+            # runs for every cell of the file).
+            if isinstance(value, str):
+                value = value.strip()
+                if not value.isascii():  # ASCII is its own NFC form; isascii() costs less
+                    value = unicodedata.normalize("NFC", value)
+                if value[:1] == "'":
+                    value = formula_unquote(value)
+            elif value is None:
+                value = ""
+            row[h] = value
         # Blank: nothing in any cell, the columns not kept included. A kept cell with
         # something in it (the usual row) answers without looking at the others.
         if all(v == "" for v in row.values()) and not any(

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contest import events
-from contest.grading import grade_paper
+from contest.grading import grade_paper, paper_grades
 from contest.models import Contest, PaperAnswer, PaperEntry
 from contest.paper.parsing import (
     KNOWN_COLUMNS,
@@ -71,19 +71,16 @@ def paper_import(
     errors: list[RowError] = []
     sheets = iter_sheets(contest, headers, rows, errors)
     report = PaperReport()
-    written: list[int] = []  # ids of the sheets written, graded at the end
     try:
         with transaction.atomic():
             while chunk := list(islice(sheets, CHUNK)):
                 new = _new_sheets(contest, chunk, report, errors, correction_url)
                 report.created += len(new)
                 if new and not dry_run and (partial or not errors):
-                    written += sheets_write(contest, new, user, grade=False)
+                    sheets_write(contest, new, user)
                     report.written = True
             if dry_run or (errors and not partial):
                 raise _Rejected
-            if written:
-                grade_paper(written, contest.pk)  # once: one ANALYZE, then the sums in bulk
     except _Rejected:
         report.written = False
     errors.sort(key=lambda error: (error.row, error.line()))
@@ -140,17 +137,53 @@ _SET_BY_IMPORT = (
 )
 
 
-def sheets_write(
-    contest: Contest, sheets: list[SheetRow], user, *, grade: bool = True
-) -> list[int]:
-    """Write new sheets with their answers and grade them unless ``grade`` is false (inside
-    the caller's transaction); returns the new entries' ids.
+def sheets_write(contest: Contest, sheets: list[SheetRow], user) -> list[int]:
+    """Write new sheets, graded, with their answers (inside the caller's transaction);
+    returns the new entries' ids.
 
-    Plain rows, not model instances: ``COPY`` on PostgreSQL, one ``executemany`` on
-    SQLite. The answers, twenty rows a sheet, follow without a Python tuple each: on
-    PostgreSQL one ``COPY`` of text lines (``_copy_answers``), on SQLite spelled out by
-    the database from the ``answers`` text (``_answers_sqlite``).
+    Plain rows, not model instances, and no Python tuple an answer. PostgreSQL: the
+    entries' ids are drawn first, the answers go in one ``COPY`` of text lines
+    (``_copy_answers``), their sums are read back (``paper_grades``) and each entry is
+    written once, score included, by ``COPY``. SQLite: the entries by one
+    ``executemany``, the answers spelled out by the database from the ``answers`` text
+    (``_answers_sqlite``), then one grading ``UPDATE``.
     """
+    versions: dict[int, list[QuestionVersion]] = {}
+    for sheet in sheets:
+        if sheet.round.number not in versions:
+            versions[sheet.round.number] = paper_versions(sheet.round)
+    if connection.vendor == "postgresql":
+        ids = dict(zip([s.sheet_no for s in sheets], _new_entry_ids(len(sheets)), strict=True))
+        _copy_answers(sheets, ids, versions)
+        _write_entries(contest, sheets, user, ids, paper_grades(list(ids.values()), contest.pk))
+    else:
+        _write_entries(contest, sheets, user)
+        ids = dict(_by_sheet_no(contest, [s.sheet_no for s in sheets], "id"))
+        _answers_sqlite(sheets, ids, versions)
+        grade_paper(list(ids.values()), contest.pk)
+    return list(ids.values())
+
+
+def _new_entry_ids(count: int) -> list[int]:
+    """PostgreSQL: ``count`` ids from the entries' own sequence, as an insert would take."""
+    table = PaperEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _write_entries(
+    contest: Contest,
+    sheets: list[SheetRow],
+    user,
+    ids: dict[str, int] | None = None,
+    grades: dict[int, tuple] | None = None,
+) -> None:
+    """The entries of ``sheets``: by ``COPY`` with the ids and grades given (PostgreSQL), or by
+    one ``executemany`` with ids and grades left to the database and the grading."""
     ops = connection.ops
     template = PaperEntry(contest=contest, created_by=user)
     fields = [f for f in PaperEntry._meta.concrete_fields if not f.primary_key]
@@ -161,6 +194,8 @@ def sheets_write(
     }
     created = ops.adapt_datetimefield_value(timezone.now())
     columns = [f.column for f in fields]
+    if ids is not None:
+        columns.insert(0, PaperEntry._meta.pk.column)
     row_of = itemgetter(*[f.attname for f in fields])
     # The parser hands out one datetime object per distinct received_at text: adapted once.
     received: dict = {}
@@ -169,6 +204,7 @@ def sheets_write(
         if s.received_at not in received:
             received[s.received_at] = ops.adapt_datetimefield_value(s.received_at)
         values = {
+            **defaults,
             "contest_id": contest.pk,
             "round_id": s.round.pk,
             "sheet_no": s.sheet_no,
@@ -186,9 +222,13 @@ def sheets_write(
             "content_hash": s.content_hash,
             "created_at": created,
             "created_by_id": user.pk if user else None,
-            **defaults,
         }
-        rows.append(row_of(values))
+        if ids is None:
+            rows.append(row_of(values))
+        else:
+            entry_id = ids[s.sheet_no]
+            values["score"], values["max_score"] = grades[entry_id]
+            rows.append((entry_id, *row_of(values)))
     table = PaperEntry._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -198,19 +238,6 @@ def sheets_write(
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
-    del rows
-    ids = dict(_by_sheet_no(contest, [s.sheet_no for s in sheets], "id"))
-    versions: dict[int, list[QuestionVersion]] = {}
-    for sheet in sheets:
-        if sheet.round.number not in versions:
-            versions[sheet.round.number] = paper_versions(sheet.round)
-    if connection.vendor == "postgresql":
-        _copy_answers(sheets, ids, versions)
-    else:
-        _answers_sqlite(sheets, ids, versions)
-    if grade:
-        grade_paper(list(ids.values()), contest.pk)
-    return list(ids.values())
 
 
 def _copy_answers(sheets: list[SheetRow], ids: dict, versions: dict) -> None:
