@@ -107,7 +107,7 @@ def timezone_label(tzname: str, at: datetime | None = None) -> str:
     Never the IANA name: a resident does not know ``Asia/Ho_Chi_Minh``. Another
     zone is shown by its offset at ``at`` (default: now).
     """
-    from django.utils import timezone
+    from django.utils import timezone  # noqa: PLC0415 - the module's own ``timezone`` is datetime's
 
     zone = ZoneInfo(tzname or "Asia/Ho_Chi_Minh")
     offset = (at or timezone.now()).astimezone(zone).utcoffset()
