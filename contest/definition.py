@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
@@ -12,12 +11,12 @@ from django.utils.translation import gettext as _
 from accounts.models import Unit
 from accounts.roles import user_may_use_bank
 from contest.criteria import CRITERIA, DEFAULT_TIE_BREAK
+from contest.definition_parts import prizes_check, problem, questions_check, unit_prizes_check
 from contest.models import Contest, Round
 from contest.permissions import contest_bank_slugs, user_is_organizer
 from core.errors import Refusal
 from core.timeparse import BadDate, parse_date, parse_datetime
 from questions.models import Bank
-from questions.selectors import spec_questions
 
 CHANNELS = {"online", "paper"}
 # Once entries exist these may not change: they decide scores and ranks.
@@ -46,145 +45,6 @@ class ContestInvalid(Refusal):
         self.errors = errors
 
 
-def _problem(path: str, message: str) -> str:
-    """One line of ``ContestInvalid``: the path into the JSON, then the translated message."""
-    return f"{path}: {message}"
-
-
-def _questions_check(
-    spec: Any, errors: list[str], path: str, may_use: Callable[[Bank], bool] | None = None
-) -> dict:
-    if not isinstance(spec, dict) or not spec.get("bank"):
-        errors.append(_problem(path, _("cần “bank” và “codes” hoặc “draw”")))
-        return {}
-    bank = Bank.objects.filter(slug=spec["bank"]).first()
-    if bank is None or (may_use is not None and not may_use(bank)):
-        # Another organizer's bank is reported as missing: its existence is not ours to tell.
-        errors.append(
-            _problem(
-                f"{path}.bank",
-                _(
-                    "không có ngân hàng câu hỏi “%(bank)s” trong các ngân hàng của bạn; "
-                    "hãy nhờ người quản lý ngân hàng đó chia sẻ cho bạn"
-                )
-                % {"bank": spec["bank"]},
-            )
-        )
-        return {}
-    active = spec_questions(bank_slug=bank.slug)
-    if "codes" in spec:
-        codes = spec["codes"]
-        if not isinstance(codes, list) or not codes:
-            errors.append(_problem(f"{path}.codes", _("cần danh sách mã câu hỏi")))
-            return {}
-        known = set(active.filter(code__in=codes).values_list("code", flat=True))
-        for code in codes:
-            if code not in known:
-                errors.append(
-                    _problem(
-                        f"{path}.codes",
-                        _("không có câu hỏi “%(code)s” (hoặc đã lưu trữ) trong ngân hàng %(bank)s")
-                        % {"code": code, "bank": bank.slug},
-                    )
-                )
-        if len(set(codes)) != len(codes):
-            errors.append(_problem(f"{path}.codes", _("có mã câu hỏi lặp lại")))
-        return {
-            "bank": bank.slug,
-            "codes": list(codes),
-            "shuffle_options": bool(spec.get("shuffle_options", False)),
-            "shuffle_questions": bool(spec.get("shuffle_questions", False)),
-        }
-    draw = spec.get("draw")
-    if not isinstance(draw, list) or not draw:
-        errors.append(_problem(path, _("cần “codes” hoặc “draw”")))
-        return {}
-    clean = []
-    for i, part in enumerate(draw):
-        topic, count = (part or {}).get("topic"), (part or {}).get("count")
-        if not isinstance(count, int) or count < 1:
-            errors.append(_problem(f"{path}.draw[{i}].count", _("số câu phải là số nguyên dương")))
-            continue
-        available = active.filter(topic__name=topic).count()
-        if available < count:
-            errors.append(
-                _problem(
-                    f"{path}.draw[{i}]",
-                    _("chủ đề “%(topic)s” chỉ có %(available)s câu, cần %(count)s")
-                    % {"topic": topic, "available": available, "count": count},
-                )
-            )
-        clean.append({"topic": topic, "count": count})
-    return {
-        "bank": bank.slug,
-        "draw": clean,
-        "shuffle_options": bool(spec.get("shuffle_options", True)),
-        "shuffle_questions": bool(spec.get("shuffle_questions", True)),
-    }
-
-
-def _prizes_check(prizes: Any, errors: list[str], path: str) -> list:
-    if not isinstance(prizes, list):
-        errors.append(_problem(path, _("cần danh sách giải")))
-        return []
-    for i, prize in enumerate(prizes):
-        if (
-            not isinstance(prize, dict)
-            or not prize.get("name")
-            or not isinstance(prize.get("count"), int)
-            or prize["count"] < 1
-        ):
-            errors.append(
-                _problem(f"{path}[{i}]", _("mỗi giải cần “name” và “count” (số nguyên dương)"))
-            )
-        elif prize.get("for", "rank") not in ("rank", "prediction"):
-            errors.append(
-                _problem(
-                    f"{path}[{i}]",
-                    _(
-                        "“for” là “rank” (theo thứ hạng, mặc định) hoặc “prediction” "
-                        "(giải cho người dự đoán gần đúng nhất)"
-                    ),
-                )
-            )
-    return prizes
-
-
-def _unit_prizes_check(spec: Any, errors: list[str]) -> dict:
-    """Collective prizes: prize tiers, minimum participation rates by unit size, prize points."""
-    if not isinstance(spec, dict):
-        errors.append(_problem("unit_prizes", _("cần một đối tượng {prizes, min_rate, points}")))
-        return {}
-    if not spec:
-        return {}
-    prizes = _prizes_check(spec.get("prizes", []), errors, "unit_prizes.prizes")
-    bands = spec.get("min_rate", [])
-    if not isinstance(bands, list):
-        errors.append(_problem("unit_prizes.min_rate", _("cần danh sách mức tỷ lệ tối thiểu")))
-        bands = []
-    for i, band in enumerate(bands):
-        rate = band.get("rate") if isinstance(band, dict) else None
-        up_to = band.get("up_to") if isinstance(band, dict) else None
-        if not isinstance(rate, int | float) or not 0 <= rate <= 1:
-            errors.append(
-                _problem(
-                    f"unit_prizes.min_rate[{i}].rate",
-                    _("tỷ lệ từ 0 đến 1 (ví dụ 0.3 = 30%)"),
-                )
-            )
-        if up_to is not None and (not isinstance(up_to, int) or up_to < 1):
-            errors.append(
-                _problem(f"unit_prizes.min_rate[{i}].up_to", _("số người là số nguyên dương"))
-            )
-    points = spec.get("points", {})
-    if not isinstance(points, dict) or not all(
-        isinstance(v, int | float) and v >= 0 for v in points.values()
-    ):
-        errors.append(_problem("unit_prizes.points", _("mỗi giải cá nhân một số điểm không âm")))
-        points = {}
-    return {"prizes": prizes, "min_rate": bands, "points": points}
-
-
 def contest_check(
     data: dict, *, may_use_bank: Callable[[Bank], bool] | None = None
 ) -> tuple[dict, list[dict], list[str]]:
@@ -194,23 +54,23 @@ def contest_check(
     """
     errors: list[str] = []
     if not isinstance(data, dict):
-        return {}, [], [_problem(_("(gốc)"), _("tệp phải là một đối tượng JSON"))]
+        return {}, [], [problem(_("(gốc)"), _("tệp phải là một đối tượng JSON"))]
     slug = data.get("slug", "")
     if not slug or slugify(slug) != slug:
         errors.append(
-            _problem(
+            problem(
                 "slug",
                 _("mã cuộc thi chỉ gồm chữ thường không dấu, số và gạch ngang, ví dụ cchc-2022"),
             )
         )
     for key in ("title", "organizer", "opens_at", "closes_at"):
         if not data.get(key):
-            errors.append(_problem(key, _("bắt buộc")))
+            errors.append(problem(key, _("bắt buộc")))
     try:
         tz = ZoneInfo(data.get("timezone") or "Asia/Ho_Chi_Minh")
     except (ZoneInfoNotFoundError, ValueError):
         errors.append(
-            _problem("timezone", _("không biết múi giờ “%(tz)s”") % {"tz": data.get("timezone")})
+            problem("timezone", _("không biết múi giờ “%(tz)s”") % {"tz": data.get("timezone")})
         )
         tz = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -220,35 +80,35 @@ def contest_check(
         try:
             return parse_datetime(source[key], tz)
         except BadDate as error:
-            errors.append(_problem(f"{path}{key}", str(error)))
+            errors.append(problem(f"{path}{key}", str(error)))
             return None
 
     opens, closes = when("opens_at", data, ""), when("closes_at", data, "")
     if opens and closes and closes <= opens:
-        errors.append(_problem("closes_at", _("giờ đóng phải sau giờ mở")))
+        errors.append(problem("closes_at", _("giờ đóng phải sau giờ mở")))
     postmark = None
     if data.get("paper_postmark_deadline"):
         try:
             postmark = parse_date(data["paper_postmark_deadline"])
         except BadDate as error:
-            errors.append(_problem("paper_postmark_deadline", str(error)))
+            errors.append(problem("paper_postmark_deadline", str(error)))
     channels = data.get("channels", ["online"])
     if not isinstance(channels, list) or not channels or set(channels) - CHANNELS:
-        errors.append(_problem("channels", _("chỉ nhận “online” và/hoặc “paper”")))
+        errors.append(problem("channels", _("chỉ nhận “online” và/hoặc “paper”")))
     limit = data.get("attempt_time_limit_minutes", 30)
     if not isinstance(limit, int) or not 1 <= limit <= 600:
-        errors.append(_problem("attempt_time_limit_minutes", _("số phút từ 1 đến 600")))
+        errors.append(problem("attempt_time_limit_minutes", _("số phút từ 1 đến 600")))
     max_attempts = data.get("max_attempts", 1)
     if not isinstance(max_attempts, int) or not 1 <= max_attempts <= 100:
-        errors.append(_problem("max_attempts", _("số lượt từ 1 đến 100")))
+        errors.append(problem("max_attempts", _("số lượt từ 1 đến 100")))
     counted = data.get("counted_attempt", "best")
     if counted not in ("best", "first", "last"):
-        errors.append(_problem("counted_attempt", _("chỉ nhận best, first hoặc last")))
+        errors.append(problem("counted_attempt", _("chỉ nhận best, first hoặc last")))
     prediction = data.get("prediction") or {}
     if prediction and prediction.get("target") not in ("participants", "all_correct"):
-        errors.append(_problem("prediction.target", _("chỉ nhận participants hoặc all_correct")))
+        errors.append(problem("prediction.target", _("chỉ nhận participants hoặc all_correct")))
     if prediction and not prediction.get("question"):
-        errors.append(_problem("prediction.question", _("cần nội dung câu hỏi dự đoán")))
+        errors.append(problem("prediction.question", _("cần nội dung câu hỏi dự đoán")))
     tie_break = data.get("tie_break", DEFAULT_TIE_BREAK)
     if (
         not isinstance(tie_break, list)
@@ -256,7 +116,7 @@ def contest_check(
         or len(set(tie_break)) != len(tie_break)
     ):
         errors.append(
-            _problem(
+            problem(
                 "tie_break",
                 _("chỉ dùng các tiêu chí %(names)s, mỗi tiêu chí một lần")
                 % {"names": ", ".join(CRITERIA)},
@@ -264,16 +124,16 @@ def contest_check(
         )
     elif "prediction_error" in tie_break and not prediction:
         errors.append(
-            _problem("tie_break", _("có prediction_error nhưng cuộc thi không có câu dự đoán"))
+            problem("tie_break", _("có prediction_error nhưng cuộc thi không có câu dự đoán"))
         )
-    questions = _questions_check(data.get("questions"), errors, "questions", may_use_bank)
-    prizes = _prizes_check(data.get("prizes", []), errors, "prizes")
-    unit_prizes = _unit_prizes_check(data.get("unit_prizes") or {}, errors)
+    questions = questions_check(data.get("questions"), errors, "questions", may_use_bank)
+    prizes = prizes_check(data.get("prizes", []), errors, "prizes")
+    unit_prizes = unit_prizes_check(data.get("unit_prizes") or {}, errors)
     units = data.get("eligible_units", [])
     unknown = set(units) - set(Unit.objects.filter(code__in=units).values_list("code", flat=True))
     if unknown:
         errors.append(
-            _problem(
+            problem(
                 "eligible_units",
                 _("không có đơn vị %(codes)s") % {"codes": ", ".join(sorted(unknown))},
             )
@@ -281,7 +141,7 @@ def contest_check(
     rounds = []
     raw_rounds = data.get("rounds") or [{}]
     if not isinstance(raw_rounds, list):
-        errors.append(_problem("rounds", _("cần danh sách vòng")))
+        errors.append(problem("rounds", _("cần danh sách vòng")))
         raw_rounds = [{}]
     for i, raw in enumerate(raw_rounds, start=1):
         path = f"rounds[{i - 1}]."
@@ -289,10 +149,10 @@ def contest_check(
         r_closes = when("closes_at", raw, path) or closes
         own_window = bool(raw.get("opens_at") or raw.get("closes_at"))
         if own_window and r_opens and r_closes and r_closes <= r_opens:
-            errors.append(_problem(f"{path}closes_at", _("giờ đóng phải sau giờ mở")))
+            errors.append(problem(f"{path}closes_at", _("giờ đóng phải sau giờ mở")))
         if opens and closes and r_opens and r_closes and (r_opens < opens or r_closes > closes):
             errors.append(
-                _problem(f"{path}opens_at", _("vòng phải nằm trong thời gian của cuộc thi"))
+                problem(f"{path}opens_at", _("vòng phải nằm trong thời gian của cuộc thi"))
             )
         rounds.append(
             {
@@ -300,12 +160,12 @@ def contest_check(
                 "title": raw.get("title", ""),
                 "opens_at": r_opens,
                 "closes_at": r_closes,
-                "questions_spec": _questions_check(
+                "questions_spec": questions_check(
                     raw["questions"], errors, f"{path}questions", may_use_bank
                 )
                 if raw.get("questions")
                 else {},
-                "prizes": _prizes_check(raw.get("prizes", []), errors, f"{path}prizes"),
+                "prizes": prizes_check(raw.get("prizes", []), errors, f"{path}prizes"),
             }
         )
     if isinstance(channels, list) and "paper" in channels:
@@ -314,7 +174,7 @@ def contest_check(
             if spec and "codes" not in spec:
                 where = "" if len(rounds) == 1 else _(" (vòng %(n)s)") % {"n": values["number"]}
                 errors.append(
-                    _problem(
+                    problem(
                         "channels",
                         _(
                             "phiếu giấy cần một danh sách câu hỏi cố định để in%(where)s, "
@@ -373,7 +233,7 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
     if contest is not None and mode == CREATE:
         raise ContestInvalid(
             [
-                _problem(
+                problem(
                     "slug",
                     _("mã cuộc thi “%(slug)s” đã được dùng cho một cuộc thi khác; hãy chọn mã khác")
                     % {"slug": slug},
@@ -383,7 +243,7 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
         )
     if contest is None and mode == UPDATE:
         raise ContestInvalid(
-            [_problem("slug", _("không có cuộc thi “%(slug)s”") % {"slug": slug})], "not_found"
+            [problem("slug", _("không có cuộc thi “%(slug)s”") % {"slug": slug})], "not_found"
         )
     if (
         contest is not None
@@ -392,7 +252,7 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
     ):
         raise ContestInvalid(
             [
-                _problem(
+                problem(
                     "slug",
                     _("bạn không thuộc Ban Tổ chức của cuộc thi “%(slug)s”") % {"slug": slug},
                 )
@@ -415,7 +275,7 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
         for name in SCORING_FIELDS:
             if getattr(contest, name) != fields[name]:
                 errors.append(
-                    _problem(
+                    problem(
                         name,
                         _(
                             "không sửa được vì cuộc thi đã có bài dự thi "
@@ -424,7 +284,7 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
                     )
                 )
         if len(rounds) < contest.rounds.count():
-            errors.append(_problem("rounds", _("không xóa được vòng đã có bài dự thi")))
+            errors.append(problem("rounds", _("không xóa được vòng đã có bài dự thi")))
         if errors:
             raise ContestInvalid(errors, "locked_by_entries")
     contest = contest or Contest(slug=data["slug"])

@@ -21,7 +21,7 @@ from contest.models import (
     WinnerCheck,
 )
 from contest.paper.importing import paper_import
-from contest.paper.parsing import paper_versions
+from contest.paper.marks import paper_versions
 from contest.results.ranking import contest_rank
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

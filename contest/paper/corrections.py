@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 from contest import events
 from contest.grading import grade_paper
 from contest.models import PaperAnswer, PaperCorrection, PaperEntry
-from contest.paper.parsing import SHEET_FIELDS, paper_versions, parse_one, utc_text
+from contest.paper.marks import paper_versions
+from contest.paper.parsing import SHEET_FIELDS, parse_one, utc_text
 from core.errors import Refusal
 
 

@@ -12,13 +12,8 @@ from django.utils.translation import gettext as _
 from contest import events
 from contest.grading import grade_paper, paper_grades
 from contest.models import Contest, PaperAnswer, PaperEntry
-from contest.paper.parsing import (
-    KNOWN_COLUMNS,
-    SHEET_FIELDS,
-    SheetRow,
-    iter_sheets,
-    paper_versions,
-)
+from contest.paper.marks import paper_versions
+from contest.paper.parsing import KNOWN_COLUMNS, SHEET_FIELDS, SheetRow, iter_sheets
 from core.errors import RowError, error_lines
 from core.sql_values import in_values
 from core.tabular import read_table

@@ -17,7 +17,8 @@ from contest.paper.access import paper_contest_for
 from contest.paper.corrections import CorrectionRefused, entry_canonical, paper_correct
 from contest.paper.forms import FIELD_LABELS, KeyForm, ReceiveForm
 from contest.paper.keying import KeyingRefused, paper_key, paper_receive, paper_reconcile
-from contest.paper.parsing import KEYED_FIELDS, PaperSetupError, paper_versions
+from contest.paper.marks import PaperSetupError, paper_versions
+from contest.paper.parsing import KEYED_FIELDS
 from contest.paper.reconciliation import (
     correction_changes,
     differing_questions,

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from contest.models import Contest, Round
-from contest.paper.parsing import paper_versions
+from contest.paper.marks import paper_versions
 from core.pdf import pdf_document
 from questions.models import LETTERS
 

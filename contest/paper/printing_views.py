@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from contest.inputs import ascii_digits
 from contest.models import Contest
 from contest.paper.access import paper_contest_for
-from contest.paper.parsing import PaperSetupError
+from contest.paper.marks import PaperSetupError
 from contest.paper.printing import (
     answer_form_pdf,
     form_geometry,

@@ -19,7 +19,7 @@ from contest.models import PaperReceipt, SheetScan
 from contest.paper.access import paper_contest_for
 from contest.paper.crops import crop_png, place_region
 from contest.paper.keying import KeyingRefused
-from contest.paper.parsing import PaperSetupError
+from contest.paper.marks import PaperSetupError
 from contest.paper.scanning import HANDWRITTEN, MAX_IMAGE_BYTES, contest_forms, scan_confirm
 from contest.paper.scans import scan_content_type
 from contest.paper.tasks import scan_sheets_task

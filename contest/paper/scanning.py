@@ -32,7 +32,7 @@ from django.utils import timezone
 from accounts.models import User
 from contest.models import Contest, SheetScan
 from contest.paper.keying import KeyingOutcome, paper_key, paper_receive
-from contest.paper.parsing import PaperSetupError, mark_groups, paper_versions
+from contest.paper.marks import PaperSetupError, mark_groups, paper_versions
 from contest.paper.printing import form_geometry
 from contest.paper.reading import Reading, sheet_read
 

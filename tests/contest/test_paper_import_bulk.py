@@ -4,7 +4,7 @@ import pytest
 
 from contest.models import PaperAnswer, PaperEntry
 from contest.paper import importing
-from contest.paper.parsing import paper_versions
+from contest.paper.marks import paper_versions
 from tests.contest.test_paper_import import CODES, contest, csv_bytes, run  # noqa: F401
 
 pytestmark = pytest.mark.django_db
