@@ -1,12 +1,14 @@
 """Importing a file of transcribed sheets: all-or-nothing unless ``partial``; identical
 re-imports change nothing; a sheet number already in with other content is an error."""
 
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
 
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contest import events
 from contest.models import Contest, PaperAnswer, PaperEntry
@@ -17,6 +19,7 @@ from contest.paper.parsing import (
     iter_sheets,
     paper_versions,
 )
+from core.read_ahead import read_ahead
 from core.sql_values import in_values
 from core.tabular import read_table
 from questions.models import QuestionVersion
@@ -58,14 +61,17 @@ def paper_import(
     The rows are streamed: read, checked against the contest and written
     ``CHUNK`` sheets at a time inside one transaction, which is rolled back
     when the file turns out to be rejected (all-or-nothing unless ``partial``).
+    The next chunk is read and checked by a thread while this one is written
+    (``read_ahead``); the errors of the rows read so far are in ``errors``.
     """
     headers, rows = read_table(data, kind, columns=KNOWN_COLUMNS)
     errors: list[tuple[int, str]] = []
     sheets = iter_sheets(contest, headers, rows, errors)
     report = PaperReport()
+    chunks = read_ahead(_chunks(sheets, translation.get_language()))
     try:
-        with transaction.atomic():
-            while chunk := list(islice(sheets, CHUNK)):
+        with closing(chunks), transaction.atomic():
+            for chunk in chunks:
                 new = _new_sheets(contest, chunk, report, errors, correction_url)
                 report.created += len(new)
                 if new and not dry_run and (partial or not errors):
@@ -83,6 +89,14 @@ def paper_import(
     if report.written:
         events.entries_changed(contest_id=contest.pk)
     return report
+
+
+def _chunks(sheets: Iterator[SheetRow], language: str | None) -> Iterator[list[SheetRow]]:
+    """``CHUNK`` sheets at a time, their messages in ``language`` (the caller's: a thread
+    starts with the default one)."""
+    with translation.override(language):
+        while chunk := list(islice(sheets, CHUNK)):
+            yield chunk
 
 
 def _new_sheets(

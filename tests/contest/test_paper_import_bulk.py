@@ -79,3 +79,17 @@ def test_a_file_the_reader_refuses_in_a_later_chunk_writes_nothing(contest, monk
     with pytest.raises(FileRejected, match="không phải bảng tính Excel"):
         importing.paper_import(contest=contest, data=data, kind="xlsx")
     assert PaperEntry.objects.count() == 0 and PaperAnswer.objects.count() == 0
+
+
+def test_a_failed_write_stops_the_thread_that_reads_ahead(contest, monkeypatch):  # noqa: F811
+    import threading
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    monkeypatch.setattr(importing, "sheets_write", fail)
+    with pytest.raises(RuntimeError, match="went away"):
+        run(contest, csv_bytes(*_rows(9)))
+    assert not [t for t in threading.enumerate() if t.name == "read-ahead"]
+    assert PaperEntry.objects.count() == 0
