@@ -7,6 +7,8 @@ person is the same person whichever way their number was written.
 import re
 
 from django.core.exceptions import ValidationError
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 _SEPARATORS = re.compile(r"[\s.\-()/]")
@@ -119,8 +121,5 @@ def person_sql(phone: str, id_number: str) -> str:
 def person_expression(phone: str, id_number: str, *, fallback: str | None = None):
     """``person_key`` as an ORM expression over two field paths; ``fallback`` (a field path)
     stands for a sheet or account with neither, so that it still counts as someone."""
-    from django.db.models import F, Value
-    from django.db.models.functions import Coalesce, NullIf
-
     parts = [NullIf(F(phone), Value("")), NullIf(F(id_number), Value(""))]
     return Coalesce(*parts, F(fallback) if fallback else Value(""))

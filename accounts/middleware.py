@@ -1,9 +1,11 @@
 """Site-wide request guards that belong to no one flow."""
 
+from allauth.core.exceptions import RateLimited
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
@@ -60,3 +62,33 @@ class SameHostCSPMiddleware(CSPMiddleware):
         update["connect-src"] = [*update.get("connect-src", []), *sockets]
         parts.update = update
         return parts
+
+
+class AllauthRateLimitMiddleware:
+    """A code asked for too often (signing in again and again with a phone not yet verified
+    sends a new code each time) is refused with a page that says to wait, not a server error.
+
+    allauth raises ``RateLimited`` from inside its sign-in stages, where its views do not
+    catch it; this turns it into the same 429 page as our own SMS caps.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, RateLimited):
+            return None
+        return render(
+            request,
+            "accounts/sms_refused.html",
+            {
+                "message": _(
+                    "Bạn đã yêu cầu mã xác minh quá nhiều lần. Hãy đợi vài phút rồi thử lại; "
+                    "mã đã gửi trước đó vẫn dùng được."
+                )
+            },
+            status=429,
+        )

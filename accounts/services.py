@@ -1,9 +1,15 @@
+import csv
+import io
 import re
+import unicodedata
 from typing import Any
 
 from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from accounts.models import Profile, User
+from accounts.models import Profile, Unit, User
+from core.errors import Refusal, RowError, error_lines
 
 PROFILE_FIELDS = ("full_name", "birth_year", "id_number", "gender", "address", "unit")
 
@@ -25,12 +31,19 @@ def profile_save(*, user: User, data: dict[str, Any]) -> Profile:
     return profile
 
 
-class RowErrors(Exception):
-    """Raised by an all-or-nothing import; ``errors`` are ``row N: column: message`` lines."""
+class RowErrors(Refusal):
+    """An all-or-nothing import refused for the errors in its rows (``row_errors``);
+    ``errors`` are the same as ``row N: column: message`` lines."""
 
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
+    code = "rows_rejected"
+
+    def __init__(self, row_errors: list[RowError], code: str = ""):
+        super().__init__("\n".join(error_lines(row_errors)), code)
+        self.row_errors = row_errors
+
+    @property
+    def errors(self) -> list[str]:
+        return error_lines(self.row_errors)
 
 
 UNIT_KINDS = {
@@ -59,20 +72,16 @@ def units_import_csv(*, text: str) -> tuple[int, int]:
     Re-importing updates names, kinds, parents and headcounts by code.
     Returns (created, updated).
     """
-    import csv
-    import io
-    import unicodedata
-
-    from django.utils.text import slugify
-
-    from accounts.models import Unit
-
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     headers = {h.strip().lower() for h in (reader.fieldnames or [])}
     missing = {"code", "name", "kind"} - headers
     if missing:
-        raise RowErrors([f"row 1: {col}: thiếu cột bắt buộc" for col in sorted(missing)])
-    rows, errors, seen = [], [], set()
+        raise RowErrors(
+            [RowError(1, col, _("thiếu cột bắt buộc")) for col in sorted(missing)],
+            "columns_missing",
+        )
+    rows, seen = [], set()
+    errors: list[RowError] = []
     records: list = []
     try:
         for record in reader:
@@ -80,8 +89,14 @@ def units_import_csv(*, text: str) -> tuple[int, int]:
     except csv.Error as error:
         raise RowErrors(
             [
-                f"row {len(records) + 2}: file: không đọc được dòng CSV (ô quá dài hoặc hỏng: {error})"
-            ]
+                RowError(
+                    len(records) + 2,
+                    "file",
+                    _("không đọc được dòng CSV (ô quá dài hoặc hỏng: %(error)s)")
+                    % {"error": error},
+                )
+            ],
+            "row_unreadable",
         ) from error
     for number, raw in records:
         # Cells past the header (key None) are not read; text is NFC, as everywhere.
@@ -92,32 +107,36 @@ def units_import_csv(*, text: str) -> tuple[int, int]:
         }
         long = [k for k, v in row.items() if len(v) > 255]
         for column in long:
-            errors.append(f"row {number}: {column}: dài quá 255 ký tự")
+            errors.append(RowError(number, column, _("dài quá 255 ký tự")))
         if long:
             continue
         code = slugify(row.get("code", ""))
         if not code:
-            errors.append(f"row {number}: code: thiếu mã đơn vị")
+            errors.append(RowError(number, "code", _("thiếu mã đơn vị")))
         elif code in seen:
-            errors.append(f"row {number}: code: mã {code} lặp lại trong tệp")
+            errors.append(
+                RowError(number, "code", _("mã %(code)s lặp lại trong tệp") % {"code": code})
+            )
         seen.add(code)
         if not row.get("name"):
-            errors.append(f"row {number}: name: thiếu tên đơn vị")
+            errors.append(RowError(number, "name", _("thiếu tên đơn vị")))
         kind = UNIT_KINDS.get(row.get("kind", "").lower())
         if not kind:
             errors.append(
-                f"row {number}: kind: loại phải là huyện, xã, phường, thị trấn hoặc cơ quan"
+                RowError(number, "kind", _("loại phải là huyện, xã, phường, thị trấn hoặc cơ quan"))
             )
         headcount = row.get("headcount") or None
         if headcount is not None and not re.fullmatch(r"[0-9]{1,9}", headcount, re.ASCII):
-            errors.append(f"row {number}: headcount: số người phải là số nguyên không âm")
+            errors.append(RowError(number, "headcount", _("số người phải là số nguyên không âm")))
         rows.append(
             (number, code, row.get("name"), kind, slugify(row.get("parent", "")), headcount)
         )
     known = set(Unit.objects.values_list("code", flat=True)) | seen
     for number, _code, _name, _kind, parent, _hc in rows:
         if parent and parent not in known:
-            errors.append(f"row {number}: parent: không có đơn vị mã {parent}")
+            errors.append(
+                RowError(number, "parent", _("không có đơn vị mã %(code)s") % {"code": parent})
+            )
     if errors:
         raise RowErrors(errors)
     created = updated = 0

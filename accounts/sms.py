@@ -14,6 +14,9 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, gettext_lazy
 
+from accounts.models import SmsSent
+from core.errors import Refusal
+
 logger = logging.getLogger("cuocthi.sms")
 
 # Messages sent by LocmemBackend, for tests (like django.core.mail.outbox).
@@ -41,12 +44,16 @@ class LocmemBackend:
         outbox.append({"phone": phone, "text": text})
 
 
-class SmsRefused(Exception):
-    """A daily SMS cap is reached; ``message`` (Vietnamese) says when to try again."""
+class SmsRefused(Refusal):
+    """A daily SMS cap is reached; ``message`` says when to try again, ``retry_at`` is that
+    moment; ``code`` names the cap (``phone_daily_cap`` or ``account_daily_cap``)."""
 
-    def __init__(self, message: str, retry_at):
-        super().__init__(message)
-        self.message, self.retry_at = message, retry_at
+    code = "sms_daily_cap"
+    field = "phone"
+
+    def __init__(self, message: str, retry_at, code: str = "", field: str = ""):
+        super().__init__(message, code, field)
+        self.retry_at = retry_at
 
 
 WINDOW = timedelta(hours=24)
@@ -65,18 +72,26 @@ def sms_check(*, phone: str, user=None, now=None) -> None:
     over the last 24 hours. Counted in the database, so they hold whatever the
     cache does and across every worker.
     """
-    from accounts.models import SmsSent
-
     now = now or timezone.now()
     since = now - WINDOW
     checks = [
-        (SmsSent.objects.filter(phone=phone), settings.SMS_MAX_PER_PHONE_PER_DAY, _PHONE_FULL),
+        (
+            SmsSent.objects.filter(phone=phone),
+            settings.SMS_MAX_PER_PHONE_PER_DAY,
+            _PHONE_FULL,
+            "phone_daily_cap",
+        ),
     ]
     if user is not None and user.pk:
         checks.append(
-            (SmsSent.objects.filter(user=user), settings.SMS_MAX_PER_ACCOUNT_PER_DAY, _USER_FULL)
+            (
+                SmsSent.objects.filter(user=user),
+                settings.SMS_MAX_PER_ACCOUNT_PER_DAY,
+                _USER_FULL,
+                "account_daily_cap",
+            )
         )
-    for rows, cap, message in checks:
+    for rows, cap, message, code in checks:
         times = list(
             rows.filter(sent_at__gt=since)
             .order_by("-sent_at")
@@ -89,7 +104,7 @@ def sms_check(*, phone: str, user=None, now=None) -> None:
                 "time": local.strftime("%H:%M"),
                 "date": local.strftime("%d/%m/%Y"),
             }
-            raise SmsRefused(str(message) % {"n": cap, "when": when}, retry)
+            raise SmsRefused(str(message) % {"n": cap, "when": when}, retry, code=code)
 
 
 _PHONE_FULL = gettext_lazy(
@@ -107,8 +122,6 @@ def sms_send(*, phone: str, text: str, user=None) -> None:
 
     Raises ``SmsRefused`` (nothing sent, nothing recorded) when a cap is reached.
     """
-    from accounts.models import SmsSent
-
     now = timezone.now()
     sms_check(phone=phone, user=user, now=now)
     import_string(settings.SMS_BACKEND)().send(phone=phone, text=text)

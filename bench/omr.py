@@ -33,7 +33,7 @@ def _form(slug: str):
     from django.db import transaction
 
     from contest.definition import contest_import
-    from contest.paper.parsing import paper_versions
+    from contest.paper.marks import paper_versions
     from contest.paper.printing import answer_form_pdf, form_geometry
     from tests.factories import contest_json, make_bank_with_topics
 

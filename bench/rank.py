@@ -216,7 +216,7 @@ def _contest(entries: int, prefix: str, report) -> None:
     from contest.definition import contest_import
     from contest.grading import grade_items, grade_round
     from contest.models import Attempt, Contest
-    from contest.paper.parsing import paper_versions
+    from contest.paper.marks import paper_versions
     from contest.results.key_corrections import key_correct
     from contest.results.ranking import contest_rank
     from questions.models import Bank

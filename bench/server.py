@@ -195,3 +195,48 @@ def redis_server():
         yield f"redis://127.0.0.1:{port}/0", stop
     finally:
         stop()
+
+
+def cpu_seconds(pids) -> float:
+    """CPU time (user + system, all threads) the processes ``pids`` have used so far,
+    with that of their children that have exited (a PostgreSQL backend that ended is
+    counted in its postmaster's)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return total / tick
+
+
+def server_pids(supervisor_pid: int | None) -> list[int]:
+    """uvicorn (the supervisor and its workers) and, when ``.ci/services.sh`` started them
+    (CUOCTHI_SERVICES_DIR), PostgreSQL (the primary's postmaster and backends) and Redis."""
+    pids = [] if supervisor_pid is None else [supervisor_pid, *children(supervisor_pid)]
+    work = os.environ.get("CUOCTHI_SERVICES_DIR")
+    if not work:
+        return pids
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        postmaster = int(Path(work, "pg", "postmaster.pid").read_text().split()[0])
+        pids += [postmaster, *children(postmaster)]
+    with contextlib.suppress(OSError, ValueError):
+        pids.append(int(Path(work, "redis.pid").read_text().strip()))
+    return pids
+
+
+def children(parent: int) -> list[int]:
+    """The processes whose parent is ``parent`` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+            found.append(int(entry.name))
+    return found

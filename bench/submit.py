@@ -8,6 +8,14 @@ printed as its ratio to that baseline, against the targets of issue 17 (start
 ≥ 0.4, autosave ≥ 0.6, submit ≥ 0.5, p99 < 500 ms). Afterwards the database is
 checked: every participant has exactly one submitted attempt with 20 answers.
 
+The load generator runs on the same cores as the server, PostgreSQL and Redis, so
+rates and latencies move with whatever else the machine does. Each phase therefore
+also reports the CPU time per request of the server side (uvicorn's workers, plus
+PostgreSQL and Redis when ``.ci/services.sh`` started them) and of the generator
+(this process), and the ratio of the baseline's server CPU per request to the
+phase's: what the rate ratio would be if the server's CPU were the only limit. These
+hold on a busy machine where the rates do not.
+
 ``BENCH_HTTP=wsgi`` (or ``both``) serves the same plain HTTP through gunicorn's
 WSGI workers instead (when gunicorn can be imported), to compare with all-ASGI.
 """
@@ -18,7 +26,7 @@ import secrets
 import statistics
 import time
 
-from bench.server import uvicorn
+from bench.server import cpu_seconds, server_pids, uvicorn
 
 PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", 400))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 32))
@@ -106,10 +114,42 @@ def percentile(values, p):
 TARGETS = {"attempt_start": 0.4, "autosave": 0.6, "submit": 0.5}
 
 
+def _cpu_meter(supervisor_pid: int):
+    """A function returning the CPU seconds used so far by (server side, this generator)."""
+
+    def used() -> tuple[float, float]:
+        return cpu_seconds(server_pids(supervisor_pid)), cpu_seconds([os.getpid()])
+
+    return used
+
+
 async def _run(
-    base: str, sessions: list[str], report, prefix: str = "", slug: str = "bench-submit"
+    base: str,
+    sessions: list[str],
+    report,
+    prefix: str = "",
+    slug: str = "bench-submit",
+    cpu=None,
 ) -> None:
     import httpx
+
+    cpu_base: list[float] = []
+
+    def measured(name: str, since: tuple[float, float], requests: int) -> None:
+        """CPU per request of the phase ``name`` since ``since`` (see the module docstring)."""
+        if cpu is None or not requests:
+            return
+        server, client = (now - then for now, then in zip(cpu(), since, strict=True))
+        per_request = 1000 * server / requests
+        report(f"{prefix}{name}_server_cpu_per_request", per_request, "ms")
+        report(f"{prefix}{name}_client_cpu_per_request", 1000 * client / requests, "ms")
+        if not cpu_base:
+            cpu_base.append(per_request)
+        elif per_request:
+            report(f"{prefix}{name}_cpu_ratio_to_baseline", cpu_base[0] / per_request, "x")
+
+    def cpu_now() -> tuple[float, float]:
+        return cpu() if cpu is not None else (0.0, 0.0)
 
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     gate = asyncio.Semaphore(CONCURRENCY)
@@ -124,11 +164,12 @@ async def _run(
                 times.append(time.perf_counter() - t)
                 r.raise_for_status()
 
-        started = time.perf_counter()
+        started, since = time.perf_counter(), cpu_now()
         await asyncio.gather(*(ping() for _ in range(2000)))
         baseline = 2000 / (time.perf_counter() - started)
         report(f"{prefix}baseline_time_endpoint_rps", baseline, "req/s")
         report(f"{prefix}baseline_time_endpoint_p99", 1000 * percentile(times, 99), "ms")
+        measured("baseline_time_endpoint", since, 2000)
 
         def rate(name: str, value: float, unit: str) -> None:
             report(f"{prefix}{name}_per_s", value, unit)
@@ -154,9 +195,10 @@ async def _run(
                 assert r.status_code == 302, r.status_code
                 attempts[session] = r.headers["location"].rstrip("/").split("/")[-1]
 
-        t0 = time.perf_counter()
+        t0, since = time.perf_counter(), cpu_now()
         await asyncio.gather(*(start(s) for s in sessions))
         rate("attempt_start", len(sessions) / (time.perf_counter() - t0), "attempts/s")
+        measured("attempt_start", since, len(sessions))
 
         answer_times = []
 
@@ -171,12 +213,13 @@ async def _run(
                 answer_times.append(time.perf_counter() - t)
                 assert r.status_code == 200, (r.status_code, r.text[:200])
 
-        t0 = time.perf_counter()
+        t0, since = time.perf_counter(), cpu_now()
         await asyncio.gather(*(answer(s, p) for s in sessions for p in range(1, 21)))
         elapsed = time.perf_counter() - t0
         rate("autosave", len(answer_times) / elapsed, "answers/s")
         report(f"{prefix}autosave_p50", 1000 * statistics.median(answer_times), "ms")
         report(f"{prefix}autosave_p99", 1000 * percentile(answer_times, 99), "ms (target < 500)")
+        measured("autosave", since, len(answer_times))
 
         submit_times = []
 
@@ -193,7 +236,7 @@ async def _run(
                     r.status_code
                 )
 
-        t0 = time.perf_counter()
+        t0, since = time.perf_counter(), cpu_now()
         # Every tenth participant double-taps: the second submit must not count.
         jobs = [submit(s, f"k{i}") for i, s in enumerate(sessions)]
         jobs += [submit(s, f"dup{i}") for i, s in enumerate(sessions) if i % 10 == 0]
@@ -202,6 +245,7 @@ async def _run(
         rate("submit", len(submit_times) / elapsed, "submissions/s")
         report(f"{prefix}submit_p50", 1000 * statistics.median(submit_times), "ms")
         report(f"{prefix}submit_p99", 1000 * percentile(submit_times, 99), "ms (target < 500)")
+        measured("submit", since, len(submit_times))
 
 
 def _check(report, prefix: str = "", slug: str = "bench-submit") -> None:
@@ -231,8 +275,10 @@ def run(report) -> None:
     if mode in ("asgi", "both"):
         sessions = _prepare()
         connection.close()
-        with uvicorn({"ATTEMPT_SWEEP_SECONDS": "30"}) as host:
-            asyncio.run(_run(f"http://{host}", sessions, report))
+        processes: list = []
+        with uvicorn({"ATTEMPT_SWEEP_SECONDS": "30"}, processes=processes) as host:
+            cpu = _cpu_meter(processes[0].pid)
+            asyncio.run(_run(f"http://{host}", sessions, report, cpu=cpu))
         _check(report)
     if mode in ("wsgi", "both"):
         if not gunicorn_available():

@@ -2,12 +2,17 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 # Django must be set up before the routing imports consumers and models.
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from config.http import PlainHTTPHandler  # noqa: E402
+
+# Plain HTTP in one thread per request, handed over once (config/http.py).
+django_asgi_app = PlainHTTPHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

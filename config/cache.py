@@ -9,14 +9,24 @@ instead of for the whole site (docs/operators.md lists what that means for each)
 The failure is logged as an error, at most every ``LOG_EVERY`` seconds, and Redis
 is tried again every ``RETRY_SECONDS`` (in between, nothing waits on a dead
 socket).
+
+Connections: under ASGI Django builds a cache object per request (its handler keeps
+them per request context), and Django's Redis client builds a connection pool per
+cache object and a ``redis.Redis`` per operation: every request opened a new TCP
+connection to Redis. Here one client, with its pools and one ``redis.Redis`` per
+pool, serves every cache object of the process with the same location and options.
 """
 
 import logging
 import threading
 import time
 
+import redis
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.utils.functional import cached_property
+
+from core.ratelimit import count_in_window
 
 logger = logging.getLogger("cuocthi.cache")
 
@@ -26,11 +36,33 @@ LOG_EVERY = 10.0
 # Per process and per Redis location; Django builds one cache object per thread.
 _outage: dict[str, dict[str, float]] = {}
 _outage_lock = threading.Lock()
+# Per process: location and options -> the one client (its connection pools) they share.
+_clients: dict[tuple[str, str], "SharedRedisCacheClient"] = {}
+_clients_lock = threading.Lock()
+
+
+class SharedRedisCacheClient(RedisCacheClient):
+    """Django's client, with one ``redis.Redis`` per connection pool (thread-safe, like the
+    pool) instead of a new one, with its dozens of response callbacks, for each operation."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._lock = threading.Lock()
+        self._redis: dict[int, object] = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._redis.get(index)
+        if client is None:
+            with self._lock:
+                client = self._redis.get(index)
+                if client is None:
+                    pool = self._get_connection_pool(write)
+                    client = self._redis[index] = self._client(connection_pool=pool)
+        return client
 
 
 def _errors():
-    import redis
-
     return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
@@ -49,6 +81,16 @@ class ResilientRedisCache(RedisCache):
         )
         with _outage_lock:
             self._state = _outage.setdefault(self._location, {"until": 0.0, "logged": 0.0})
+
+    @cached_property
+    def _cache(self):
+        """The process's one client for this location and these options (module docstring)."""
+        key = (self._location, repr(sorted(self._options.items())))
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = SharedRedisCacheClient(self._servers, **self._options)
+        return client
 
     @property
     def degraded(self) -> bool:
@@ -90,7 +132,6 @@ class ResilientRedisCache(RedisCache):
                 return int(pipe.execute()[0])
             except _errors() as error:
                 self._failed("count_in_window", error)
-        from core.ratelimit import count_in_window
 
         return count_in_window(self._fallback, key, seconds, version)
 

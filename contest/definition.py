@@ -2,18 +2,21 @@
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accounts.models import Unit
+from accounts.roles import user_may_use_bank
 from contest.criteria import CRITERIA, DEFAULT_TIE_BREAK
+from contest.definition_parts import prizes_check, problem, questions_check, unit_prizes_check
 from contest.models import Contest, Round
+from contest.permissions import contest_bank_slugs, user_is_organizer
+from core.errors import Refusal
 from core.timeparse import BadDate, parse_date, parse_datetime
 from questions.models import Bank
-from questions.selectors import spec_questions
 
 CHANNELS = {"online", "paper"}
 # Once entries exist these may not change: they decide scores and ranks.
@@ -31,116 +34,15 @@ SCORING_FIELDS = [
 ]
 
 
-class ContestInvalid(Exception):
-    """``errors`` are ``field: message`` lines."""
+class ContestInvalid(Refusal):
+    """The contest JSON is refused whole; ``errors`` are its ``path: message`` lines (the
+    path into the JSON, e.g. ``rounds[0].closes_at``), ``field`` is the first one's path."""
 
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
+    code = "contest_invalid"
+
+    def __init__(self, errors: list[str], code: str = ""):
+        super().__init__("\n".join(errors), code, errors[0].partition(": ")[0] if errors else "")
         self.errors = errors
-
-
-def _questions_check(
-    spec: Any, errors: list[str], path: str, may_use: Callable[[Bank], bool] | None = None
-) -> dict:
-    if not isinstance(spec, dict) or not spec.get("bank"):
-        errors.append(f"{path}: cần “bank” và “codes” hoặc “draw”")
-        return {}
-    bank = Bank.objects.filter(slug=spec["bank"]).first()
-    if bank is None or (may_use is not None and not may_use(bank)):
-        # Another organizer's bank is reported as missing: its existence is not ours to tell.
-        errors.append(
-            f"{path}.bank: không có ngân hàng câu hỏi “{spec['bank']}” trong các ngân hàng "
-            "của bạn; hãy nhờ người quản lý ngân hàng đó chia sẻ cho bạn"
-        )
-        return {}
-    active = spec_questions(bank_slug=bank.slug)
-    if "codes" in spec:
-        codes = spec["codes"]
-        if not isinstance(codes, list) or not codes:
-            errors.append(f"{path}.codes: cần danh sách mã câu hỏi")
-            return {}
-        known = set(active.filter(code__in=codes).values_list("code", flat=True))
-        for code in codes:
-            if code not in known:
-                errors.append(
-                    f"{path}.codes: không có câu hỏi “{code}” (hoặc đã lưu trữ) trong ngân hàng {bank.slug}"
-                )
-        if len(set(codes)) != len(codes):
-            errors.append(f"{path}.codes: có mã câu hỏi lặp lại")
-        return {
-            "bank": bank.slug,
-            "codes": list(codes),
-            "shuffle_options": bool(spec.get("shuffle_options", False)),
-            "shuffle_questions": bool(spec.get("shuffle_questions", False)),
-        }
-    draw = spec.get("draw")
-    if not isinstance(draw, list) or not draw:
-        errors.append(f"{path}: cần “codes” hoặc “draw”")
-        return {}
-    clean = []
-    for i, part in enumerate(draw):
-        topic, count = (part or {}).get("topic"), (part or {}).get("count")
-        if not isinstance(count, int) or count < 1:
-            errors.append(f"{path}.draw[{i}].count: số câu phải là số nguyên dương")
-            continue
-        available = active.filter(topic__name=topic).count()
-        if available < count:
-            errors.append(f"{path}.draw[{i}]: chủ đề “{topic}” chỉ có {available} câu, cần {count}")
-        clean.append({"topic": topic, "count": count})
-    return {
-        "bank": bank.slug,
-        "draw": clean,
-        "shuffle_options": bool(spec.get("shuffle_options", True)),
-        "shuffle_questions": bool(spec.get("shuffle_questions", True)),
-    }
-
-
-def _prizes_check(prizes: Any, errors: list[str], path: str) -> list:
-    if not isinstance(prizes, list):
-        errors.append(f"{path}: cần danh sách giải")
-        return []
-    for i, prize in enumerate(prizes):
-        if (
-            not isinstance(prize, dict)
-            or not prize.get("name")
-            or not isinstance(prize.get("count"), int)
-            or prize["count"] < 1
-        ):
-            errors.append(f"{path}[{i}]: mỗi giải cần “name” và “count” (số nguyên dương)")
-        elif prize.get("for", "rank") not in ("rank", "prediction"):
-            errors.append(
-                f"{path}[{i}]: “for” là “rank” (theo thứ hạng, mặc định) hoặc “prediction” "
-                "(giải cho người dự đoán gần đúng nhất)"
-            )
-    return prizes
-
-
-def _unit_prizes_check(spec: Any, errors: list[str]) -> dict:
-    """Collective prizes: prize tiers, minimum participation rates by unit size, prize points."""
-    if not isinstance(spec, dict):
-        errors.append("unit_prizes: cần một đối tượng {prizes, min_rate, points}")
-        return {}
-    if not spec:
-        return {}
-    prizes = _prizes_check(spec.get("prizes", []), errors, "unit_prizes.prizes")
-    bands = spec.get("min_rate", [])
-    if not isinstance(bands, list):
-        errors.append("unit_prizes.min_rate: cần danh sách mức tỷ lệ tối thiểu")
-        bands = []
-    for i, band in enumerate(bands):
-        rate = band.get("rate") if isinstance(band, dict) else None
-        up_to = band.get("up_to") if isinstance(band, dict) else None
-        if not isinstance(rate, int | float) or not 0 <= rate <= 1:
-            errors.append(f"unit_prizes.min_rate[{i}].rate: tỷ lệ từ 0 đến 1 (ví dụ 0.3 = 30%)")
-        if up_to is not None and (not isinstance(up_to, int) or up_to < 1):
-            errors.append(f"unit_prizes.min_rate[{i}].up_to: số người là số nguyên dương")
-    points = spec.get("points", {})
-    if not isinstance(points, dict) or not all(
-        isinstance(v, int | float) and v >= 0 for v in points.values()
-    ):
-        errors.append("unit_prizes.points: mỗi giải cá nhân một số điểm không âm")
-        points = {}
-    return {"prizes": prizes, "min_rate": bands, "points": points}
 
 
 def contest_check(
@@ -152,19 +54,24 @@ def contest_check(
     """
     errors: list[str] = []
     if not isinstance(data, dict):
-        return {}, [], ["(gốc): tệp phải là một đối tượng JSON"]
+        return {}, [], [problem(_("(gốc)"), _("tệp phải là một đối tượng JSON"))]
     slug = data.get("slug", "")
     if not slug or slugify(slug) != slug:
         errors.append(
-            "slug: mã cuộc thi chỉ gồm chữ thường không dấu, số và gạch ngang, ví dụ cchc-2022"
+            problem(
+                "slug",
+                _("mã cuộc thi chỉ gồm chữ thường không dấu, số và gạch ngang, ví dụ cchc-2022"),
+            )
         )
     for key in ("title", "organizer", "opens_at", "closes_at"):
         if not data.get(key):
-            errors.append(f"{key}: bắt buộc")
+            errors.append(problem(key, _("bắt buộc")))
     try:
         tz = ZoneInfo(data.get("timezone") or "Asia/Ho_Chi_Minh")
     except (ZoneInfoNotFoundError, ValueError):
-        errors.append(f"timezone: không biết múi giờ “{data.get('timezone')}”")
+        errors.append(
+            problem("timezone", _("không biết múi giờ “%(tz)s”") % {"tz": data.get("timezone")})
+        )
         tz = ZoneInfo("Asia/Ho_Chi_Minh")
 
     def when(key: str, source: dict, path: str) -> datetime | None:
@@ -173,35 +80,35 @@ def contest_check(
         try:
             return parse_datetime(source[key], tz)
         except BadDate as error:
-            errors.append(f"{path}{key}: {error}")
+            errors.append(problem(f"{path}{key}", str(error)))
             return None
 
     opens, closes = when("opens_at", data, ""), when("closes_at", data, "")
     if opens and closes and closes <= opens:
-        errors.append("closes_at: giờ đóng phải sau giờ mở")
+        errors.append(problem("closes_at", _("giờ đóng phải sau giờ mở")))
     postmark = None
     if data.get("paper_postmark_deadline"):
         try:
             postmark = parse_date(data["paper_postmark_deadline"])
         except BadDate as error:
-            errors.append(f"paper_postmark_deadline: {error}")
+            errors.append(problem("paper_postmark_deadline", str(error)))
     channels = data.get("channels", ["online"])
     if not isinstance(channels, list) or not channels or set(channels) - CHANNELS:
-        errors.append("channels: chỉ nhận “online” và/hoặc “paper”")
+        errors.append(problem("channels", _("chỉ nhận “online” và/hoặc “paper”")))
     limit = data.get("attempt_time_limit_minutes", 30)
     if not isinstance(limit, int) or not 1 <= limit <= 600:
-        errors.append("attempt_time_limit_minutes: số phút từ 1 đến 600")
+        errors.append(problem("attempt_time_limit_minutes", _("số phút từ 1 đến 600")))
     max_attempts = data.get("max_attempts", 1)
     if not isinstance(max_attempts, int) or not 1 <= max_attempts <= 100:
-        errors.append("max_attempts: số lượt từ 1 đến 100")
+        errors.append(problem("max_attempts", _("số lượt từ 1 đến 100")))
     counted = data.get("counted_attempt", "best")
     if counted not in ("best", "first", "last"):
-        errors.append("counted_attempt: chỉ nhận best, first hoặc last")
+        errors.append(problem("counted_attempt", _("chỉ nhận best, first hoặc last")))
     prediction = data.get("prediction") or {}
     if prediction and prediction.get("target") not in ("participants", "all_correct"):
-        errors.append("prediction.target: chỉ nhận participants hoặc all_correct")
+        errors.append(problem("prediction.target", _("chỉ nhận participants hoặc all_correct")))
     if prediction and not prediction.get("question"):
-        errors.append("prediction.question: cần nội dung câu hỏi dự đoán")
+        errors.append(problem("prediction.question", _("cần nội dung câu hỏi dự đoán")))
     tie_break = data.get("tie_break", DEFAULT_TIE_BREAK)
     if (
         not isinstance(tie_break, list)
@@ -209,21 +116,32 @@ def contest_check(
         or len(set(tie_break)) != len(tie_break)
     ):
         errors.append(
-            f"tie_break: chỉ dùng các tiêu chí {', '.join(CRITERIA)}, mỗi tiêu chí một lần"
+            problem(
+                "tie_break",
+                _("chỉ dùng các tiêu chí %(names)s, mỗi tiêu chí một lần")
+                % {"names": ", ".join(CRITERIA)},
+            )
         )
     elif "prediction_error" in tie_break and not prediction:
-        errors.append("tie_break: có prediction_error nhưng cuộc thi không có câu dự đoán")
-    questions = _questions_check(data.get("questions"), errors, "questions", may_use_bank)
-    prizes = _prizes_check(data.get("prizes", []), errors, "prizes")
-    unit_prizes = _unit_prizes_check(data.get("unit_prizes") or {}, errors)
+        errors.append(
+            problem("tie_break", _("có prediction_error nhưng cuộc thi không có câu dự đoán"))
+        )
+    questions = questions_check(data.get("questions"), errors, "questions", may_use_bank)
+    prizes = prizes_check(data.get("prizes", []), errors, "prizes")
+    unit_prizes = unit_prizes_check(data.get("unit_prizes") or {}, errors)
     units = data.get("eligible_units", [])
     unknown = set(units) - set(Unit.objects.filter(code__in=units).values_list("code", flat=True))
     if unknown:
-        errors.append(f"eligible_units: không có đơn vị {', '.join(sorted(unknown))}")
+        errors.append(
+            problem(
+                "eligible_units",
+                _("không có đơn vị %(codes)s") % {"codes": ", ".join(sorted(unknown))},
+            )
+        )
     rounds = []
     raw_rounds = data.get("rounds") or [{}]
     if not isinstance(raw_rounds, list):
-        errors.append("rounds: cần danh sách vòng")
+        errors.append(problem("rounds", _("cần danh sách vòng")))
         raw_rounds = [{}]
     for i, raw in enumerate(raw_rounds, start=1):
         path = f"rounds[{i - 1}]."
@@ -231,32 +149,40 @@ def contest_check(
         r_closes = when("closes_at", raw, path) or closes
         own_window = bool(raw.get("opens_at") or raw.get("closes_at"))
         if own_window and r_opens and r_closes and r_closes <= r_opens:
-            errors.append(f"{path}closes_at: giờ đóng phải sau giờ mở")
+            errors.append(problem(f"{path}closes_at", _("giờ đóng phải sau giờ mở")))
         if opens and closes and r_opens and r_closes and (r_opens < opens or r_closes > closes):
-            errors.append(f"{path}opens_at: vòng phải nằm trong thời gian của cuộc thi")
+            errors.append(
+                problem(f"{path}opens_at", _("vòng phải nằm trong thời gian của cuộc thi"))
+            )
         rounds.append(
             {
                 "number": i,
                 "title": raw.get("title", ""),
                 "opens_at": r_opens,
                 "closes_at": r_closes,
-                "questions_spec": _questions_check(
+                "questions_spec": questions_check(
                     raw["questions"], errors, f"{path}questions", may_use_bank
                 )
                 if raw.get("questions")
                 else {},
-                "prizes": _prizes_check(raw.get("prizes", []), errors, f"{path}prizes"),
+                "prizes": prizes_check(raw.get("prizes", []), errors, f"{path}prizes"),
             }
         )
     if isinstance(channels, list) and "paper" in channels:
         for values in rounds:
             spec = values["questions_spec"] or questions
             if spec and "codes" not in spec:
-                where = "" if len(rounds) == 1 else f" (vòng {values['number']})"
+                where = "" if len(rounds) == 1 else _(" (vòng %(n)s)") % {"n": values["number"]}
                 errors.append(
-                    f"channels: phiếu giấy cần một danh sách câu hỏi cố định để in{where}, "
-                    "nhưng bộ câu hỏi đang rút ngẫu nhiên cho từng lượt; hãy nhập mã câu hỏi "
-                    "cố định hoặc bỏ hình thức phiếu giấy"
+                    problem(
+                        "channels",
+                        _(
+                            "phiếu giấy cần một danh sách câu hỏi cố định để in%(where)s, "
+                            "nhưng bộ câu hỏi đang rút ngẫu nhiên cho từng lượt; hãy nhập mã "
+                            "câu hỏi cố định hoặc bỏ hình thức phiếu giấy"
+                        )
+                        % {"where": where},
+                    )
                 )
                 break
     fields = {
@@ -302,23 +228,37 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
     decide scores and ranks (questions, counting, tie-breaks, time limit,
     attempts) are refused with the reason.
     """
-    from accounts.roles import user_may_use_bank
-    from contest.permissions import contest_bank_slugs, user_is_organizer
-
     slug = data.get("slug", "") if isinstance(data, dict) else ""
     contest = Contest.objects.select_for_update().filter(slug=slug).first() if slug else None
     if contest is not None and mode == CREATE:
         raise ContestInvalid(
-            [f"slug: mã cuộc thi “{slug}” đã được dùng cho một cuộc thi khác; hãy chọn mã khác"]
+            [
+                problem(
+                    "slug",
+                    _("mã cuộc thi “%(slug)s” đã được dùng cho một cuộc thi khác; hãy chọn mã khác")
+                    % {"slug": slug},
+                )
+            ],
+            "slug_taken",
         )
     if contest is None and mode == UPDATE:
-        raise ContestInvalid([f"slug: không có cuộc thi “{slug}”"])
+        raise ContestInvalid(
+            [problem("slug", _("không có cuộc thi “%(slug)s”") % {"slug": slug})], "not_found"
+        )
     if (
         contest is not None
         and user is not None
         and not user_is_organizer(user=user, contest=contest)
     ):
-        raise ContestInvalid([f"slug: bạn không thuộc Ban Tổ chức của cuộc thi “{slug}”"])
+        raise ContestInvalid(
+            [
+                problem(
+                    "slug",
+                    _("bạn không thuộc Ban Tổ chức của cuộc thi “%(slug)s”") % {"slug": slug},
+                )
+            ],
+            "not_organizer",
+        )
     may_use = None
     if user is not None:
         already = contest_bank_slugs(contest) if contest is not None else set()
@@ -335,12 +275,18 @@ def contest_import(*, data: dict, mode: str = CREATE_OR_UPDATE, user=None) -> tu
         for name in SCORING_FIELDS:
             if getattr(contest, name) != fields[name]:
                 errors.append(
-                    f"{name}: không sửa được vì cuộc thi đã có bài dự thi (thay đổi sẽ làm đổi điểm hoặc thứ hạng)"
+                    problem(
+                        name,
+                        _(
+                            "không sửa được vì cuộc thi đã có bài dự thi "
+                            "(thay đổi sẽ làm đổi điểm hoặc thứ hạng)"
+                        ),
+                    )
                 )
         if len(rounds) < contest.rounds.count():
-            errors.append("rounds: không xóa được vòng đã có bài dự thi")
+            errors.append(problem("rounds", _("không xóa được vòng đã có bài dự thi")))
         if errors:
-            raise ContestInvalid(errors)
+            raise ContestInvalid(errors, "locked_by_entries")
     contest = contest or Contest(slug=data["slug"])
     for name, value in fields.items():
         setattr(contest, name, value)

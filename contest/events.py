@@ -13,7 +13,11 @@ import asyncio
 import logging
 import time
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import transaction
+
+from core import changes
 
 logger = logging.getLogger("cuocthi.events")
 SEND_TIMEOUT = 1.0
@@ -22,9 +26,6 @@ SEND_TIMEOUT = 1.0
 def _broadcast(group: str, message: dict) -> None:
     def send() -> None:
         try:
-            from asgiref.sync import async_to_sync
-            from channels.layers import get_channel_layer
-
             layer = get_channel_layer()
             if layer is None:
                 return
@@ -55,8 +56,6 @@ def entries_changed(*, contest_id: int) -> None:
     """
 
     def mark() -> None:
-        from core import changes
-
         changes.mark(f"contest:{contest_id}:entries")  # never raises
 
     transaction.on_commit(mark)

@@ -28,6 +28,7 @@ from contest.models import (
     PaperEntry,
     Round,
 )
+from core.sql_values import in_values
 from questions.models import QuestionVersion
 
 Rules = dict[int, tuple[str, ...] | None]  # version id → accepted answers, or None when void
@@ -47,19 +48,29 @@ def key_rules(contest_id: int) -> Rules:
 
 def grade_items(items, rules: Rules | None = None) -> tuple[Decimal, Decimal]:
     """(score, maximum) of one entry's items, loaded with their versions."""
+    return grade_answers(
+        ((i.version.pk, i.answer, i.version.correct, i.version.points) for i in items), rules
+    )
+
+
+def grade_answers(rows, rules: Rules | None = None) -> tuple[Decimal, Decimal]:
+    """(score, maximum) of one entry from ``(version_id, answer, correct, points)`` rows.
+
+    The rows are what a submit reads in one query (``values_list``), without building
+    a model instance per question and version.
+    """
     rules = rules or {}
     score = maximum = Decimal(0)
-    for item in items:
-        version = item.version
-        if version.pk in rules:
-            accepted = rules[version.pk]
+    for version_id, answer, correct, points in rows:
+        if version_id in rules:
+            accepted = rules[version_id]
             if accepted is None:
                 continue  # void: neither scored nor counted
         else:
-            accepted = (version.correct,)
-        maximum += Decimal(version.points)
-        if item.answer and item.answer in accepted:
-            score += Decimal(version.points)
+            accepted = (correct,)
+        maximum += Decimal(points)
+        if answer and answer in accepted:
+            score += Decimal(points)
     return score, maximum
 
 
@@ -209,15 +220,43 @@ def _sort_memory() -> None:
             cursor.execute("SET LOCAL work_mem = '256MB'")
 
 
+def paper_grades(entry_ids: list[int], contest_id: int) -> dict[int, tuple[Decimal, Decimal]]:
+    """(score, maximum) of each of ``entry_ids`` from its answers, whether or not the entry
+    itself is written yet: the sums ``_grade`` sets, for a writer that puts them in the row
+    it writes (PostgreSQL; an UPDATE afterwards rewrites every row and its index entries).
+
+    One statement; each entry's answers are summed by a lookup on ``(entry, position)``
+    (LATERAL), a plan that does not depend on the statistics of rows just written. Without
+    those statistics the estimated cost passes PostgreSQL's JIT threshold, and compiling
+    took 0.3-0.5 s for a statement that runs in 40 ms: JIT is off for the rest of the
+    caller's transaction (``SET LOCAL``), as ``_sort_memory`` sets its memory.
+    """
+    points, p_params, maximum, m_params = _cases(key_rules(contest_id))
+    sql = f"""
+        SELECT e.id, COALESCE(g.points, 0), COALESCE(g.maximum, 0)
+        FROM unnest(%s::bigint[]) AS e(id)
+        CROSS JOIN LATERAL (
+            SELECT SUM({points}) AS points, SUM({maximum}) AS maximum
+            FROM {PaperAnswer._meta.db_table} i
+            JOIN {QuestionVersion._meta.db_table} v ON v.id = i.version_id
+            WHERE i.entry_id = e.id
+        ) g
+    """
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, [list(entry_ids), *p_params, *m_params])
+        return {entry_id: (score, top) for entry_id, score, top in cursor.fetchall()}
+
+
 def grade_paper(entry_ids: list[int], contest_id: int) -> None:
-    """Grade freshly written or corrected paper sheets."""
+    """Grade freshly written or corrected paper sheets: one statement for all of them."""
     rules = key_rules(contest_id)
     if len(entry_ids) > 100:  # a bulk write: see refresh_statistics
         refresh_statistics(PaperEntry, PaperAnswer, QuestionVersion)
-    for start in range(0, len(entry_ids), 5000):
-        chunk = entry_ids[start : start + 5000]
-        marks = ", ".join(["%s"] * len(chunk))
-        _grade(_tables()[1], f"e.id IN ({marks})", chunk, rules)
+        _sort_memory()
+    where, params = in_values("e.id", entry_ids)
+    _grade(_tables()[1], where, params, rules)
 
 
 # --- answer-key corrections ----------------------------------------------------------------------

@@ -7,6 +7,8 @@ columns do. Every number that comes from outside goes through one of these.
 
 import re
 
+from django.utils.translation import gettext as _
+
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 PREDICTION_MAX_DIGITS = 12  # a trillion: more than any contest's participants
 BIGINT_MAX = 2**63 - 1
@@ -30,8 +32,8 @@ def prediction_parse(raw) -> int | None:
         return None
     if not ascii_digits(text, max_digits=PREDICTION_MAX_DIGITS):
         raise ValueError(
-            f"“{str(raw)[:40]}” không phải số nguyên không âm có tối đa "
-            f"{PREDICTION_MAX_DIGITS} chữ số (ví dụ 8123)"
+            _("“%(raw)s” không phải số nguyên không âm có tối đa %(max)s chữ số (ví dụ 8123)")
+            % {"raw": str(raw)[:40], "max": PREDICTION_MAX_DIGITS}
         )
     return int(text)
 

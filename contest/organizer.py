@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import user_is_bank_editor
 from contest.definition import CREATE, UPDATE, ContestInvalid, contest_import
-from contest.forms import ContestForm, contest_initial
+from contest.form_document import contest_initial
+from contest.forms import ContestForm
 from contest.models import Attempt, Contest, ContestMembership
 from contest.online.finishing import contest_close
 from contest.permissions import user_is_organizer

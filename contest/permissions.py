@@ -12,6 +12,7 @@ every bank the contest draws from, and site admins (who can open every bank).
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from accounts.models import Profile
 from contest.models import Contest, ContestMembership
 from questions.models import Bank
 
@@ -19,9 +20,8 @@ from questions.models import Bank
 def contest_bank_slugs(contest: Contest) -> set[str]:
     """The banks the contest (and each of its rounds) draws its questions from."""
     slugs = {(contest.questions_spec or {}).get("bank")}
-    slugs |= {
-        (spec or {}).get("bank") for spec in contest.rounds.values_list("questions_spec", flat=True)
-    }
+    # .all(): the rounds a caller prefetched, if it did (round_current reads the same)
+    slugs |= {(r.questions_spec or {}).get("bank") for r in contest.rounds.all()}
     return {slug for slug in slugs if slug}
 
 
@@ -38,8 +38,6 @@ def key_viewers(contest: Contest) -> QuerySet:
 
 def key_viewer_sql(contest: Contest) -> dict[str, tuple[str, tuple]]:
     """The rule as SQL subqueries for ranking: key viewers' user ids, phones and citizen ids."""
-    from accounts.models import Profile
-
     viewers = key_viewers(contest)
     return {
         "user_id": viewers.values("pk").query.sql_with_params(),

@@ -3,8 +3,7 @@ from django.urls import path
 from contest import organizer
 from contest.live import views as live
 from contest.online import views
-from contest.paper import keying_views as paper_views
-from contest.paper import views as scan_views
+from contest.paper import keying_views, printing_views, scan_views, upload_views
 from contest.results import views as results
 from core import views as core_views
 
@@ -39,11 +38,13 @@ urlpatterns = [
         results.manage_export,
         name="manage_export",
     ),
-    path("paper/", paper_views.clerk_home, name="clerk_home"),
-    path("manage/<slug:slug>/paper/", paper_views.paper_home, name="paper_home"),
-    path("manage/<slug:slug>/paper/receive/", paper_views.paper_receive_view, name="paper_receive"),
-    path("manage/<slug:slug>/paper/key/", paper_views.paper_key_view, name="paper_key"),
-    path("manage/<slug:slug>/paper/upload/", paper_views.paper_upload, name="paper_upload"),
+    path("paper/", keying_views.clerk_home, name="clerk_home"),
+    path("manage/<slug:slug>/paper/", keying_views.paper_home, name="paper_home"),
+    path(
+        "manage/<slug:slug>/paper/receive/", keying_views.paper_receive_view, name="paper_receive"
+    ),
+    path("manage/<slug:slug>/paper/key/", keying_views.paper_key_view, name="paper_key"),
+    path("manage/<slug:slug>/paper/upload/", upload_views.paper_upload, name="paper_upload"),
     path("manage/<slug:slug>/paper/scan/", scan_views.scan_upload, name="scan_upload"),
     path("manage/<slug:slug>/paper/scan/review/", scan_views.scan_queue, name="scan_queue"),
     path("manage/<slug:slug>/paper/scan/<int:pk>/", scan_views.scan_review, name="scan_review"),
@@ -54,21 +55,21 @@ urlpatterns = [
     ),
     path(
         "manage/<slug:slug>/paper/conflicts/<str:sheet_no>/",
-        paper_views.paper_conflict,
+        keying_views.paper_conflict,
         name="paper_conflict",
     ),
     path(
         "manage/<slug:slug>/paper/scans/<str:sheet_no>/",
-        paper_views.paper_scan,
+        scan_views.paper_scan,
         name="paper_scan",
     ),
     path(
         "manage/<slug:slug>/paper/sheets/<str:sheet_no>/",
-        paper_views.paper_sheet,
+        keying_views.paper_sheet,
         name="paper_sheet",
     ),
-    path("manage/<slug:slug>/paper/form/<str:kind>/", paper_views.paper_form, name="paper_form"),
-    path("contests/<slug:slug>/paper/<str:kind>/", paper_views.public_form, name="public_form"),
+    path("manage/<slug:slug>/paper/form/<str:kind>/", printing_views.paper_form, name="paper_form"),
+    path("contests/<slug:slug>/paper/<str:kind>/", printing_views.public_form, name="public_form"),
     path("contests/<slug:slug>/results/", results.results_page, name="results"),
     path("contests/<slug:slug>/live.json", live.live_json, name="live_json"),
     path("manage/<slug:slug>/live/", live.manage_live, name="manage_live"),

@@ -65,3 +65,14 @@ def job_fail_unexpected(*, job_id, error: BaseException) -> None:
             "Hãy thử lại; nếu vẫn lỗi, báo cho người quản trị kèm mã việc."
         ),
     )
+
+
+def job_end_import(*, job_id, result: dict, written: bool, refused: bool) -> None:
+    """End a file import's job by what happened: refused (all or nothing, and the file has
+    errors: failed, nothing written, the errors listed), nothing new to add, or imported."""
+    if refused:
+        job_fail(job_id=job_id, message="Không nhập gì vì tệp có lỗi", result=result)
+    elif not written:
+        job_finish(job_id=job_id, result=result, message="Không có gì mới để nhập")
+    else:
+        job_finish(job_id=job_id, result=result, message="Đã nhập")

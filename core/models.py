@@ -29,7 +29,7 @@ class PendingUpload(models.Model):
 
     The confirmation names it by this random id, and only its owner may use it, only in
     its scope (``paper:<contest id>``, ``bank:<bank id>``) and before it expires: never by a
-    path the browser could rewrite.
+    path the browser could rewrite. It is confirmed once (``job``).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -40,6 +40,11 @@ class PendingUpload(models.Model):
     format = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+    # The job its confirmation started: a second confirmation (a double click, the page sent
+    # again) is sent to that job instead of starting another import of the same file.
+    job = models.ForeignKey(
+        "BackgroundJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         db_table = "contest_pendingupload"  # made by the contest app, kept in place

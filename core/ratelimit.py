@@ -1,4 +1,6 @@
+from allauth.account.adapter import get_adapter
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 
 
 def rate_limited(request, action: str, *, limit: int, seconds: int) -> bool:
@@ -34,8 +36,6 @@ def client_ip(request) -> str:
     """
     if request is None:
         return ""
-    from allauth.account.adapter import get_adapter
-    from django.core.exceptions import PermissionDenied
 
     try:
         return get_adapter(request).get_client_ip(request)

@@ -12,6 +12,8 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from openpyxl.cell import WriteOnlyCell
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -40,8 +42,6 @@ def csv_bytes(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
 
 def xlsx_append(sheet, row: Iterable[Any]) -> None:
     """Append a row to a write-only openpyxl sheet; text cells are text, never formulas."""
-    from openpyxl.cell import WriteOnlyCell
-
     cells = []
     for value in row:
         value = formula_safe(value)

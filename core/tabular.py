@@ -11,19 +11,21 @@ cell longer than ``MAX_CELL_CHARS`` is for the caller to report as a row error
 that looks like a formula is taken off again.
 """
 
+import codecs
 import csv
 import io
-import re
 import time
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
+from openpyxl.utils.exceptions import InvalidFileException
 
+from core.errors import Refusal, RowError
 from core.spreadsheets import formula_unquote
 from core.xlsx_rows import (
     MAX_SHARED_STRINGS,
@@ -45,16 +47,20 @@ MAX_SECONDS = 120.0
 BROKEN_XLSX = (ParseError, zipfile.BadZipFile, zlib.error, EOFError)
 
 
-class FileRejected(Exception):
+class FileRejected(Refusal):
     """The file as a whole cannot be read (not a spreadsheet, not UTF-8, bad XML)."""
+
+    code = "file_rejected"
+    field = "file"
 
 
 def check_size(data: bytes) -> None:
     """``FileRejected`` when the file is over ``MAX_FILE_BYTES``."""
     if len(data) > MAX_FILE_BYTES:
         raise FileRejected(
-            f"tệp quá lớn ({len(data) // (1024 * 1024)} MB; tối đa "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MB). Hãy chia thành nhiều tệp."
+            _("tệp quá lớn (%(size)s MB; tối đa %(max)s MB). Hãy chia thành nhiều tệp.")
+            % {"size": len(data) // (1024 * 1024), "max": MAX_FILE_BYTES // (1024 * 1024)},
+            "too_large",
         )
 
 
@@ -72,41 +78,30 @@ def decode_text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise FileRejected(
-            "tệp không phải mã UTF-8. Trong Excel hãy chọn Lưu thành → “CSV UTF-8”; "
-            "trong Notepad chọn Encoding: UTF-8."
-        ) from error
+        raise FileRejected(_not_utf8(), "not_utf8") from error
 
 
-_ROW_ERROR = re.compile(r"^(row|line) (\d+): (?:([a-z_]+): )?(.*)$", re.S)
+def _not_utf8() -> str:
+    return _(
+        "tệp không phải mã UTF-8. Trong Excel hãy chọn Lưu thành → “CSV UTF-8”; "
+        "trong Notepad chọn Encoding: UTF-8."
+    )
 
 
-def error_for_page(line: str, labels: Mapping[str, str]) -> str:
-    """A ``row N: column: message`` line (docs/contracts.md, for commands) as a page shows it.
-
-    The column is named as the form or template labels it (``labels``), with the
-    header the file must carry in brackets so the clerk finds the cell:
-    ``Dòng 3, cột Đáp án đúng (correct): …``. Other lines are returned as they are.
-    """
-    match = _ROW_ERROR.match(line)
-    if not match:
-        return line
-    word, number, column, message = match.groups()
-    where = _("Dòng %(n)s") % {"n": number}
-    if column:
-        where += ", " + _("cột %(label)s (%(header)s)") % {
-            "label": labels.get(column, column),
-            "header": column,
-        }
-    return f"{where}: {message}"
+def _check_utf8(data: bytes) -> None:
+    """``FileRejected`` unless ``data`` is UTF-8, checked 64 KB at a time (the text itself
+    is decoded again as it is read, never held whole)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), 1 << 16):
+            decoder.decode(data[start : start + (1 << 16)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        raise FileRejected(_not_utf8(), "not_utf8") from error
 
 
 def _clean_header(value: Any) -> str:
     return str(value or "").strip().lower().replace(" ", "_")
-
-
-def _text(value: str) -> str:
-    return formula_unquote(unicodedata.normalize("NFC", value.strip()))
 
 
 def read_table(
@@ -130,7 +125,10 @@ def read_table(
         headers, values = _read_csv(data)
     named = [h for h in headers if h]
     if len(named) > MAX_COLUMNS:
-        raise FileRejected(f"tệp có {len(named)} cột; tối đa {MAX_COLUMNS} cột.")
+        raise FileRejected(
+            _("tệp có %(n)s cột; tối đa %(max)s cột.") % {"n": len(named), "max": MAX_COLUMNS},
+            "too_many_columns",
+        )
     keep = [(i, h) for i, h in enumerate(headers) if h and (wanted is None or h in wanted)]
     return headers, _rows(values, keep, max_rows)
 
@@ -142,43 +140,71 @@ def _rows(values: Iterator[tuple], keep: list[tuple[int, str]], max_rows: int):
     for number, cells in enumerate(values, start=2):
         if number > max_rows + 1:
             raise FileRejected(
-                f"tệp có hơn {_thousands(max_rows)} dòng (kể cả dòng trống); "
-                "hãy chia thành nhiều tệp."
+                _("tệp có hơn %(max)s dòng (kể cả dòng trống); hãy chia thành nhiều tệp.")
+                % {"max": _thousands(max_rows)},
+                "too_many_rows",
             )
         if number % 1000 == 0 and spent + time.monotonic() - resumed > MAX_SECONDS:
             raise FileRejected(
-                f"đọc tệp quá {int(MAX_SECONDS)} giây (dừng ở dòng {number}); "
-                "hãy chia thành nhiều tệp nhỏ hơn."
+                _(
+                    "đọc tệp quá %(seconds)s giây (dừng ở dòng %(row)s); "
+                    "hãy chia thành nhiều tệp nhỏ hơn."
+                )
+                % {"seconds": int(MAX_SECONDS), "row": number},
+                "too_slow",
             )
-        if not any(v is not None and str(v).strip() for v in cells):
-            continue
         row = {}
+        width = len(cells)
         for i, h in keep:
-            value = cells[i] if i < len(cells) else None
-            row[h] = _text(value) if isinstance(value, str) else ("" if value is None else value)
+            value = cells[i] if i < width else None
+            # A text cell: stripped, NFC, an export's formula quote taken off (inlined: this
+            # runs for every cell of the file).
+            if isinstance(value, str):
+                value = value.strip()
+                if not value.isascii():  # ASCII is its own NFC form; isascii() costs less
+                    value = unicodedata.normalize("NFC", value)
+                if value[:1] == "'":
+                    value = formula_unquote(value)
+            elif value is None:
+                value = ""
+            row[h] = value
+        # Blank: nothing in any cell, the columns not kept included. A kept cell with
+        # something in it (the usual row) answers without looking at the others.
+        if all(v == "" for v in row.values()) and not any(
+            v is not None and str(v).strip() for v in cells
+        ):
+            continue
         spent += time.monotonic() - resumed
         yield number, row
         resumed = time.monotonic()
 
 
 def _read_csv(data: bytes):
-    text = decode_text(data)
-    if "\x00" in text:
-        raise FileRejected("tệp không phải CSV văn bản (có ký tự nhị phân).")
+    _check_utf8(data)
+    if b"\x00" in data:  # in UTF-8 a zero byte is the NUL character and nothing else
+        raise FileRejected(_("tệp không phải CSV văn bản (có ký tự nhị phân)."), "not_text")
     # The csv module refuses fields over 128 KB by raising mid-file; the byte cap above
     # bounds memory, and an overlong cell becomes a row error (``too_long``) instead.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
+    # The first 4,096 characters (at most 4 bytes each, after a 3-byte BOM; a character
+    # cut at the end of the slice is dropped, past the 4,096th).
+    sample = data[: 4 * 4096 + 8].decode("utf-8-sig", errors="ignore")[:4096]
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # Decoded as it is read: the whole text as a str (and StringIO's copy of it, four
+    # bytes a character) was five times the file's size in memory.
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, dialect)
     try:
         header = next(reader)
     except StopIteration as error:
-        raise FileRejected("tệp trống, không có dòng tiêu đề.") from error
+        raise FileRejected(_("tệp trống, không có dòng tiêu đề."), "empty") from error
     except csv.Error as error:
-        raise FileRejected(f"dòng tiêu đề không đọc được ({error}).") from error
+        raise FileRejected(
+            _("dòng tiêu đề không đọc được (%(error)s).") % {"error": error}, "header_unreadable"
+        ) from error
 
     def values():
         number = 1
@@ -186,16 +212,20 @@ def _read_csv(data: bytes):
             for number, cells in enumerate(reader, start=2):  # noqa: B007
                 yield cells
         except csv.Error as error:
-            raise FileRejected(f"row {number + 1}: không đọc được dòng CSV ({error}).") from error
+            raise FileRejected(
+                RowError(
+                    number + 1, "", _("không đọc được dòng CSV (%(error)s).") % {"error": error}
+                ).line(),
+                "row_unreadable",
+            ) from error
 
     return [_clean_header(h) for h in header], values()
 
 
 def _read_xlsx(data: bytes, wanted: set[str] | None):
-    from openpyxl.utils.exceptions import InvalidFileException
-
     unreadable = FileRejected(
-        "tệp không phải bảng tính Excel (.xlsx) đọc được. Hãy mở bằng Excel và Lưu thành .xlsx."
+        _("tệp không phải bảng tính Excel (.xlsx) đọc được. Hãy mở bằng Excel và Lưu thành .xlsx."),
+        "not_xlsx",
     )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -204,19 +234,28 @@ def _read_xlsx(data: bytes, wanted: set[str] | None):
         raise unreadable from error
     if unpacked > MAX_XLSX_UNCOMPRESSED:
         raise FileRejected(
-            f"tệp Excel giải nén ra {unpacked // (1024 * 1024)} MB, quá giới hạn "
-            f"{MAX_XLSX_UNCOMPRESSED // (1024 * 1024)} MB; hãy chia thành nhiều tệp."
+            _(
+                "tệp Excel giải nén ra %(size)s MB, quá giới hạn %(max)s MB; hãy chia thành nhiều tệp."
+            )
+            % {"size": unpacked // (1024 * 1024), "max": MAX_XLSX_UNCOMPRESSED // (1024 * 1024)},
+            "too_large",
         )
     try:
         book = open_xlsx(data, deadline=time.monotonic() + MAX_SECONDS)
     except TooManyStrings as error:
         raise FileRejected(
-            f"tệp Excel có hơn {_thousands(MAX_SHARED_STRINGS)} chuỗi văn bản dùng chung; "
-            "hãy chia thành nhiều tệp nhỏ hơn."
+            _(
+                "tệp Excel có hơn %(max)s chuỗi văn bản dùng chung; "
+                "hãy chia thành nhiều tệp nhỏ hơn."
+            )
+            % {"max": _thousands(MAX_SHARED_STRINGS)},
+            "too_many_strings",
         ) from error
     except ReadingTooLong as error:
         raise FileRejected(
-            f"mở tệp Excel quá {int(MAX_SECONDS)} giây; hãy chia thành nhiều tệp nhỏ hơn."
+            _("mở tệp Excel quá %(seconds)s giây; hãy chia thành nhiều tệp nhỏ hơn.")
+            % {"seconds": int(MAX_SECONDS)},
+            "too_slow",
         ) from error
     except (InvalidFileException, KeyError, OSError, ValueError, *BROKEN_XLSX) as error:
         raise unreadable from error
@@ -227,7 +266,9 @@ def _read_xlsx(data: bytes, wanted: set[str] | None):
         header = next(rows)[: MAX_COLUMNS * 2]
     except StopIteration as error:
         book.close()
-        raise FileRejected("trang tính đầu tiên trống, không có dòng tiêu đề.") from error
+        raise FileRejected(
+            _("trang tính đầu tiên trống, không có dòng tiêu đề."), "empty"
+        ) from error
     except (*BROKEN_XLSX, ValueError, IndexError, KeyError) as error:
         book.close()
         raise unreadable from error
@@ -254,7 +295,10 @@ def too_long(row: dict[str, Any]) -> list[str]:
 
 
 def too_long_message(column: str, row: dict[str, Any]) -> str:
-    return f"ô dài {_thousands(len(row[column]))} ký tự, tối đa {_thousands(MAX_CELL_CHARS)}"
+    return _("ô dài %(n)s ký tự, tối đa %(max)s") % {
+        "n": _thousands(len(row[column])),
+        "max": _thousands(MAX_CELL_CHARS),
+    }
 
 
 def _thousands(number: int) -> str:

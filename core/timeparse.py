@@ -9,6 +9,10 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
+from core.errors import Refusal
+
 _DATE = re.compile(r"^(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))$", re.ASCII)
 _DATETIME = re.compile(
     r"^(?P<date>\S+?)(?:[T ]+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?)?"
@@ -21,8 +25,10 @@ YEARS = (1900, 2100)
 MAX_OFFSET_MINUTES = 14 * 60
 
 
-class BadDate(ValueError):
-    pass
+class BadDate(Refusal, ValueError):
+    """Not a date (or time) as docs/contracts.md spells them; still a ``ValueError``."""
+
+    code = "bad_date"
 
 
 def parse_date(value) -> date:
@@ -34,7 +40,9 @@ def parse_date(value) -> date:
     text = str(value or "").strip()
     match = _DATE.match(text)
     if not match:
-        raise BadDate(f"“{text}” không phải ngày (dùng dd/mm/yyyy hoặc yyyy-mm-dd)")
+        raise BadDate(
+            _("“%(text)s” không phải ngày (dùng dd/mm/yyyy hoặc yyyy-mm-dd)") % {"text": text}
+        )
     if match.group(1):
         year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
     else:
@@ -44,12 +52,15 @@ def parse_date(value) -> date:
     except ValueError as error:
         if isinstance(error, BadDate):
             raise
-        raise BadDate(f"“{text}” không phải ngày có thật") from error
+        raise BadDate(_("“%(text)s” không phải ngày có thật") % {"text": text}) from error
 
 
 def _in_range(day: date, text: str) -> date:
     if not YEARS[0] <= day.year <= YEARS[1]:
-        raise BadDate(f"“{text}”: năm phải trong khoảng {YEARS[0]}–{YEARS[1]}")
+        raise BadDate(
+            _("“%(text)s”: năm phải trong khoảng %(first)s–%(last)s")
+            % {"text": text, "first": YEARS[0], "last": YEARS[1]}
+        )
     return day
 
 
@@ -63,21 +74,22 @@ def parse_datetime(value, tz: ZoneInfo) -> datetime:
     text = str(value or "").strip()
     match = _DATETIME.match(text)
     if not match:
-        raise BadDate(f"“{text}” không phải ngày giờ (dùng dd/mm/yyyy HH:MM)")
+        raise BadDate(_("“%(text)s” không phải ngày giờ (dùng dd/mm/yyyy HH:MM)") % {"text": text})
     day = parse_date(match.group("date"))
     try:
         clock = time(
             int(match.group("h") or 0), int(match.group("m") or 0), int(match.group("s") or 0)
         )
     except ValueError as error:
-        raise BadDate(f"“{text}” có giờ không hợp lệ") from error
+        raise BadDate(_("“%(text)s” có giờ không hợp lệ") % {"text": text}) from error
     zone = tz
     if match.group("tz") and match.group("tz") != "Z":
         offset = match.group("tz").replace(":", "")
         hours, minutes = int(offset[1:3]), int(offset[3:5])
         if minutes >= 60 or hours * 60 + minutes > MAX_OFFSET_MINUTES:
             raise BadDate(
-                f"“{text}” có múi giờ {match.group('tz')} không có thật (từ -14:00 đến +14:00)"
+                _("“%(text)s” có múi giờ %(tz)s không có thật (từ -14:00 đến +14:00)")
+                % {"text": text, "tz": match.group("tz")}
             )
         sign = -1 if offset[0] == "-" else 1
         zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
@@ -95,8 +107,7 @@ def timezone_label(tzname: str, at: datetime | None = None) -> str:
     Never the IANA name: a resident does not know ``Asia/Ho_Chi_Minh``. Another
     zone is shown by its offset at ``at`` (default: now).
     """
-    from django.utils import timezone
-    from django.utils.translation import gettext as _
+    from django.utils import timezone  # noqa: PLC0415 - the module's own ``timezone`` is datetime's
 
     zone = ZoneInfo(tzname or "Asia/Ho_Chi_Minh")
     offset = (at or timezone.now()).astimezone(zone).utcoffset()
@@ -110,8 +121,6 @@ def timezone_label(tzname: str, at: datetime | None = None) -> str:
 
 def duration_text(seconds: int | None) -> str:
     """Seconds as people say them: "21 phút 56 giây" (English "21 min 56 s")."""
-    from django.utils.translation import gettext as _
-
     if seconds is None:
         return ""
     minutes, rest = divmod(int(seconds), 60)

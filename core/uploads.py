@@ -11,11 +11,16 @@ from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from core.models import PendingUpload
 
 PENDING_TTL = timedelta(hours=6)
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # a bank or sheet file uploaded through the web
+# What a confirmation, or the job it started, says when the upload is not there: expired,
+# already imported, another person's or another scope's. Stored untranslated in a job's
+# message (the job page translates it); a page shows ``gettext(PENDING_GONE)``.
+PENDING_GONE = gettext_noop("Tệp tải lên đã hết hạn; hãy tải lên lại.")
 
 
 # --- pending uploads -----------------------------------------------------------------------
@@ -49,6 +54,14 @@ def pending_upload_find(*, pk, owner, scope: str, now: datetime | None = None):
     return PendingUpload.objects.filter(
         pk=key, owner=owner, scope=scope, expires_at__gt=now or timezone.now()
     ).first()
+
+
+def pending_upload_claim(*, upload: PendingUpload, job) -> bool:
+    """Tie ``upload`` to ``job``; False when another confirmation already tied it to its own.
+
+    One conditional UPDATE: of two confirmations at the same moment, one wins.
+    """
+    return bool(PendingUpload.objects.filter(pk=upload.pk, job__isnull=True).update(job=job))
 
 
 def pending_upload_read(upload: PendingUpload) -> bytes:

@@ -9,9 +9,20 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.db.models import F
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
+from core.errors import Refusal
 from core.spreadsheets import csv_bytes, xlsx_append
 from questions.models import Bank, QuestionVersion
+
+
+class ExportRefused(Refusal, ValueError):
+    """No exporter for the file's extension."""
+
+    code = "export_format"
+    field = "path"
+
 
 COLUMNS = [
     "code",
@@ -60,8 +71,6 @@ def export_csv(bank: Bank) -> bytes:
 
 
 def export_xlsx(bank: Bank) -> bytes:
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("questions")
     xlsx_append(sheet, COLUMNS)
@@ -108,8 +117,12 @@ EXPORTERS = {"csv": export_csv, "xlsx": export_xlsx, "gift": export_gift, "txt":
 
 
 def export_bank(bank: Bank, path: str) -> bytes:
-    """The bytes of ``bank`` in the format named by ``path``'s extension."""
+    """The bytes of ``bank`` in the format named by ``path``'s extension; ``ExportRefused``
+    for an extension no exporter writes."""
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in EXPORTERS:
-        raise ValueError(f"không xuất được định dạng .{suffix}; dùng .xlsx, .csv hoặc .gift")
+        raise ExportRefused(
+            _("không xuất được định dạng .%(suffix)s; dùng .xlsx, .csv hoặc .gift")
+            % {"suffix": suffix}
+        )
     return EXPORTERS[suffix](bank)

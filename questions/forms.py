@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.upload_flow import UploadForm
 from questions.images import image_normalize
 from questions.importers import REGISTRY
 from questions.models import LETTERS, Bank, QuestionVersion
@@ -95,7 +96,9 @@ class QuestionForm(forms.Form):
         return cleaned
 
 
-class ImportForm(forms.Form):
+class ImportForm(UploadForm):
+    """A bank file; ``format`` is an importer's name, or "" to go by the file's extension."""
+
     file = forms.FileField(
         label=_("Tệp câu hỏi"),
         help_text=_("Excel (.xlsx), CSV UTF-8, GIFT (.gift, .txt), Moodle XML (.xml) hoặc Aiken."),
@@ -105,9 +108,3 @@ class ImportForm(forms.Form):
         required=False,
         choices=[("", _("Tự nhận theo đuôi tệp"))] + [(n, n) for n in sorted(REGISTRY)],
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 20 * 1024 * 1024:
-            raise ValidationError(_("Tệp quá lớn: tối đa 20 MB."))
-        return upload

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -30,12 +31,12 @@ class NormalizedImage:
 
 
 def image_normalize(upload) -> NormalizedImage:
-    """Return the three renditions of ``upload`` or raise ``ValidationError`` in Vietnamese."""
+    """Return the three renditions of ``upload`` or raise ``ValidationError`` (translated)."""
     size = getattr(upload, "size", None)
     data = upload.read(MAX_BYTES + 1)
     if (size or len(data)) > MAX_BYTES or len(data) > MAX_BYTES:
         raise ValidationError(
-            "Ảnh quá lớn: tối đa 5 MB. Hãy chụp lại với độ phân giải thấp hơn.",
+            _("Ảnh quá lớn: tối đa 5 MB. Hãy chụp lại với độ phân giải thấp hơn."),
             code="image_too_big",
         )
     try:
@@ -43,12 +44,12 @@ def image_normalize(upload) -> NormalizedImage:
         probe.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ValidationError(
-            "Tệp này không phải là ảnh. Hãy chọn ảnh JPG hoặc PNG.", code="not_image"
+            _("Tệp này không phải là ảnh. Hãy chọn ảnh JPG hoặc PNG."), code="not_image"
         ) from error
     except Image.DecompressionBombError as error:
-        raise ValidationError("Ảnh có quá nhiều điểm ảnh.", code="image_pixels") from error
+        raise ValidationError(_("Ảnh có quá nhiều điểm ảnh."), code="image_pixels") from error
     if probe.format not in ALLOWED_FORMATS:
-        raise ValidationError("Chỉ nhận ảnh JPG, PNG, WEBP hoặc GIF.", code="image_format")
+        raise ValidationError(_("Chỉ nhận ảnh JPG, PNG, WEBP hoặc GIF."), code="image_format")
     width, height = probe.size
     # Pixels cost memory only when decoded: check the size from the header first. A JPEG
     # is decoded straight at a reduced scale (draft), so a 40-megapixel photo costs a few
@@ -56,15 +57,19 @@ def image_normalize(upload) -> NormalizedImage:
     ceiling = MAX_PIXELS if probe.format == "JPEG" else MAX_PIXELS_LOSSLESS
     if width * height > ceiling:
         raise ValidationError(
-            "Ảnh có quá nhiều điểm ảnh (tối đa 40 megapixel). "
-            "Hãy chụp lại với độ phân giải thấp hơn."
+            _(
+                "Ảnh có quá nhiều điểm ảnh (tối đa 40 megapixel). "
+                "Hãy chụp lại với độ phân giải thấp hơn."
+            )
             if probe.format == "JPEG"
-            else "Ảnh PNG, WEBP hoặc GIF có quá nhiều điểm ảnh (tối đa 16 megapixel). "
-            "Hãy lưu ảnh dạng JPG hoặc thu nhỏ ảnh rồi tải lên.",
+            else _(
+                "Ảnh PNG, WEBP hoặc GIF có quá nhiều điểm ảnh (tối đa 16 megapixel). "
+                "Hãy lưu ảnh dạng JPG hoặc thu nhỏ ảnh rồi tải lên."
+            ),
             code="image_pixels",
         )
     if width < 16 or height < 16:
-        raise ValidationError("Ảnh quá nhỏ để xem được.", code="image_small")
+        raise ValidationError(_("Ảnh quá nhỏ để xem được."), code="image_small")
     image = Image.open(io.BytesIO(data))
     if image.format == "JPEG":
         image.draft("RGB", (RENDITIONS["full"], RENDITIONS["full"]))

@@ -3,9 +3,15 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
+from django.utils.translation import gettext as _
 
+from accounts.identity import normalize_phone
+from accounts.roles import user_is_bank_editor
+from core.errors import Refusal, RowError, error_lines
 from questions.importers import ParsedQuestion, ParseResult
 from questions.importers.base import question_problems
 from questions.models import Bank, Question, QuestionVersion, Topic, content_hash
@@ -13,8 +19,11 @@ from questions.models import Bank, Question, QuestionVersion, Topic, content_has
 _CHUNK = 2000
 
 
-class BankRefused(Exception):
-    """A bank cannot be given (message for the organizer, in Vietnamese)."""
+class BankRefused(Refusal):
+    """A bank cannot be given (message for the organizer)."""
+
+    code = "bank_refused"
+    field = "to"
 
 
 @transaction.atomic
@@ -33,15 +42,11 @@ def bank_give(*, bank: Bank, to: str):
     Only accounts in the site-wide organizers group (or site admins) may own banks.
     The caller has checked that the giver owns the bank.
     """
-    from django.contrib.auth import get_user_model
-    from django.core.exceptions import ValidationError
-
-    from accounts.identity import normalize_phone
-    from accounts.roles import user_is_bank_editor
-
     who = (to or "").strip()
     if not who:
-        raise BankRefused("hãy nhập số điện thoại hoặc tên đăng nhập của người nhận.")
+        raise BankRefused(
+            _("hãy nhập số điện thoại hoặc tên đăng nhập của người nhận."), "recipient_missing"
+        )
     User = get_user_model()
     try:
         phone = normalize_phone(who)
@@ -52,7 +57,9 @@ def bank_give(*, bank: Bank, to: str):
     ).first()
     if user is None or not user_is_bank_editor(user):
         raise BankRefused(
-            f"không có thành viên Ban Tổ chức nào có số điện thoại hoặc tên đăng nhập “{who}”."
+            _("không có thành viên Ban Tổ chức nào có số điện thoại hoặc tên đăng nhập “%(who)s”.")
+            % {"who": who},
+            "recipient_unknown",
         )
     bank.owners.add(user)
     return user
@@ -63,14 +70,19 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[str] = field(default_factory=list)
+    row_errors: list[RowError] = field(default_factory=list)  # in row order
     skipped: list[str] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)  # preview: line, code, action, text
     written: bool = False
 
     @property
+    def errors(self) -> list[str]:
+        """The errors as commands print them: ``row N: column: message`` lines."""
+        return error_lines(self.row_errors)
+
+    @property
     def rejected(self) -> bool:
-        return bool(self.errors) and not self.written
+        return bool(self.row_errors) and not self.written
 
 
 def _hash(q: ParsedQuestion, image_digest: str = "") -> str:
@@ -97,17 +109,17 @@ def questions_import(
     content is left alone; with changed content it gets a new version. With
     ``dry_run`` the report says what would happen and nothing is written.
     """
-    errors = list(parsed.errors)
+    errors = list(parsed.row_errors)
     storable = []
     for q in parsed.questions:
-        problems = question_problems(q)
-        errors += [(q.line, f"{parsed.line_word} {q.line}: {col}: {msg}") for col, msg in problems]
+        problems = question_problems(q, parsed.line_word)
+        errors += problems
         if not problems:
             storable.append(q)
-    errors.sort(key=lambda e: e[0])
-    report = ImportReport(errors=[m for _line, m in errors], skipped=list(parsed.skipped))
+    errors.sort(key=lambda e: e.row)  # stable: a row's errors stay in the order found
+    report = ImportReport(row_errors=errors, skipped=list(parsed.skipped))
     plan = _plan(bank, storable, report)
-    if dry_run or (report.errors and not partial):
+    if dry_run or (report.row_errors and not partial):
         return report
     with transaction.atomic():
         _write(bank, plan, user)
@@ -257,7 +269,7 @@ def question_save(
     nothing creates no version. Earlier versions stay as they were: entries that
     showed them are graded against them.
     """
-    topic, _ = Topic.objects.get_or_create(bank=bank, name=topic_name)
+    topic, _created = Topic.objects.get_or_create(bank=bank, name=topic_name)
     question = Question.objects.select_for_update().filter(bank=bank, code=code).first()
     current = question.current_version if question else None
     if image is not None:

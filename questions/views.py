@@ -1,17 +1,18 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_is_bank_editor, user_may_use_bank
-from core.jobs import job_create
-from core.tabular import error_for_page
-from core.uploads import pending_upload_create, pending_upload_find
-from questions.exporters import export_bank
+from core.upload_flow import UploadFlow
+from questions.exporters import ExportRefused, export_bank
 from questions.forms import BankForm, ImportForm, QuestionForm
 from questions.importers import FileRejected, importer_for
 from questions.importers.spreadsheet import COLUMN_LABELS
@@ -207,7 +208,7 @@ def bank_export(request, slug: str, fmt: str):
     bank = _bank_for(request, slug)
     try:
         data = export_bank(bank, f"x.{fmt}")
-    except ValueError as error:
+    except ExportRefused as error:
         raise PermissionDenied(str(error)) from error
     types = {
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -219,54 +220,29 @@ def bank_export(request, slug: str, fmt: str):
     return response
 
 
+def _bank_preview(*, bank: Bank, data: bytes, filename: str, format: str) -> dict:
+    parsed = importer_for(format=format or None, filename=filename).parse(data)
+    report = questions_import(bank=bank, parsed=parsed, dry_run=True)
+    return {
+        "report": report,
+        "errors": [e.shown(COLUMN_LABELS) for e in report.row_errors],
+        "valid_rows": len(report.rows),
+    }
+
+
 @login_required
 def bank_import(request, slug: str):
     """Upload → preview (a dry run) → confirm, which runs the import in the background."""
     bank = _bank_for(request, slug)
-    scope = f"bank:{bank.pk}"
-    if request.method == "POST" and request.POST.get("confirm"):
-        pending = pending_upload_find(
-            pk=request.POST.get("token", ""), owner=request.user, scope=scope
-        )
-        if pending is None:
-            messages.error(request, _("Phiên xem trước đã hết hạn. Hãy tải tệp lên lại."))
-            return redirect("questions:bank_import", slug)
-        job = job_create(kind="questions_import", owner=request.user, total=3)
-        questions_import_task.enqueue(
-            job_id=str(job.pk),
-            bank_id=bank.pk,
-            upload_id=str(pending.pk),
-            partial=bool(request.POST.get("partial")),
-            user_id=request.user.pk,
-        )
-        return redirect("contest:job", job.pk)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    report = error = None
-    token = ""
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        fmt = form.cleaned_data["format"]
-        data = upload.read()
-        try:
-            parsed = importer_for(format=fmt or None, filename=upload.name).parse(data)
-        except FileRejected as rejected:
-            error = str(rejected)
-        else:
-            report = questions_import(bank=bank, parsed=parsed, dry_run=True)
-            pending = pending_upload_create(
-                owner=request.user, scope=scope, data=data, filename=upload.name, format=fmt
-            )
-            token = str(pending.pk)
-    return render(
-        request,
-        "questions/bank_import.html",
-        {
-            "bank": bank,
-            "form": form,
-            "report": report,
-            "errors": [error_for_page(e, COLUMN_LABELS) for e in report.errors] if report else [],
-            "valid_rows": len(report.rows) if report else 0,
-            "error": error,
-            "token": token,
-        },
-    )
+    return UploadFlow(
+        scope=f"bank:{bank.pk}",
+        form_class=ImportForm,
+        preview=partial(_bank_preview, bank=bank),
+        refusals=(FileRejected,),
+        task=questions_import_task,
+        task_kwargs={"bank_id": bank.pk},
+        job_kind="questions_import",
+        next_url=reverse("questions:bank_list"),
+        template="questions/bank_import.html",
+        context={"bank": bank},
+    ).respond(request)

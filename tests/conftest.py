@@ -12,13 +12,21 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(autouse=True)
 def _fresh_state(settings):
-    """Every test starts with an empty SMS outbox and an empty cache."""
+    """Every test starts with an empty SMS outbox, an empty cache and the default language.
+
+    A request in English leaves English active in the thread after it (LocaleMiddleware
+    activates, nothing deactivates), and services translate their messages: without the
+    reset, a later test would see English refusals.
+    """
     from django.core.cache import cache
+    from django.utils import translation
 
     sms.outbox.clear()
     cache.clear()
+    translation.deactivate()
     yield
     sms.outbox.clear()
+    translation.deactivate()
 
 
 @pytest.fixture

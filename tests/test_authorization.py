@@ -151,6 +151,12 @@ EXPECTED: dict[str, tuple[dict, dict | None]] = {
     "accounts/inactive/": (PUBLIC, None),
     "accounts/signup/": (_with(PUBLIC, **dict.fromkeys(ROLES[1:], 302)), None),
     "accounts/reauthenticate/": (SIGNED_IN, None),
+    "accounts/reauthenticate/code/": (SIGNED_IN, None),
+    # django-allauth 65.13+: re-authenticating by a code; with no code pending, back to the form
+    "accounts/reauthenticate/code/confirm/": (
+        _with(SIGNED_IN, **dict.fromkeys(ROLES[1:], 302)),
+        None,
+    ),
     "accounts/email/": (SIGNED_IN, None),
     "accounts/confirm-email/": (PUBLIC, None),
     "accounts/password/change/": (SIGNED_IN, None),

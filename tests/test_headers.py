@@ -68,3 +68,13 @@ def test_the_operators_unit_file_sets_the_websocket_message_limit():
         line for line in guide.splitlines() if line.startswith("ExecStart=") and "uvicorn" in line
     ]
     assert units and all("--ws-max-size 4096" in line for line in units)
+
+
+def test_the_operators_unit_file_turns_websocket_compression_off():
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parent.parent / "docs/operators.md").read_text()
+    units = [
+        line for line in guide.splitlines() if line.startswith("ExecStart=") and "uvicorn" in line
+    ]
+    assert units and all("--ws-per-message-deflate false" in line for line in units)

@@ -287,7 +287,7 @@ def test_a_bank_upload_that_fails_in_the_background_ends_failed_with_the_reason(
     client.post(url, {"file": SimpleUploadedFile("q.gift", b"::A:: Hai? {=X ~Y}\n")})
     upload = PendingUpload.objects.get()
     upload.file.storage.delete(upload.file.name)
-    client.post(url, {"confirm": "1", "token": str(upload.pk)})
+    client.post(url, {"confirm": "1", "upload": str(upload.pk)})
     from core.models import BackgroundJob
 
     job = BackgroundJob.objects.get()
@@ -551,3 +551,10 @@ def test_a_pdf_with_more_pages_than_the_cap_reads_the_first_and_says_so(contest,
     results = scanning.scan_batch(contest=contest, items=items, dry_run=True)
     assert results[2].reading.status == "rejected"
     assert "Tệp PDF có 4 trang; chỉ đọc 2 trang đầu" in results[2].reading.reason
+
+
+def test_an_xlsx_row_inside_a_row_is_refused():
+    rows = HEADER_ROW + '<row r="2"><row r="3"><c t="inlineStr"><is><t>A</t></is></c></row></row>'
+    with pytest.raises(FileRejected, match="không phải bảng tính Excel"):
+        _headers, values = read_table(_xlsx_with_parts(sheet=_sheet_part(rows)), "xlsx")
+        list(values)

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SameHostCSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.AllauthRateLimitMiddleware",
     "contest.online.middleware.AttemptSweepMiddleware",
 ]
 
@@ -137,6 +138,9 @@ if env("DATABASE_REPLICA_URL", default="") and env("DATABASE_URL", default=""):
     DATABASE_ROUTERS = ["config.dbrouter.ReplicaRouter"]
     # Innermost, after AttemptSweepMiddleware: the sweep reads and writes, on the primary.
     MIDDLEWARE.append("config.dbrouter.ReplicaMiddleware")
+# Threads per ASGI process that serve plain HTTP requests at once (config/http.py); each
+# holds a database connection only while it serves one, so at most DATABASE_POOL_MAX_SIZE.
+HTTP_THREADS = env.int("HTTP_THREADS", default=env.int("DATABASE_POOL_MAX_SIZE", default=15))
 READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=10)
 REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

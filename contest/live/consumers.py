@@ -22,8 +22,12 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
+from contest.live.selectors import dashboard_stats, live_stats
 from contest.models import Contest
+from contest.permissions import user_is_organizer
+from contest.results.ceremony import revealed_payloads
 from core import changes
 
 MAX_MESSAGE_BYTES = 512
@@ -115,8 +119,6 @@ class Ticker:
 
     async def _deliver(self, figures: dict) -> bool:
         """Send ``figures`` to the sockets that may have them now; True if any had to wait."""
-        from django.utils import timezone
-
         comparable = json.dumps(figures, sort_keys=True, ensure_ascii=False)
         stamp = time.time()
         text = json.dumps(
@@ -203,7 +205,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if not isinstance(message, dict) or message.get("type") != "time":
             await self._refuse(4400)
             return
-        from django.utils import timezone
 
         await self.send(
             json.dumps(
@@ -259,14 +260,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _stats(self, newer_than: float):
-        from contest.live.selectors import live_stats
-
         return live_stats(contest=self.contest, newer_than=newer_than)
 
     @database_sync_to_async
     def _revealed(self):
-        from contest.results.ceremony import revealed_payloads
-
         return revealed_payloads(self.contest)
 
     @database_sync_to_async
@@ -302,14 +299,10 @@ class DashboardConsumer(LiveConsumer):
         return await database_sync_to_async(self._is_organizer)(user)
 
     def _is_organizer(self, user) -> bool:
-        from contest.permissions import user_is_organizer
-
         return user_is_organizer(user=user, contest=self.contest)
 
     @database_sync_to_async
     def _stats(self, newer_than: float):
-        from contest.live.selectors import dashboard_stats
-
         return dashboard_stats(contest=self.contest, newer_than=newer_than)
 
     async def send_reveals(self):

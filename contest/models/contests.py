@@ -1,6 +1,7 @@
 """Contests and their rounds, and who runs a contest (organizers, clerks)."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -151,8 +152,6 @@ class Contest(models.Model):
 
     @property
     def tz(self):
-        from zoneinfo import ZoneInfo
-
         return ZoneInfo(self.timezone)
 
 

@@ -64,10 +64,25 @@ class PaperEntry(models.Model):
 class PaperAnswer(models.Model):
     """One question of a paper sheet: the version printed and the marks read."""
 
-    entry = models.ForeignKey(PaperEntry, on_delete=models.CASCADE, related_name="items")
+    # An import writes twenty of these a sheet (a million for 50,000 sheets), from the
+    # entries it has just written and the versions of the round's sheet (INSERT … SELECT
+    # or COPY): the database does not check the two foreign keys again row by row (on
+    # PostgreSQL those deferred checks were most of an import's time, run at COMMIT), as
+    # for ``ResultRow``. Django still cascades and protects on delete. The entry needs no
+    # index of its own: ``paper_position_unique`` (entry, position) starts with it.
+    entry = models.ForeignKey(
+        PaperEntry,
+        on_delete=models.CASCADE,
+        related_name="items",
+        db_index=False,
+        db_constraint=False,
+    )
     position = models.PositiveSmallIntegerField()
     version = models.ForeignKey(
-        "questions.QuestionVersion", on_delete=models.PROTECT, related_name="+"
+        "questions.QuestionVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     # Original letters marked, "" for blank, "*" for more than one mark on a
     # single-answer question.

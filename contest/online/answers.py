@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from contest.inputs import prediction_parse
 from contest.models import Attempt, AttemptQuestion
 from contest.online.checks import OPEN_FIELDS, AttemptRefused, check_open_row
 from questions.models import LETTERS, QuestionVersion
@@ -194,8 +195,6 @@ def prediction_clean(raw: str | int | None) -> int | None:
     Returns ``None`` for an empty answer; raises ``AttemptRefused`` for anything
     that is not a non-negative whole number of at most 12 digits.
     """
-    from contest.inputs import prediction_parse
-
     try:
         return prediction_parse(raw)
     except ValueError as error:

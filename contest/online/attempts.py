@@ -13,7 +13,7 @@ stamped with their arrival time (answers in flight when time ran out).
 import random
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from contest.models import Attempt, AttemptQuestion, Contest
@@ -63,6 +63,24 @@ def _option_order(version: QuestionVersion, shuffle: bool) -> str:
     return "".join(letters)
 
 
+def _insert_items(attempt: Attempt, rows: list[tuple[int, int, str]]) -> None:
+    """Write the drawn questions ``(position, version id, option order)`` in one INSERT.
+
+    What ``bulk_create`` would write, without its per-object preparation of every field
+    (a seventh of a start's CPU with 20 questions); every other column takes its default.
+    """
+    table = connection.ops.quote_name(AttemptQuestion._meta.db_table)
+    attempt_id = Attempt._meta.pk.get_db_prep_value(attempt.pk, connection)
+    values = ", ".join(["(%s, %s, %s, %s, '', 0, 0)"] * len(rows))
+    params = [value for row in rows for value in (attempt_id, *row)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (attempt_id, position, version_id, option_order, answer, "
+            f"answer_seq, answer_key) VALUES {values}",
+            params,
+        )
+
+
 def attempt_start(*, contest: Contest, user, now: datetime) -> tuple[Attempt, bool]:
     """Start an attempt, or return the one already in progress; returns (attempt, created).
 
@@ -98,16 +116,12 @@ def attempt_start(*, contest: Contest, user, now: datetime) -> tuple[Attempt, bo
                 started_at=now,
                 deadline=deadline,
             )
-            AttemptQuestion.objects.bulk_create(
+            _insert_items(
+                attempt,
                 [
-                    AttemptQuestion(
-                        attempt=attempt,
-                        position=i,
-                        version=v,
-                        option_order=_option_order(v, spec.get("shuffle_options", False)),
-                    )
+                    (i, v.pk, _option_order(v, spec.get("shuffle_options", False)))
                     for i, v in enumerate(versions, start=1)
-                ]
+                ],
             )
     except IntegrityError:
         # Two starts raced (double tap on two devices): the other one won.

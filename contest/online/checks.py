@@ -7,23 +7,30 @@ Every refusal is an ``AttemptRefused`` with a message for the participant and a 
 
 from datetime import datetime, timedelta
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
+from accounts.models import Profile
 from contest.models import Attempt, Contest, Round
-from contest.permissions import user_sees_key
+from contest.permissions import key_viewers, user_sees_key
+from core.errors import Refusal
 
 
-class AttemptRefused(Exception):
-    """A rule forbids the action; ``message`` is for the participant (Vietnamese)."""
+class AttemptRefused(Refusal):
+    """A rule forbids the action; ``message`` is for the participant."""
 
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message, self.code = message, code
+    code = "attempt_refused"
 
 
 def round_current(*, contest: Contest, now: datetime) -> Round | None:
-    """The round open at ``now``, if any."""
-    return contest.rounds.filter(opens_at__lte=now, closes_at__gt=now).order_by("number").first()
+    """The round open at ``now``, if any.
+
+    Read from ``contest.rounds.all()`` (a contest has a handful): a caller that loaded the
+    contest with ``prefetch_related("rounds")`` asks the database nothing more here, nor
+    for the banks of its rounds (``contest_bank_slugs``).
+    """
+    open_now = [r for r in contest.rounds.all() if r.opens_at <= now < r.closes_at]
+    return min(open_now, key=lambda r: r.number, default=None)
 
 
 # --- checks ---------------------------------------------------------------------------
@@ -38,7 +45,17 @@ def check_may_start(*, contest: Contest, user, now: datetime) -> Round:
     current = round_current(contest=contest, now=now)
     if current is None:
         raise AttemptRefused(_("Cuộc thi đã đóng, không thể bắt đầu lượt thi mới."), "closed")
-    if user_sees_key(user=user, contest=contest):
+    # The profile and the key-viewer rule in one query (a person without a profile is
+    # asked the rule on its own).
+    profile = (
+        Profile.objects.filter(user_id=user.pk)
+        .annotate(sees_key=Exists(key_viewers(contest).filter(pk=OuterRef("user_id"))))
+        .first()
+    )
+    sees_key = (
+        profile.sees_key if profile is not None else user_sees_key(user=user, contest=contest)
+    )
+    if sees_key:
         raise AttemptRefused(
             _(
                 "Bạn xem được đáp án của cuộc thi này (Ban Tổ chức, người nhập phiếu hoặc "
@@ -46,7 +63,6 @@ def check_may_start(*, contest: Contest, user, now: datetime) -> Round:
             ),
             "staff",
         )
-    profile = getattr(user, "profile", None)
     if profile is None or not profile.full_name:
         raise AttemptRefused(
             _("Hãy cập nhật họ tên trong Thông tin cá nhân trước khi dự thi."), "profile"

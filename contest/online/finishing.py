@@ -9,31 +9,41 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from contest.models import Attempt, Contest
+from contest.events import entry_counted
+from contest.grading import grade_answers, key_rules
+from contest.models import Attempt, AttemptQuestion, Contest
 from contest.online.checks import AttemptRefused
 
 _IN_PROGRESS = Attempt.Status.IN_PROGRESS
 
 
 def _finish(
-    attempt: Attempt, *, status: str, submitted_at: datetime, now: datetime, **given
+    attempt: Attempt,
+    *,
+    status: str,
+    submitted_at: datetime,
+    now: datetime,
+    locked: bool = False,
+    **given,
 ) -> Attempt:
     """Grade and close the attempt; ``given`` holds what the participant sent with a submit.
 
     A finish without a submit (time out, the sweeper, the close) keeps the
     prediction and essay already saved in the row, never the ones of a stale object.
+    ``locked``: the caller read the row in progress under its lock in this transaction.
     """
-    from contest.grading import grade_items, key_rules
-
     # Lock the attempt row first (callers hold a transaction): an autosave in flight
     # holds this lock until it commits, so the answers read below are every answer
     # stored, and an autosave arriving later finds the attempt finished (_next_write).
-    locked = Attempt.objects.select_for_update().filter(pk=attempt.pk, status=_IN_PROGRESS)
-    if not list(locked.values_list("pk", flat=True)):
-        attempt.refresh_from_db()
-        return attempt
-    items = list(attempt.items.select_related("version"))
-    score, maximum = grade_items(items, key_rules(attempt.contest_id))
+    if not locked:
+        rows = Attempt.objects.select_for_update().filter(pk=attempt.pk, status=_IN_PROGRESS)
+        if not list(rows.values_list("pk", flat=True)):
+            attempt.refresh_from_db()
+            return attempt
+    answers = AttemptQuestion.objects.filter(attempt_id=attempt.pk).values_list(
+        "version_id", "answer", "version__correct", "version__points"
+    )
+    score, maximum = grade_answers(answers, key_rules(attempt.contest_id))
     end = min(submitted_at, attempt.deadline)
     finished = {
         "status": status,
@@ -53,15 +63,26 @@ def _finish(
     if "prediction" not in given:
         attempt.refresh_from_db(fields=["prediction", "prediction_seq", "essay", "answers_written"])
     if updated:
-        from contest.events import entry_counted
-
         entry_counted(attempt=attempt)
     return attempt
 
 
+# What a submit reads of the attempt and its contest, in the one query that locks the row.
+_SUBMIT_FIELDS = (
+    "user",
+    "contest",
+    "status",
+    "started_at",
+    "deadline",
+    "prediction",
+    "contest__grace_seconds",
+    "contest__prediction_question",
+)
+
+
 def attempt_submit(
     *,
-    attempt: Attempt,
+    attempt,
     user,
     submit_key: str,
     prediction: int | None,
@@ -70,35 +91,58 @@ def attempt_submit(
 ) -> Attempt:
     """Submit once. A retried or doubled submit returns the same, already submitted, attempt.
 
-    After the deadline plus grace the attempt is finished with its saved answers
-    (as the sweeper would) and the participant is told so.
+    ``attempt`` is the attempt or its id (the submit view passes the id): either way the
+    row is read once, under its lock, so a doubled submit waits for the first one and
+    finds it submitted. Someone else's attempt, or none, is refused (``not_yours``,
+    ``not_found``). After the deadline plus grace the attempt is finished with its saved
+    answers (as the sweeper would) and the participant is told so.
     """
-    if attempt.user_id != user.pk:
-        raise AttemptRefused(_("Lượt thi này không phải của bạn."), "not_yours")
-    if attempt.status != Attempt.Status.IN_PROGRESS:
-        return attempt  # the first submit won; this one is a retry
-    if now > attempt.accepts_until:
-        attempt_finish_expired(attempt=attempt, now=now)
-        raise AttemptRefused(
-            _("Đã hết giờ làm bài. Bài của bạn đã được nộp tự động với các câu đã lưu."), "expired"
-        )
-    if prediction is None:
-        # Typed on the attempt page and autosaved: the review form may leave it out.
-        prediction = Attempt.objects.filter(pk=attempt.pk).values_list("prediction", flat=True)[0]
-    if attempt.contest.prediction_question and prediction is None:
-        raise AttemptRefused(
-            _("Hãy trả lời câu hỏi dự đoán trước khi nộp bài."), "prediction_missing"
-        )
+    pk = attempt.pk if isinstance(attempt, Attempt) else attempt
     with transaction.atomic():
-        return _finish(
-            attempt,
-            status=Attempt.Status.SUBMITTED,
-            submitted_at=now,
-            now=now,
-            prediction=prediction,
-            essay=essay[:5000],
-            submit_key=submit_key[:64],
+        current = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("contest")
+            .only(*_SUBMIT_FIELDS)
+            .filter(pk=pk)
+            .first()
         )
+        if current is None:
+            raise AttemptRefused(_("Không tìm thấy lượt thi."), "not_found")
+        if current.user_id != user.pk:
+            raise AttemptRefused(_("Lượt thi này không phải của bạn."), "not_yours")
+        if current.status != Attempt.Status.IN_PROGRESS:
+            return current  # the first submit won; this one is a retry
+        expired = now > current.accepts_until
+        if expired:
+            _finish(
+                current,
+                status=Attempt.Status.EXPIRED,
+                submitted_at=current.deadline,
+                now=now,
+                locked=True,
+            )
+        else:
+            if prediction is None:
+                # Typed on the attempt page and autosaved: the review form may leave it out.
+                prediction = current.prediction
+            if current.contest.prediction_question and prediction is None:
+                raise AttemptRefused(
+                    _("Hãy trả lời câu hỏi dự đoán trước khi nộp bài."), "prediction_missing"
+                )
+            return _finish(
+                current,
+                status=Attempt.Status.SUBMITTED,
+                submitted_at=now,
+                now=now,
+                locked=True,
+                prediction=prediction,
+                essay=essay[:5000],
+                submit_key=submit_key[:64],
+            )
+    # Outside the transaction: the attempt finished above stays finished.
+    raise AttemptRefused(
+        _("Đã hết giờ làm bài. Bài của bạn đã được nộp tự động với các câu đã lưu."), "expired"
+    )
 
 
 def attempt_finish_expired(*, attempt: Attempt, now: datetime) -> Attempt:

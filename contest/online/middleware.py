@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from contest.online.finishing import attempts_sweep
+
 
 class AttemptSweepMiddleware:
     """Finishes overdue attempts from the serving processes themselves.
@@ -27,7 +29,5 @@ class AttemptSweepMiddleware:
             return response
         self.next_try = time.monotonic() + interval
         if cache.add("attempts:sweep", 1, timeout=interval):
-            from contest.online.finishing import attempts_sweep
-
             attempts_sweep(now=timezone.now())
         return response

@@ -15,7 +15,7 @@ from contest.models import Attempt, Contest
 from contest.online.answers import answer_save, prediction_clean, prediction_save
 from contest.online.attempts import attempt_start
 from contest.online.checks import AttemptRefused, check_may_start, round_current
-from contest.online.finishing import attempt_submit, attempts_finish_overdue
+from contest.online.finishing import attempt_finish_expired, attempt_submit, attempts_finish_overdue
 from contest.selectors import (
     attempt_items,
     attempts_of,
@@ -64,7 +64,8 @@ def server_time(request):
 @login_required
 @require_POST
 def attempt_begin(request, slug: str):
-    contest = get_object_or_404(Contest, slug=slug)
+    # The rounds once, for the open round and the banks of the key-viewer rule.
+    contest = get_object_or_404(Contest.objects.prefetch_related("rounds"), slug=slug)
     try:
         attempt, created = attempt_start(contest=contest, user=request.user, now=timezone.now())
     except AttemptRefused as refused:
@@ -91,8 +92,6 @@ def attempt_page(request, pk):
         return redirect("contest:receipt", attempt.pk)
     now = timezone.now()
     if now > attempt.accepts_until:
-        from contest.online.finishing import attempt_finish_expired
-
         attempt_finish_expired(attempt=attempt, now=now)
         messages.warning(
             request, _("Đã hết giờ làm bài. Bài đã được nộp tự động với các câu đã lưu.")
@@ -246,11 +245,11 @@ def attempt_submit_view(request, pk):
     if rate_limited(request, "submit", limit=20, seconds=60):
         messages.error(request, _("Bạn gửi quá nhiều lần. Hãy chờ một phút rồi thử lại."))
         return redirect("contest:review", pk)
-    attempt = _own_attempt(request, pk)
+    # The hot path at a deadline: the attempt is read once, under its lock, by the service.
     try:
         prediction = prediction_clean(request.POST.get("prediction", ""))
         attempt_submit(
-            attempt=attempt,
+            attempt=pk,
             user=request.user,
             submit_key=request.POST.get("submit_key", ""),
             prediction=prediction,
@@ -258,6 +257,11 @@ def attempt_submit_view(request, pk):
             now=timezone.now(),
         )
     except AttemptRefused as refused:
+        if refused.code in ("not_found", "not_yours"):
+            # Someone else's attempt id is as good as a wrong one.
+            raise Http404("Không tìm thấy lượt thi.") from None
+        if refused.code == "bad_prediction":
+            _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the form
         messages.error(request, refused.message)
         target = "contest:receipt" if refused.code == "expired" else "contest:review"
         return redirect(target, pk)

@@ -1,10 +1,20 @@
 """Correcting an entered sheet: the change, its reason and who made it are kept."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from contest import events
+from contest.grading import grade_paper
 from contest.models import PaperAnswer, PaperCorrection, PaperEntry
-from contest.paper.parsing import SHEET_FIELDS, paper_versions, parse_one, utc_text
+from contest.paper.marks import paper_versions
+from contest.paper.parsing import SHEET_FIELDS, parse_one, utc_text
+from core.errors import Refusal
+
+
+class CorrectionRefused(Refusal, ValueError):
+    """A correction that cannot be made (no reason, a value that is not one, no change)."""
+
+    code = "correction_refused"
 
 
 def entry_canonical(entry: PaperEntry) -> dict:
@@ -28,11 +38,11 @@ def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, us
     """Change a keyed sheet, recording before/after, who and why.
 
     ``changes`` holds raw field values as a clerk types them (the same
-    spelling as the import). Raises ``ValueError`` with the problems, in
-    Vietnamese, and writes nothing then.
+    spelling as the import). Raises ``CorrectionRefused`` (a ``ValueError``) with the
+    problems and writes nothing then.
     """
     if not reason.strip():
-        raise ValueError("Hãy ghi lý do sửa phiếu.")
+        raise CorrectionRefused(_("Hãy ghi lý do sửa phiếu."), "reason_missing", "reason")
     contest = entry.contest
     before = entry_canonical(entry)
     raw = {k: ("" if v is None else str(v)) for k, v in before.items() if k != "round"}
@@ -41,11 +51,13 @@ def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, us
     raw["sheet_no"] = entry.sheet_no
     sheets, errors = parse_one(contest, raw)
     if errors:
-        raise ValueError("; ".join(m.split(": ", 1)[1] for m in errors))
+        raise CorrectionRefused(
+            "; ".join(f"{e.column}: {e.message}" for e in errors), "sheet_invalid", errors[0].column
+        )
     sheet = sheets[0]
     after = sheet.canonical()
     if after == before:
-        raise ValueError("Không có gì thay đổi.")
+        raise CorrectionRefused(_("Không có gì thay đổi."), "unchanged")
     with transaction.atomic():
         entry = PaperEntry.objects.select_for_update().get(pk=entry.pk)
         for name in SHEET_FIELDS:
@@ -66,7 +78,6 @@ def paper_correct(*, entry: PaperEntry, changes: dict[str, str], reason: str, us
         PaperCorrection.objects.create(
             entry=entry, by=user, reason=reason.strip(), before=before, after=after
         )
-        from contest.grading import grade_paper
 
         grade_paper([entry.pk], contest.pk)
     events.entries_changed(contest_id=contest.pk)

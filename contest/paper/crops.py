@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from contest.paper.reading import MARKER_CENTRES
+from contest.paper.page_finding import MARKER_CENTRES
 
 PX = 6.0  # pixels per mm of a crop (sharp enough for handwriting on a phone)
 

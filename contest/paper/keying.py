@@ -5,19 +5,27 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.identity import id_birth_year_warning
 from contest import events
-from contest.models import Contest, PaperEntry
+from contest.models import Contest, PaperEntry, PaperKeying, PaperReceipt
 from contest.paper.importing import sheets_write
 from contest.paper.parsing import KEYED_FIELDS, SheetRow, parse_one
+from contest.paper.scans import scan_store, scan_verify
+from core.errors import Refusal, RowError
 
 
-class KeyingRefused(Exception):
-    """A keyed sheet cannot be taken; ``errors`` maps field names to Vietnamese messages."""
+class KeyingRefused(Refusal):
+    """A keyed sheet cannot be taken; ``errors`` maps field names to messages, ``field`` is
+    the first of them."""
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    code = "sheet_invalid"
+
+    def __init__(self, errors: dict[str, str], code: str = ""):
+        super().__init__(
+            "; ".join(f"{k}: {v}" for k, v in errors.items()), code, next(iter(errors), "")
+        )
         self.errors = errors
 
 
@@ -50,9 +58,6 @@ def paper_receive(*, contest: Contest, postmark_date: date, received_at: datetim
     under a random name (``contest.paper.scans.scan_store``); a scan that is not a readable image
     or PDF raises ``ValidationError`` and nothing is registered.
     """
-    from contest.models import PaperReceipt
-    from contest.paper.scans import scan_store, scan_verify
-
     if scan is not None:
         scan = scan_verify(scan)
 
@@ -71,11 +76,11 @@ def paper_receive(*, contest: Contest, postmark_date: date, received_at: datetim
     return receipt
 
 
-def _field_errors(messages: list[str]) -> dict[str, str]:
+def _field_errors(row_errors: list[RowError]) -> dict[str, str]:
+    """The first error of each column, by field name."""
     errors: dict[str, str] = {}
-    for message in messages:
-        _row, column, text = message.split(": ", 2)
-        errors.setdefault(column, text)
+    for error in row_errors:
+        errors.setdefault(error.column, error.message)
     return errors
 
 
@@ -98,16 +103,18 @@ def paper_key(*, contest: Contest, raw: dict, clerk) -> KeyingOutcome:
     (keyed by the first, verified by the second); one that differs sends the
     sheet to reconciliation.
     """
-    from contest.models import PaperKeying
-
     sheet = keyed_sheet(contest, raw)
     with transaction.atomic():
         Contest.objects.select_for_update().filter(pk=contest.pk).first()
         if PaperEntry.objects.filter(contest=contest, sheet_no=sheet.sheet_no).exists():
             raise KeyingRefused(
                 {
-                    "sheet_no": f"phiếu {sheet.sheet_no} đã nhập xong; muốn sửa thì dùng màn hình sửa phiếu"
-                }
+                    "sheet_no": _(
+                        "phiếu %(sheet)s đã nhập xong; muốn sửa thì dùng màn hình sửa phiếu"
+                    )
+                    % {"sheet": sheet.sheet_no}
+                },
+                "already_entered",
             )
         if not contest.double_keying:
             sheets_write(contest, [sheet], clerk)
@@ -118,14 +125,20 @@ def paper_key(*, contest: Contest, raw: dict, clerk) -> KeyingOutcome:
             if any(k.clerk_id == clerk.pk for k in earlier):
                 raise KeyingRefused(
                     {
-                        "sheet_no": f"bạn đã nhập phiếu {sheet.sheet_no}; lần nhập thứ hai phải do người khác làm"
-                    }
+                        "sheet_no": _(
+                            "bạn đã nhập phiếu %(sheet)s; lần nhập thứ hai phải do người khác làm"
+                        )
+                        % {"sheet": sheet.sheet_no}
+                    },
+                    "same_clerk",
                 )
             if len(earlier) >= 2:
                 raise KeyingRefused(
                     {
-                        "sheet_no": f"phiếu {sheet.sheet_no} đã được nhập hai lần và đang chờ đối chiếu"
-                    }
+                        "sheet_no": _("phiếu %(sheet)s đã được nhập hai lần và đang chờ đối chiếu")
+                        % {"sheet": sheet.sheet_no}
+                    },
+                    "awaiting_reconciliation",
                 )
             PaperKeying.objects.create(
                 contest=contest,
@@ -152,17 +165,22 @@ def paper_key(*, contest: Contest, raw: dict, clerk) -> KeyingOutcome:
 
 def paper_reconcile(*, contest: Contest, raw: dict, decider) -> PaperEntry:
     """A third person decides a sheet whose two keyings differ."""
-    from contest.models import PaperKeying
-
     sheet = keyed_sheet(contest, raw)
     keyings = list(PaperKeying.objects.filter(contest=contest, sheet_no=sheet.sheet_no))
     if len(keyings) < 2:
-        raise KeyingRefused({"sheet_no": "phiếu này không ở hàng chờ đối chiếu"})
+        raise KeyingRefused(
+            {"sheet_no": _("phiếu này không ở hàng chờ đối chiếu")}, "not_in_conflict"
+        )
     if any(k.clerk_id == decider.pk for k in keyings):
-        raise KeyingRefused({"sheet_no": "người đối chiếu phải khác hai người đã nhập phiếu"})
+        raise KeyingRefused(
+            {"sheet_no": _("người đối chiếu phải khác hai người đã nhập phiếu")}, "same_clerk"
+        )
     with transaction.atomic():
         if PaperEntry.objects.filter(contest=contest, sheet_no=sheet.sheet_no).exists():
-            raise KeyingRefused({"sheet_no": f"phiếu {sheet.sheet_no} đã được đối chiếu"})
+            raise KeyingRefused(
+                {"sheet_no": _("phiếu %(sheet)s đã được đối chiếu") % {"sheet": sheet.sheet_no}},
+                "already_entered",
+            )
         sheets_write(contest, [sheet], keyings[0].clerk)
         entry = PaperEntry.objects.get(contest=contest, sheet_no=sheet.sheet_no)
         entry.verified_by = decider

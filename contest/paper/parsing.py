@@ -11,23 +11,31 @@ a phone that is not a phone, a sheet number used twice).
 
 import hashlib
 import json
-import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.identity import normalize_phone, validate_id_number
 from accounts.models import Unit
 from contest.inputs import ascii_digits, prediction_parse
 from contest.models import Contest, Round
+from contest.paper.marks import (
+    PaperSetupError,
+    marks_text,
+    paper_versions,
+    parse_marks,
+    plain_marks_of,
+)
+from core.errors import RowError
 from core.tabular import FileRejected, cell_text, read_table, too_long, too_long_message
 from core.timeparse import BadDate, parse_date, parse_datetime
-from questions.models import LETTERS, QuestionVersion
-from questions.selectors import spec_questions
+from questions.models import QuestionVersion
 
 REQUIRED_COLUMNS = ("sheet_no", "answers", "postmark_date")
 # The fields of a sheet a clerk types or corrects (everything but its number and round).
@@ -47,10 +55,6 @@ SHEET_FIELDS = (
 KNOWN_COLUMNS = {"sheet_no", *SHEET_FIELDS, "round"}
 # The fields of a sheet that its content hash covers, in a fixed order.
 HASHED = ("round", *SHEET_FIELDS)
-
-
-class PaperSetupError(Exception):
-    """The contest cannot take paper sheets as it is set up (message for the organizer)."""
 
 
 @dataclass
@@ -101,93 +105,13 @@ def utc_text(moment: datetime | None) -> str:
     return moment.astimezone(UTC).isoformat() if moment else ""
 
 
+# ``json.dumps(…, ensure_ascii=False, default=str)`` builds this encoder on every call.
+_HASH_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def content_hash(canonical: dict) -> str:
-    text = json.dumps([canonical[k] for k in HASHED], ensure_ascii=False, default=str)
+    text = _HASH_JSON.encode([canonical[k] for k in HASHED])
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def marks_text(marks: list[str]) -> str:
-    """Marks back to the contract's spelling: ``ABD-*`` or, with any group, ``A AC - D``."""
-    shown = [m or "-" for m in marks]
-    if any(len(m) > 1 for m in shown):
-        return " ".join(shown)
-    return "".join(shown)
-
-
-# --- the questions printed on the sheet ---------------------------------------------------
-
-
-def paper_versions(round: Round) -> list[QuestionVersion]:
-    """The question versions on the round's printed sheet, in sheet order.
-
-    Paper needs a fixed question list: a blueprint drawn per attempt has no one
-    sheet to print.
-    """
-    spec = round.questions_spec or round.contest.questions_spec
-    if "codes" not in spec:
-        raise PaperSetupError(
-            "cuộc thi rút câu hỏi ngẫu nhiên cho từng lượt nên không có phiếu giấy cố định; "
-            "hãy đặt danh sách mã câu hỏi cố định cho phiếu giấy."
-        )
-    rows = dict(
-        spec_questions(bank_slug=spec["bank"], archived_too=True)
-        .filter(code__in=spec["codes"])
-        .values_list("code", "current_version_id")
-    )
-    missing = [c for c in spec["codes"] if not rows.get(c)]
-    if missing:
-        raise PaperSetupError(f"ngân hàng {spec['bank']} thiếu câu hỏi {', '.join(missing)}.")
-    versions = QuestionVersion.objects.in_bulk([rows[c] for c in spec["codes"]])
-    return [versions[rows[c]] for c in spec["codes"]]
-
-
-def mark_groups(text) -> list[str]:
-    """The one reading of a sheet's answers as written: upper-cased, one group per question,
-    split at whitespace when there is any (``A AC - D``), else one letter each (``ABD-*``)."""
-    raw = str(text or "").strip().upper()
-    return raw.split() if re.search(r"\s", raw) else list(raw)
-
-
-def parse_marks(text: str, versions: list[QuestionVersion]) -> list[str]:
-    """The marks of a sheet, one per question; ``ValueError`` with a clerk's message."""
-    groups = mark_groups(text)
-    if not groups:
-        raise ValueError("thiếu đáp án (ghi - cho câu bỏ trống)")
-    if len(groups) != len(versions):
-        raise ValueError(f"có {len(groups)} câu trả lời, phiếu có {len(versions)} câu")
-    marks = []
-    for number, (group, version) in enumerate(zip(groups, versions, strict=True), start=1):
-        if group == "-":
-            marks.append("")
-            continue
-        if group == "*":
-            marks.append("*")
-            continue
-        allowed = LETTERS[: len(version.options)]
-        if len(group) == 1 and group in allowed:  # the common case, without the checks below
-            marks.append(group)
-            continue
-        wrong = [c for c in group if c not in allowed]
-        if wrong:
-            raise ValueError(
-                f"câu {number}: không có phương án “{wrong[0]}” "
-                f"(câu này có {allowed[0]}–{allowed[-1]}; - là bỏ trống, * là đánh nhiều ô)"
-            )
-        if len(set(group)) != len(group):
-            raise ValueError(f"câu {number}: “{group}” ghi một chữ cái hai lần")
-        if len(group) > 1 and version.kind != QuestionVersion.Kind.MULTIPLE:
-            raise ValueError(
-                f"câu {number} chỉ có một đáp án đúng: đánh nhiều ô thì ghi *, không ghi “{group}”"
-            )
-        marks.append("".join(sorted(group)))
-    return marks
-
-
-def _plain_marks(versions: list[QuestionVersion]) -> frozenset[str]:
-    """The characters an answers text of one character a question may hold on every question
-    of ``versions`` (a letter each has, ``-``, ``*``): such a text needs no further check."""
-    fewest = min((len(v.options) for v in versions), default=0)
-    return frozenset(LETTERS[:fewest]) | {"-", "*"}
 
 
 # --- parsing a file --------------------------------------------------------------------
@@ -202,71 +126,126 @@ def _unit_lookup(contest: Contest) -> dict[str, Unit]:
     return lookup
 
 
-def parse_sheets(
-    contest: Contest, data: bytes, kind: str
-) -> tuple[list[SheetRow], list[tuple[int, str]]]:
-    """Read a csv/xlsx file of transcribed sheets; returns (valid rows, errors by row)."""
+def parse_sheets(contest: Contest, data: bytes, kind: str) -> tuple[list[SheetRow], list[RowError]]:
+    """Read a csv/xlsx file of transcribed sheets; returns (valid rows, errors)."""
     headers, rows = read_table(data, kind, columns=KNOWN_COLUMNS)
     return _parse_rows(contest, headers, rows)
 
 
-def _parse_rows(contest: Contest, headers: list[str], rows) -> tuple[list[SheetRow], list]:
-    errors: list[tuple[int, str]] = []
+def _parse_rows(
+    contest: Contest, headers: list[str], rows
+) -> tuple[list[SheetRow], list[RowError]]:
+    errors: list[RowError] = []
     sheets = list(iter_sheets(contest, headers, rows, errors))
     return sheets, errors
 
 
-def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Iterator[SheetRow]:
+def iter_sheets(
+    contest: Contest, headers: list[str], rows, errors: list[RowError]
+) -> Iterator[SheetRow]:
     """The valid sheets of ``rows`` one at a time; the errors are appended to ``errors``.
 
-    A generator, so that a file of 50,000 sheets is never held as a list: the
-    importer takes the sheets in chunks as the rows are read.
+    An iterator, so that a file of 50,000 sheets is never held as a list: the
+    importer takes the sheets in chunks as the rows are read. What the checks need from
+    the database (rounds, units, each round's printed questions) is read here, before
+    the first sheet: iterating touches no database, so the importer can iterate in a
+    thread of its own while it writes the chunk before (``core.read_ahead``).
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
     if contest.prediction_question and "prediction" not in headers:
         missing.append("prediction")
     if missing:
         raise FileRejected(
-            f"thiếu cột {', '.join(missing)} (cần: sheet_no, answers, postmark_date"
-            + (", prediction" if contest.prediction_question else "")
-            + ")"
+            _("thiếu cột %(missing)s (cần: %(required)s)")
+            % {
+                "missing": ", ".join(missing),
+                "required": "sheet_no, answers, postmark_date"
+                + (", prediction" if contest.prediction_question else ""),
+            },
+            "columns_missing",
         )
     rounds = {r.number: r for r in contest.rounds.all()}
     if not rounds:
-        raise PaperSetupError("cuộc thi chưa có vòng nào.")
-    versions_by_round: dict[int, list[QuestionVersion]] = {}
-    plain_marks: dict[int, frozenset[str]] = {}
-    this_year = timezone.now().year
-    units = _unit_lookup(contest)
+        raise PaperSetupError(_("cuộc thi chưa có vòng nào."), "no_rounds")
+    # Each round's printed questions, or why it has none: raised when a sheet is of it.
+    printed: dict[int, tuple[list[QuestionVersion], frozenset[str]] | PaperSetupError] = {}
+    for number, round_ in rounds.items():
+        try:
+            versions = paper_versions(round_)
+        except PaperSetupError as error:
+            printed[number] = error
+        else:
+            printed[number] = (versions, plain_marks_of(versions))
     tz = contest.tz
+    return _checked_sheets(
+        rows,
+        errors,
+        rounds=rounds,
+        opening={n: timezone.localtime(r.opens_at, tz).date() for n, r in rounds.items()},
+        printed=printed,
+        units=_unit_lookup(contest),
+        tz=tz,
+        this_year=timezone.now().year,
+    )
+
+
+def _checked_sheets(
+    rows,
+    errors: list,
+    *,
+    rounds: dict,
+    opening: dict,
+    printed: dict,
+    units: dict,
+    tz,
+    this_year: int,
+) -> Iterator[SheetRow]:
+    """``iter_sheets`` once it has read the database: a generator."""
+    postmark_date = _remembered(parse_date)
+    received_at = _remembered(lambda value: parse_datetime(value, tz))
     seen: dict[str, int] = {}
     for number, row in rows:
-        problems: list[str] = []
+        problems: list[RowError] = []
 
         def bad(column: str, message: str) -> None:
-            problems.append(f"row {number}: {column}: {message}")  # noqa: B023
+            problems.append(RowError(number, column, message))  # noqa: B023
 
         for column in too_long(row):
             bad(column, too_long_message(column, row))
-        text = {k: _nfc(cell_text(v)) for k, v in row.items() if k in KNOWN_COLUMNS}
+        text = {}
+        for column, value in row.items():  # ``_clean``, inlined for text: 11 cells a row
+            if column in KNOWN_COLUMNS:
+                if value.__class__ is str:
+                    value = value.strip()
+                    text[column] = value if value.isascii() else _nfc(value)
+                else:
+                    text[column] = _clean(value)
         _restore_leading_zeros(row, text)
         sheet_no = text.get("sheet_no", "")
         if not sheet_no:
-            bad("sheet_no", "thiếu số phiếu")
+            bad("sheet_no", _("thiếu số phiếu"))
         elif len(sheet_no) > 40:
-            bad("sheet_no", "số phiếu dài quá 40 ký tự")
+            bad("sheet_no", _("số phiếu dài quá 40 ký tự"))
         elif sheet_no in seen:
-            bad("sheet_no", f"số phiếu {sheet_no} đã có ở dòng {seen[sheet_no]} của tệp")
+            bad(
+                "sheet_no",
+                _("số phiếu %(sheet)s đã có ở dòng %(row)s của tệp")
+                % {"sheet": sheet_no, "row": seen[sheet_no]},
+            )
         else:
             seen[sheet_no] = number
-        round_ = _pick_round(text.get("round", ""), rounds, row.get("postmark_date"), bad)
+        round_ = _pick_round(text.get("round", ""), rounds, opening, row.get("postmark_date"), bad)
         sheet = SheetRow(row=number, sheet_no=sheet_no, round=round_ or next(iter(rounds.values())))
         sheet.full_name = " ".join(text.get("full_name", "").split())[:120]
         sheet.address = text.get("address", "")[:255]
         if text.get("birth_year"):
             value = text["birth_year"]
             if not ascii_digits(value, max_digits=4) or not 1900 <= int(value) <= this_year:
-                bad("birth_year", f"“{value}” không phải năm sinh (bốn chữ số, ví dụ 1975)")
+                bad(
+                    "birth_year",
+                    _("“%(value)s” không phải năm sinh (bốn chữ số, ví dụ 1975)")
+                    % {"value": value},
+                )
             else:
                 sheet.birth_year = int(value)
         if text.get("phone"):
@@ -284,18 +263,17 @@ def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Ite
         if text.get("unit"):
             sheet.unit = units.get(text["unit"].lower())
             if sheet.unit is None:
-                bad("unit", f"không có đơn vị “{text['unit']}” trong danh sách của cuộc thi")
+                bad(
+                    "unit",
+                    _("không có đơn vị “%(unit)s” trong danh sách của cuộc thi")
+                    % {"unit": text["unit"]},
+                )
         if round_ is not None:
-            if round_.number not in versions_by_round:
-                versions_by_round[round_.number] = paper_versions(round_)
-                plain_marks[round_.number] = _plain_marks(versions_by_round[round_.number])
-            versions = versions_by_round[round_.number]
+            if isinstance(printed[round_.number], PaperSetupError):
+                raise printed[round_.number]
+            versions, plain_marks = printed[round_.number]
             answers = text.get("answers", "").upper()
-            if (
-                answers
-                and len(answers) == len(versions)
-                and set(answers) <= plain_marks[round_.number]
-            ):
+            if answers and len(answers) == len(versions) and set(answers) <= plain_marks:
                 sheet.marks = ["" if c == "-" else c for c in answers]  # what parse_marks gives
             else:
                 try:
@@ -308,17 +286,17 @@ def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Ite
             except ValueError as error:
                 bad("prediction", str(error))
         try:
-            sheet.postmark_date = parse_date(row.get("postmark_date"))
+            sheet.postmark_date = postmark_date(row.get("postmark_date"))
         except BadDate as error:
-            bad("postmark_date", str(error) if row.get("postmark_date") else "thiếu ngày")
+            bad("postmark_date", str(error) if row.get("postmark_date") else _("thiếu ngày"))
         if row.get("received_at") not in (None, ""):
             try:
-                sheet.received_at = parse_datetime(row["received_at"], tz)
+                sheet.received_at = received_at(row["received_at"])
             except BadDate as error:
                 bad("received_at", str(error))
         sheet.invalid_reason = text.get("invalid_reason", "")[:60]
         if problems:
-            errors.extend((number, p) for p in problems)
+            errors.extend(problems)
         else:
             yield sheet
 
@@ -326,6 +304,37 @@ def iter_sheets(contest: Contest, headers: list[str], rows, errors: list) -> Ite
 def _nfc(text: str) -> str:
     # Checking is several times cheaper than normalizing, and nearly every cell already is.
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def _clean(value) -> str:
+    """``cell_text`` in NFC; ASCII text (most cells) is NFC already."""
+    text = value.strip() if value.__class__ is str else cell_text(value)
+    return text if text.isascii() else _nfc(text)
+
+
+REMEMBERED = 4096  # distinct values a parse remembers (a file repeats its few postmark days)
+
+
+def _remembered(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``parse`` (a pure date parser) run once per distinct cell value, ``BadDate`` included,
+    for at most ``REMEMBERED`` values: memory stays flat when every value differs."""
+    known: dict = {}
+
+    def parse_once(value):
+        key = (value.__class__, value)  # 1 and 1.0 are equal keys but not the same text
+        outcome = known.get(key)
+        if outcome is None:
+            try:
+                outcome = (parse(value), None)
+            except BadDate as error:
+                outcome = (None, str(error))
+            if len(known) < REMEMBERED:
+                known[key] = outcome
+        if outcome[1] is not None:
+            raise BadDate(outcome[1])
+        return outcome[0]
+
+    return parse_once
 
 
 def _restore_leading_zeros(row: dict, text: dict) -> None:
@@ -342,10 +351,14 @@ def _restore_leading_zeros(row: dict, text: dict) -> None:
             text["id_number"] = digits.zfill(9)
 
 
-def _pick_round(value: str, rounds: dict, postmark, bad) -> Round | None:
+def _pick_round(value: str, rounds: dict, opening: dict, postmark, bad) -> Round | None:
     if value:
         if not ascii_digits(value, max_digits=4) or int(value) not in rounds:
-            bad("round", f"không có vòng “{value}” (có: {', '.join(map(str, rounds))})")
+            bad(
+                "round",
+                _("không có vòng “%(value)s” (có: %(rounds)s)")
+                % {"value": value, "rounds": ", ".join(map(str, rounds))},
+            )
             return None
         return rounds[int(value)]
     if len(rounds) == 1:
@@ -355,15 +368,15 @@ def _pick_round(value: str, rounds: dict, postmark, bad) -> Round | None:
     except BadDate:
         return next(iter(rounds.values()))
     chosen = None
-    for r in rounds.values():
-        if timezone.localtime(r.opens_at, r.contest.tz).date() <= day:
+    for number, r in rounds.items():
+        if opening[number] <= day:
             chosen = r
     return chosen or next(iter(rounds.values()))
 
 
-def parse_one(contest: Contest, raw: dict) -> tuple[list[SheetRow], list[str]]:
-    sheets, errors = _parse_rows(contest, list(raw), iter([(1, raw)]))
-    return sheets, [m for _r, m in errors]
+def parse_one(contest: Contest, raw: dict) -> tuple[list[SheetRow], list[RowError]]:
+    """One sheet as typed on a page (its row is 1): the sheet if valid, and the errors."""
+    return _parse_rows(contest, list(raw), iter([(1, raw)]))
 
 
 # --- receiving, keying by hand, reconciliation ----------------------------------------------

@@ -8,12 +8,15 @@ aligned on the markers and each bubble sampled; the layout comes from one
 function, so the PDF and its geometry cannot drift apart.
 """
 
+import hashlib
 import io
 
+import segno
+from django.core.cache import cache
 from django.utils import timezone
 
 from contest.models import Contest, Round
-from contest.paper.parsing import paper_versions
+from contest.paper.marks import paper_versions
 from core.pdf import pdf_document
 from questions.models import LETTERS
 
@@ -117,8 +120,6 @@ def _boxes(x0: float, columns: int) -> list[dict]:
 
 
 def _qr_png(payload: str) -> io.BytesIO:
-    import segno
-
     out = io.BytesIO()
     segno.make(payload, error="m").save(out, kind="png", scale=8, border=2)
     out.seek(0)
@@ -272,8 +273,6 @@ def question_sheet_key(contest: Contest, round: Round, versions=None) -> str:
     A new version of any question on the sheet, a new question list or any saved
     change to the contest or round gives a new key (old sheets expire unread).
     """
-    import hashlib
-
     versions = paper_versions(round) if versions is None else versions
     parts = [
         contest.pk,
@@ -290,8 +289,6 @@ def question_sheet_cached(contest: Contest, round: Round) -> bytes:
     The public download is anonymous and costs about 0.2 s to draw; the cache
     (Redis, or each process's memory) keeps it for a day.
     """
-    from django.core.cache import cache
-
     versions = paper_versions(round)
     key = question_sheet_key(contest, round, versions)
     data = cache.get(key)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Unit
 from contest.invalid_reasons import reason_label
 from contest.models import Contest
-from contest.paper.parsing import mark_groups
+from contest.paper.marks import mark_groups
 
 
 def _shown(contest: Contest, key: str, value, units: dict[str, str]) -> str:

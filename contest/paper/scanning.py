@@ -16,19 +16,23 @@ confirmation makes the entry.
 """
 
 import io
+import math
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import cv2
+import pypdfium2
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from contest.models import Contest, SheetScan
 from contest.paper.keying import KeyingOutcome, paper_key, paper_receive
-from contest.paper.parsing import PaperSetupError, mark_groups, paper_versions
+from contest.paper.marks import PaperSetupError, mark_groups, paper_versions
 from contest.paper.printing import form_geometry
 from contest.paper.reading import Reading, sheet_read
 
@@ -106,11 +110,6 @@ class Unreadable(bytes):
 
 
 def _pdf_pages(name: str, data: bytes) -> list[tuple[str, bytes]]:
-    import math
-
-    import cv2
-    import pypdfium2
-
     try:
         document = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError:
@@ -255,8 +254,6 @@ def _enter(contest, name, data, reading: Reading, user, postmark_date, now, job)
 
 def machine_user():
     """The account the machine's keyings are recorded under (it cannot sign in)."""
-    from accounts.models import User
-
     user, created = User.objects.get_or_create(
         username=MACHINE_USERNAME, defaults={"first_name": "Máy đọc phiếu", "is_active": False}
     )

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
+from pypdf import PdfReader
+
+from questions.images import image_normalize
 
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 SCAN_MAX_PDF_PAGES = 20
@@ -39,7 +42,6 @@ def scan_verify(upload) -> VerifiedScan:
     if data.lstrip()[:5] == b"%PDF-":
         _pdf_check(data)
         return VerifiedScan(ContentFile(data, name="scan.pdf"), "application/pdf")
-    from questions.images import image_normalize
 
     try:
         normalized = image_normalize(ContentFile(data))
@@ -52,8 +54,6 @@ def scan_verify(upload) -> VerifiedScan:
 
 
 def _pdf_check(data: bytes) -> None:
-    from pypdf import PdfReader
-
     refused = ValidationError(
         _("Tệp có đầu là PDF nhưng không phải PDF đọc được. Hãy quét hoặc chụp lại phiếu."),
         code="scan_bad_pdf",

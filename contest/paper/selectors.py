@@ -1,15 +1,15 @@
 """What the paper pages read: keying progress, sheets in conflict, people entered twice."""
 
+from collections import defaultdict
+
+from django.db.models import Count
+
 from accounts.identity import person_key
-from contest.models import Contest, PaperEntry
+from contest.models import Attempt, Contest, PaperEntry, PaperKeying
 
 
 def paper_progress(contest: Contest) -> dict[str, int]:
     """Received, keyed once, verified (entries), in conflict: for the clerks' dashboard."""
-    from django.db.models import Count
-
-    from contest.models import PaperKeying
-
     done = set(PaperEntry.objects.filter(contest=contest).values_list("sheet_no", flat=True))
     pending = (
         PaperKeying.objects.filter(contest=contest)
@@ -28,10 +28,6 @@ def paper_progress(contest: Contest) -> dict[str, int]:
 
 
 def conflicts(contest: Contest) -> list[str]:
-    from django.db.models import Count
-
-    from contest.models import PaperKeying
-
     return list(
         PaperKeying.objects.filter(contest=contest)
         .exclude(sheet_no__in=PaperEntry.objects.filter(contest=contest).values("sheet_no"))
@@ -45,10 +41,6 @@ def conflicts(contest: Contest) -> list[str]:
 
 def duplicate_people(contest: Contest) -> list[dict]:
     """People with more than one entry (paper twice, or paper and online), for the organizer."""
-    from collections import defaultdict
-
-    from contest.models import Attempt
-
     seen: dict[str, list[str]] = defaultdict(list)
     for sheet_no, phone, id_number in PaperEntry.objects.filter(contest=contest).values_list(
         "sheet_no", "phone", "id_number"

@@ -1,9 +1,22 @@
 """Background work of the paper flow: importing a transcribed file, reading photographed sheets."""
 
+from dataclasses import asdict
+
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import translation
 from django_tasks import task
 
-from core.jobs import job_fail, job_fail_unexpected, job_finish, job_progress
+from accounts.models import User
+from contest.models import Contest
+from contest.paper.forms import FIELD_LABELS
+from contest.paper.importing import paper_import
+from contest.paper.scanning import PaperSetupError, input_expand, scan_batch
+from core.errors import Refusal
+from core.jobs import job_end_import, job_fail, job_fail_unexpected, job_finish, job_progress
+from core.models import BackgroundJob, PendingUpload
+from core.uploads import PENDING_GONE, pending_upload_discard, pending_upload_read
 
 
 @task()
@@ -11,13 +24,6 @@ def scan_sheets_task(
     *, job_id: str, contest_id: int, paths: list[str], user_id: int | None
 ) -> None:
     """Read the stored uploads, enter every readable sheet, report progress on the job."""
-    from django.core.files.storage import default_storage
-
-    from accounts.models import User
-    from contest.models import Contest
-    from contest.paper.scanning import PaperSetupError, input_expand, scan_batch
-    from core.models import BackgroundJob
-
     try:
         contest = Contest.objects.get(pk=contest_id)
         items = []
@@ -56,22 +62,24 @@ def scan_sheets_task(
 
 @task()
 def paper_import_task(
-    *, job_id: str, contest_id: int, upload_id: str, partial: bool, user_id: int | None
+    *,
+    job_id: str,
+    contest_id: int,
+    upload_id: str,
+    partial: bool,
+    user_id: int | None,
+    language: str = settings.LANGUAGE_CODE,
 ) -> None:
     """Import an uploaded file of transcribed sheets in the background.
 
     Whatever happens the job ends as done or failed with the reason, and the upload is deleted.
+    Messages are in ``language``, the one of the person who confirmed the import.
     """
-    from dataclasses import asdict
+    with translation.override(language):
+        _paper_import(job_id, contest_id, upload_id, partial, user_id)
 
-    from accounts.models import User
-    from contest.models import Contest
-    from contest.paper.importing import paper_import
-    from contest.paper.parsing import PaperSetupError
-    from core.models import PendingUpload
-    from core.tabular import FileRejected
-    from core.uploads import pending_upload_discard, pending_upload_read
 
+def _paper_import(job_id, contest_id, upload_id, partial, user_id) -> None:
     try:
         contest = Contest.objects.get(pk=contest_id)
         upload = PendingUpload.objects.get(pk=upload_id, scope=f"paper:{contest.pk}")
@@ -87,23 +95,23 @@ def paper_import_task(
             correction_url=reverse("contest:paper_sheet", args=[contest.slug, "SHEET"]),
         )
         result = asdict(report)
-        result["errors"] = result["errors"][:500]
+        del result["row_errors"]  # listed below as the page shows them
+        result["errors"] = [error.shown(FIELD_LABELS) for error in report.row_errors[:500]]
         result["next"] = reverse("contest:paper_home", args=[contest.slug])
-        job_finish(
+        job_end_import(
             job_id=job_id,
             result=result,
-            message="Đã nhập"
-            if report.written or not report.errors
-            else "Không nhập gì vì tệp có lỗi",
+            written=report.written,
+            refused=bool(report.row_errors) and not partial,
         )
-    except (FileRejected, PaperSetupError) as error:
+    except Refusal as refused:  # the file (FileRejected) or the contest (PaperSetupError)
         job_fail(
             job_id=job_id,
-            message=str(error),
+            message=str(refused),
             result={"next": reverse("contest:paper_home", args=[contest.slug])},
         )
     except PendingUpload.DoesNotExist:
-        job_fail(job_id=job_id, message="Tệp tải lên đã hết hạn; hãy tải lên lại.")
+        job_fail(job_id=job_id, message=PENDING_GONE)
     except Exception as error:
         job_fail_unexpected(job_id=job_id, error=error)
     finally:

@@ -9,7 +9,9 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.identity import person_sql
+from accounts.models import Profile, User
 from contest.models import Attempt, Contest, PaperEntry, Round
+from contest.permissions import key_viewer_sql
 
 
 def bytewise(expression: str) -> str:
@@ -56,8 +58,6 @@ def candidates_sql(contest: Contest, round: Round) -> tuple[str, list]:
     ops = connection.ops
     late_after = round.closes_at + contest.grace
     end_of_day, end_params = end_of_postmark_day(contest, round)
-    from accounts.models import Profile, User
-    from contest.permissions import key_viewer_sql
 
     # People who can see the key (contest.permissions) are never ranked: reason "staff".
     staff = key_viewer_sql(contest)

@@ -7,6 +7,7 @@ to every viewer through ``contest.events`` once it is committed.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contest import events
 from contest.models import Contest, Result, ResultRow
@@ -17,10 +18,13 @@ from contest.results.workflow import (
     check_ranked_after_close,
     check_winners_verified,
 )
+from core.errors import Refusal
 
 
-class CeremonyError(Exception):
-    """Message for the organizer, in Vietnamese."""
+class CeremonyError(Refusal):
+    """The ceremony step cannot be taken (message for the organizer)."""
+
+    code = "ceremony_refused"
 
 
 def ceremony_result(contest: Contest) -> Result | None:
@@ -73,13 +77,15 @@ def check_ceremony_may_start(*, contest: Contest, now) -> Result:
     """The final result to reveal; the same conditions as publishing it."""
     result = ceremony_result(contest)
     if result is None:
-        raise CeremonyError("chưa có kết quả chính thức: hãy chốt kết quả trước khi trao giải.")
+        raise CeremonyError(
+            _("chưa có kết quả chính thức: hãy chốt kết quả trước khi trao giải."), "no_final"
+        )
     try:
         check_contest_finished(contest=contest, now=now)
         check_ranked_after_close(contest=contest, results=[result])
         check_winners_verified(contest=contest, results=[result])
     except WorkflowRefused as refused:
-        raise CeremonyError(str(refused)) from refused
+        raise CeremonyError(refused.message, refused.code, refused.field) from refused
     return result
 
 
@@ -104,7 +110,7 @@ def ceremony_end(*, contest: Contest, now=None) -> Result:
     with transaction.atomic():
         result = ceremony_result(contest)
         if result is None or result.revealed is None:
-            raise CeremonyError("lễ trao giải chưa bắt đầu.")
+            raise CeremonyError(_("lễ trao giải chưa bắt đầu."), "not_started")
         result = Result.objects.select_for_update().get(pk=result.pk)
         result.revealed = None
         result.ceremony_ended_at = now
@@ -117,11 +123,11 @@ def ceremony_reveal_next(*, contest: Contest) -> dict:
     with transaction.atomic():
         result = ceremony_result(contest)
         if result is None or result.revealed is None:
-            raise CeremonyError("lễ trao giải chưa bắt đầu.")
+            raise CeremonyError(_("lễ trao giải chưa bắt đầu."), "not_started")
         result = Result.objects.select_for_update().get(pk=result.pk)
         winners = _winners(result)
         if result.revealed >= len(winners):
-            raise CeremonyError("đã công bố hết các giải.")
+            raise CeremonyError(_("đã công bố hết các giải."), "all_revealed")
         row = winners[result.revealed]
         result.revealed += 1
         result.save(update_fields=["revealed"])
@@ -132,6 +138,10 @@ def ceremony_reveal_next(*, contest: Contest) -> dict:
 
 def revealed_payloads(contest: Contest) -> list[dict]:
     """Every reveal so far, in order (empty when no ceremony is running)."""
+    # Every live socket asks this when it connects, nearly always while no ceremony runs:
+    # one light query then, instead of ceremony_result's two (joined) ones.
+    if not Result.objects.filter(contest=contest, final=True, revealed__isnull=False).exists():
+        return []
     result = ceremony_result(contest)
     if result is None or result.revealed is None:
         return []

@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 from django.utils import timezone
+from openpyxl import Workbook
 
 from contest.criteria import criteria_text
 from contest.models import Contest, Result, ResultRow
@@ -83,8 +84,6 @@ def results_csv(results: list[Result]) -> bytes:
 
 
 def results_xlsx(results: list[Result]) -> bytes:
-    from openpyxl import Workbook
-
     book = Workbook(write_only=True)
     table = book.create_sheet("Kết quả")
     xlsx_append(table, COLUMNS)

@@ -3,6 +3,7 @@ regrade every entry that holds it (online and paper alike, in SQL)."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contest import events
 from contest.grading import key_rules, regrade_using_versions
@@ -15,11 +16,14 @@ from contest.models import (
     Round,
 )
 from contest.results.workflow import record
+from core.errors import Refusal
 from questions.models import LETTERS, QuestionVersion
 
 
-class KeyCorrectionRefused(Exception):
-    """The correction cannot be made (message for the organizer, in Vietnamese)."""
+class KeyCorrectionRefused(Refusal):
+    """The correction cannot be made (message for the organizer); ``code`` names the rule."""
+
+    code = "key_correction_refused"
 
 
 def _clean_accepted(version: QuestionVersion, answers: list[str]) -> tuple[str, ...]:
@@ -31,18 +35,33 @@ def _clean_accepted(version: QuestionVersion, answers: list[str]) -> tuple[str, 
             continue
         if any(ch not in letters for ch in answer):
             raise KeyCorrectionRefused(
-                f"đáp án {raw.strip()!r} không có trong câu {version.question.code}: "
-                f"câu này chỉ có phương án {', '.join(letters)}."
+                _(
+                    "đáp án %(answer)s không có trong câu %(code)s: câu này chỉ có phương án %(letters)s."
+                )
+                % {
+                    "answer": repr(raw.strip()),
+                    "code": version.question.code,
+                    "letters": ", ".join(letters),
+                },
+                "answer_unknown",
+                "answers",
             )
         if version.kind != "multiple" and len(answer) > 1:
             raise KeyCorrectionRefused(
-                f"câu {version.question.code} chỉ chọn một phương án: mỗi đáp án một chữ cái "
-                "(muốn chấp nhận hai đáp án thì ghi B, C)."
+                _(
+                    "câu %(code)s chỉ chọn một phương án: mỗi đáp án một chữ cái "
+                    "(muốn chấp nhận hai đáp án thì ghi B, C)."
+                )
+                % {"code": version.question.code},
+                "single_answer",
+                "answers",
             )
         if answer not in cleaned:
             cleaned.append(answer)
     if not cleaned:
-        raise KeyCorrectionRefused("hãy ghi các đáp án được chấp nhận, ví dụ: B, C.")
+        raise KeyCorrectionRefused(
+            _("hãy ghi các đáp án được chấp nhận, ví dụ: B, C."), "answers_missing", "answers"
+        )
     return tuple(cleaned)
 
 
@@ -57,9 +76,15 @@ def key_correct(
     """
     now = now or timezone.now()
     if action not in KeyCorrection.Action.values:
-        raise KeyCorrectionRefused("hãy chọn: chấp nhận thêm đáp án, hoặc hủy câu hỏi.")
+        raise KeyCorrectionRefused(
+            _("hãy chọn: chấp nhận thêm đáp án, hoặc hủy câu hỏi."), "action_unknown", "action"
+        )
     if not reason.strip():
-        raise KeyCorrectionRefused("hãy ghi lý do sửa đáp án: lý do được công bố cùng kết quả.")
+        raise KeyCorrectionRefused(
+            _("hãy ghi lý do sửa đáp án: lý do được công bố cùng kết quả."),
+            "reason_missing",
+            "reason",
+        )
     code = code.strip()
     # (version, round) pairs in which the question was used, counted in the database.
     used = set(
@@ -72,17 +97,25 @@ def key_correct(
         .distinct()
     )
     if not used:
-        raise KeyCorrectionRefused(f"câu {code or '(trống)'} không có trong bài nào của cuộc thi.")
+        raise KeyCorrectionRefused(
+            _("câu %(code)s không có trong bài nào của cuộc thi.") % {"code": code or _("(trống)")},
+            "question_unused",
+            "code",
+        )
     version_ids = {version for version, _round in used}
     rounds = list(Round.objects.filter(pk__in={round for _version, round in used}))
     if not all(contest.answers_closed(now, r) for r in rounds):
         raise KeyCorrectionRefused(
-            "chỉ sửa đáp án sau giờ đóng (cộng thời gian ân hạn) của vòng thi có câu hỏi này, "
-            "khi không còn ai nộp bài được."
+            _(
+                "chỉ sửa đáp án sau giờ đóng (cộng thời gian ân hạn) của vòng thi có câu hỏi "
+                "này, khi không còn ai nộp bài được."
+            ),
+            "round_open",
         )
     if Result.objects.filter(round__in=rounds, final=True).exists():
         raise KeyCorrectionRefused(
-            "kết quả chính thức của vòng có câu hỏi này đã chốt; không sửa đáp án được nữa."
+            _("kết quả chính thức của vòng có câu hỏi này đã chốt; không sửa đáp án được nữa."),
+            "final",
         )
     corrections = []
     with transaction.atomic():

@@ -23,19 +23,27 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import Profile, User
 from contest.criteria import CRITERIA
+from contest.grading import grade_round, key_rules, refresh_statistics
 from contest.models import Contest, Result, Round
+from contest.results import workflow
 from contest.results.candidates import bytewise, candidates_sql
 from contest.results.lots import sha256_sql
 from contest.results.prizes import prizes_award, unit_standings
 from contest.results.rows import Target, partitions_prune, rows_close, rows_discard, rows_open
+from core.errors import Refusal
+from core.timeparse import timezone_label
 
 logger = logging.getLogger("cuocthi.ranking")
 
 
-class RankingError(Exception):
-    """The ranking cannot be made or changed (message for the organizer, in Vietnamese)."""
+class RankingError(Refusal):
+    """The ranking cannot be made or changed (message for the organizer)."""
+
+    code = "ranking_refused"
 
 
 # --- ranking -------------------------------------------------------------------------------------
@@ -235,13 +243,13 @@ def rank_round(
     frozen (``--final``) and can no longer be replaced. ``excluded``: people who
     already hold a prize in an earlier round of the contest.
     """
-    from accounts.models import Profile, User
-    from contest.grading import grade_round, key_rules, refresh_statistics
-
     if final and not contest.answers_closed(timezone.now(), round):
         raise RankingError(
-            "vòng thi chưa đóng hoặc còn trong thời gian ân hạn nhận câu trả lời: chỉ xếp "
-            "hạng tạm được; kết quả chính thức sau đó."
+            _(
+                "vòng thi chưa đóng hoặc còn trong thời gian ân hạn nhận câu trả lời: chỉ xếp "
+                "hạng tạm được; kết quả chính thức sau đó."
+            ),
+            "round_open",
         )
     clock = _Clock(f"rank {contest.slug} round {round.number}")
     grade_round(round, only_ungraded=True)
@@ -251,7 +259,9 @@ def rank_round(
     candidates, params = candidates_sql(contest, round)
     with transaction.atomic(), connection.cursor() as cursor:
         if Result.objects.select_for_update().filter(round=round, final=True).exists():
-            raise RankingError("kết quả chính thức của vòng này đã chốt; không xếp lại được.")
+            raise RankingError(
+                _("kết quả chính thức của vòng này đã chốt; không xếp lại được."), "final"
+            )
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL work_mem = '256MB'")
         # The provisional result this one replaces stays readable until the commit.
@@ -312,17 +322,20 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
     One prize per person in the contest: whoever holds a prize of an earlier
     round is passed over in the later ones.
     """
-    from contest.results import workflow
-    from core.timeparse import timezone_label
-
     if final:
         window = workflow.objection_window_open(contest)
         if window is not None:
             until = timezone.localtime(window.objections_until, contest.tz)
             raise RankingError(
-                f"đang trong thời hạn nhận khiếu nại (đến {until:%H:%M %d/%m/%Y}, "
-                f"{timezone_label(contest.timezone, until)}); chốt kết quả chính thức sau "
-                "thời hạn đó."
+                _(
+                    "đang trong thời hạn nhận khiếu nại (đến %(when)s, %(zone)s); chốt kết quả "
+                    "chính thức sau thời hạn đó."
+                )
+                % {
+                    "when": f"{until:%H:%M %d/%m/%Y}",
+                    "zone": timezone_label(contest.timezone, until),
+                },
+                "objection_window_open",
             )
     partitions_prune()  # of results replaced earlier (outside the ranking's transaction)
     public = Result.objects.filter(contest=contest, final=False, published_at__isnull=False)
@@ -335,8 +348,12 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
         if frozen is not None:
             if final:
                 raise RankingError(
-                    f"vòng {round.number}: kết quả chính thức đã chốt lúc "
-                    f"{timezone.localtime(frozen.created_at, contest.tz):%H:%M %d/%m/%Y}."
+                    _("vòng %(n)s: kết quả chính thức đã chốt lúc %(when)s.")
+                    % {
+                        "n": round.number,
+                        "when": f"{timezone.localtime(frozen.created_at, contest.tz):%H:%M %d/%m/%Y}",
+                    },
+                    "final",
                 )
             result = frozen
         else:

@@ -1,6 +1,7 @@
 from django.urls import reverse
 from django_tasks import task
 
+from accounts.models import User
 from contest.models import Contest
 from contest.results.ranking import RankingError, contest_rank
 from core.jobs import job_fail, job_fail_unexpected, job_finish, job_progress
@@ -9,8 +10,6 @@ from core.jobs import job_fail, job_fail_unexpected, job_finish, job_progress
 @task()
 def rank_contest_task(*, job_id: str, contest_id: int, final: bool, user_id: int | None) -> None:
     """Grade and rank a contest in the background, reporting progress on the job."""
-    from accounts.models import User
-
     try:
         contest = Contest.objects.get(pk=contest_id)
         job_progress(job_id=job_id, done=0, total=1, message="Đang chấm điểm và xếp hạng")

@@ -1,5 +1,7 @@
 """Results: the organizers' ranking page, the public results page, a participant's own result."""
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -13,9 +15,21 @@ from django.views.decorators.http import require_POST
 from accounts.identity import id_birth_year_warning
 from contest.models import Contest, KeyCorrection, Result, ResultEvent, ResultRow, WinnerCheck
 from contest.organizer import _organizer
+from contest.results import workflow
+from contest.results.ceremony import (
+    CeremonyError,
+    ceremony_end,
+    ceremony_result,
+    ceremony_reveal_next,
+    ceremony_start,
+    check_ceremony_may_start,
+    revealed_payloads,
+)
 from contest.results.explain import criteria_text, explain, reason_text
 from contest.results.exports import certificates_pdf, results_csv, results_xlsx, winners_pdf
+from contest.results.key_corrections import KeyCorrectionRefused, key_correct
 from contest.results.selectors import result_statistics, winners_shown
+from contest.results.tasks import rank_contest_task
 from contest.results.workflow import latest_results, outdated
 from core.jobs import job_create
 
@@ -89,8 +103,6 @@ def manage_results(request, slug: str):
 @require_POST
 def manage_key_correct(request, slug: str):
     """Accept more answers for a question, or void it, after the close; everything regraded."""
-    from contest.results.key_corrections import KeyCorrectionRefused, key_correct
-
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
     try:
@@ -117,8 +129,6 @@ def manage_key_correct(request, slug: str):
 @require_POST
 def manage_rank(request, slug: str):
     """Rank (or finalize) in the background; the job page shows progress."""
-    from contest.results.tasks import rank_contest_task
-
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
     final = request.POST.get("final") == "1"
@@ -151,10 +161,6 @@ def manage_rank(request, slug: str):
 @require_POST
 def manage_publish(request, slug: str):
     """Publish (a provisional result with an objection window, or the final one), or withdraw."""
-    from datetime import datetime
-
-    from contest.results import workflow
-
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
     if request.POST.get("publish") != "1":
@@ -186,8 +192,6 @@ def manage_publish(request, slug: str):
 @require_POST
 def manage_winner_check(request, slug: str):
     """Tick what the committee has checked about one prize winner."""
-    from contest.results import workflow
-
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
     try:
@@ -324,16 +328,6 @@ def my_result(request, slug: str):
 @login_required
 def manage_ceremony(request, slug: str):
     """The projector page: reveal the prizes one by one, lowest first."""
-    from contest.results.ceremony import (
-        CeremonyError,
-        ceremony_end,
-        ceremony_result,
-        ceremony_reveal_next,
-        ceremony_start,
-        check_ceremony_may_start,
-        revealed_payloads,
-    )
-
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
     if request.method == "POST":

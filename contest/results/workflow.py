@@ -23,10 +23,13 @@ from contest.models import (
     ResultRow,
     WinnerCheck,
 )
+from core.errors import Refusal
 
 
-class WorkflowRefused(Exception):
-    """The step cannot be taken now (message for the organizer, in Vietnamese)."""
+class WorkflowRefused(Refusal):
+    """The step cannot be taken now (message for the organizer); ``code`` names the rule."""
+
+    code = "workflow_refused"
 
 
 def record(*, contest: Contest, action: str, detail: str = "", by=None) -> None:
@@ -78,7 +81,8 @@ def check_contest_finished(*, contest: Contest, now: datetime) -> None:
             )
             % {
                 "when": f"{timezone.localtime(contest.answers_accepted_until(), contest.tz):%H:%M %d/%m/%Y}"
-            }
+            },
+            "contest_open",
         )
     open_attempts = Attempt.objects.filter(
         contest=contest, status=Attempt.Status.IN_PROGRESS
@@ -89,7 +93,8 @@ def check_contest_finished(*, contest: Contest, now: datetime) -> None:
                 "còn %(n)s lượt thi trực tuyến chưa kết thúc. Chờ vài phút để các lượt này "
                 "hết giờ và được nộp tự động, rồi xếp hạng lại."
             )
-            % {"n": open_attempts}
+            % {"n": open_attempts},
+            "attempts_open",
         )
 
 
@@ -100,7 +105,8 @@ def check_ranked_after_close(*, contest: Contest, results: list[Result]) -> None
             _(
                 "kết quả hiện có được xếp hạng khi cuộc thi còn mở. "
                 "Hãy bấm “Chấm và xếp hạng tạm” để xếp hạng lại với mọi bài đã nộp."
-            )
+            ),
+            "ranked_while_open",
         )
 
 
@@ -138,7 +144,8 @@ def check_ranking_current(*, results: list[Result]) -> None:
             _(
                 "có bài dự thi, phiếu sửa hoặc đáp án sửa sau lần xếp hạng này: hãy bấm "
                 "“Chấm và xếp hạng tạm” để xếp hạng lại trước khi công bố."
-            )
+            ),
+            "ranking_outdated",
         )
 
 
@@ -147,15 +154,21 @@ def check_winners_verified(*, contest: Contest, results: list[Result]) -> None:
     missing = unverified_winners(contest, results)
     if missing:
         raise WorkflowRefused(
-            f"còn {len(missing)} người đạt giải chưa xác minh xong "
-            f"({', '.join(missing[:5])}{'…' if len(missing) > 5 else ''})."
+            _("còn %(n)s người đạt giải chưa xác minh xong (%(who)s).")
+            % {
+                "n": len(missing),
+                "who": ", ".join(missing[:5]) + ("…" if len(missing) > 5 else ""),
+            },
+            "winners_unverified",
         )
 
 
 def winner_check(*, contest: Contest, person: str, checks: dict, note: str, user) -> WinnerCheck:
     """Record what the committee checked about a prize winner."""
     if person not in winners(latest_results(contest)):
-        raise WorkflowRefused("người này không có giải trong kết quả hiện tại.")
+        raise WorkflowRefused(
+            _("người này không có giải trong kết quả hiện tại."), "not_a_winner", "person"
+        )
     keys = {key for key, _label in WinnerCheck.ITEMS}
     check, _created = WinnerCheck.objects.update_or_create(
         contest=contest,
@@ -186,7 +199,7 @@ def results_publish(
     check_contest_finished(contest=contest, now=now)
     results = latest_results(contest)
     if not results:
-        raise WorkflowRefused("chưa có kết quả: hãy chấm và xếp hạng trước.")
+        raise WorkflowRefused(_("chưa có kết quả: hãy chấm và xếp hạng trước."), "no_results")
     check_ranked_after_close(contest=contest, results=results)
     check_ranking_current(results=results)
     check_winners_verified(contest=contest, results=results)
@@ -194,11 +207,19 @@ def results_publish(
     if not final:
         if objections_until is None:
             raise WorkflowRefused(
-                "kết quả tạm chỉ công bố kèm thời hạn nhận khiếu nại; "
-                "hoặc chốt kết quả chính thức trước."
+                _(
+                    "kết quả tạm chỉ công bố kèm thời hạn nhận khiếu nại; "
+                    "hoặc chốt kết quả chính thức trước."
+                ),
+                "objections_until_missing",
+                "objections_until",
             )
         if objections_until <= now:
-            raise WorkflowRefused("thời hạn nhận khiếu nại phải sau lúc này.")
+            raise WorkflowRefused(
+                _("thời hạn nhận khiếu nại phải sau lúc này."),
+                "objections_until_past",
+                "objections_until",
+            )
     with transaction.atomic():
         for result in results:
             result.published_at = now

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from questions.importers.base import FileRejected, Importer, ParsedQuestion, ParseResult
 
 REGISTRY: dict[str, type[Importer]] = {}
@@ -17,7 +19,9 @@ def importer_for(*, format: str | None = None, filename: str = "") -> Importer:
     if format:
         if format not in REGISTRY:
             raise FileRejected(
-                f"định dạng {format!r} không được hỗ trợ; dùng: {', '.join(sorted(REGISTRY))}"
+                _("định dạng %(format)s không được hỗ trợ; dùng: %(known)s")
+                % {"format": repr(format), "known": ", ".join(sorted(REGISTRY))},
+                "format_unknown",
             )
         return REGISTRY[format]()
     suffix = Path(filename).suffix.lower().lstrip(".")
@@ -25,8 +29,9 @@ def importer_for(*, format: str | None = None, filename: str = "") -> Importer:
         if suffix in cls.extensions:
             return cls()
     raise FileRejected(
-        f"không đoán được định dạng của tệp .{suffix}; hãy chỉ rõ --format "
-        f"({', '.join(sorted(REGISTRY))})"
+        _("không đoán được định dạng của tệp .%(suffix)s; hãy chỉ rõ --format (%(known)s)")
+        % {"suffix": suffix, "known": ", ".join(sorted(REGISTRY))},
+        "format_unknown",
     )
 
 

@@ -3,6 +3,8 @@
 import hashlib
 import re
 
+from django.utils.translation import gettext as _
+
 from core.tabular import check_size, decode_text
 from questions.importers import register
 from questions.importers.base import (
@@ -44,8 +46,11 @@ class AikenImporter(Importer):
                 if option.group(1) != expected:
                     result.error(
                         number,
-                        f"line {number}: phương án {option.group(1)} không đúng thứ tự "
-                        f"(chờ {expected}); câu hỏi ở dòng {start} không được nhập",
+                        _(
+                            "phương án %(letter)s không đúng thứ tự (chờ %(expected)s); "
+                            "câu hỏi ở dòng %(start)s không được nhập"
+                        )
+                        % {"letter": option.group(1), "expected": expected, "start": start},
                     )
                     broken = True
                 options.append(option.group(2).strip())
@@ -55,10 +60,11 @@ class AikenImporter(Importer):
                 if broken:
                     pass  # already reported at the misplaced option
                 elif len(options) < 2:
-                    result.error(start, f"line {start}: cần ít nhất hai phương án")
+                    result.error(start, _("cần ít nhất hai phương án"))
                 elif letter not in "ABCDEF"[: len(options)]:
                     result.error(
-                        number, f"line {number}: đáp án {letter} không có trong các phương án"
+                        number,
+                        _("đáp án %(letter)s không có trong các phương án") % {"letter": letter},
                     )
                 else:
                     code = (
@@ -66,9 +72,8 @@ class AikenImporter(Importer):
                         + hashlib.sha1(repr((text, options)).encode()).hexdigest()[:10].upper()
                     )
                     if code in seen:
-                        result.skipped.append(
-                            f"line {start}: trùng hệt câu ở dòng {seen[code]}, bỏ qua"
-                        )
+                        same = _("trùng hệt câu ở dòng %(line)s, bỏ qua") % {"line": seen[code]}
+                        result.skipped.append(f"line {start}: {same}")
                     else:
                         seen[code] = start
                         result.add(
@@ -85,10 +90,10 @@ class AikenImporter(Importer):
                 text_lines, options, broken = [], [], False
             elif not line:
                 if text_lines:
-                    result.error(start, f"line {start}: câu hỏi thiếu dòng “ANSWER: …”")
+                    result.error(start, _("câu hỏi thiếu dòng “ANSWER: …”"))
                 text_lines, options, broken = [], [], False
             elif options:
-                result.error(number, f"line {number}: dòng không phải phương án (A. …) hay ANSWER:")
+                result.error(number, _("dòng không phải phương án (A. …) hay ANSWER:"))
             else:
                 text_lines.append(line)
         return result

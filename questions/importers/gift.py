@@ -11,6 +11,8 @@ kept). Escapes ``\\= \\~ \\# \\{ \\} \\: \\\\ \\n`` are honoured.
 import hashlib
 import re
 
+from django.utils.translation import gettext as _
+
 from core.tabular import check_size, decode_text
 from questions.importers import register
 from questions.importers.base import (
@@ -112,10 +114,13 @@ class GiftImporter(Importer):
             if question.code in first_line_of:
                 earlier, earlier_print = first_line_of[question.code]
                 if earlier_print == fingerprint:
-                    result.skipped.append(f"line {line}: trùng hệt câu ở dòng {earlier}, bỏ qua")
+                    same = _("trùng hệt câu ở dòng %(line)s, bỏ qua") % {"line": earlier}
+                    result.skipped.append(f"line {line}: {same}")
                 else:
                     result.error(
-                        line, f"line {line}: tên câu hỏi “{question.code}” đã dùng ở dòng {earlier}"
+                        line,
+                        _("tên câu hỏi “%(code)s” đã dùng ở dòng %(line)s")
+                        % {"code": question.code, "line": earlier},
                     )
                 continue
             first_line_of[question.code] = (line, fingerprint)
@@ -132,7 +137,7 @@ class GiftImporter(Importer):
         open_at = block.find("{")
         close_at = block.rfind("}")
         if open_at < 0 or close_at < open_at:
-            result.skipped.append(f"line {line}: description (không có phần trả lời)")
+            result.skipped.append(f"line {line}: description ({_('không có phần trả lời')})")
             return None
         before, answers, after = (
             block[:open_at],
@@ -144,7 +149,7 @@ class GiftImporter(Importer):
         text = _clean(before) + (" _____ " + _clean(after) if after.strip() else "")
         text = text.strip()
         if not text:
-            result.error(line, f"line {line}: thiếu nội dung câu hỏi")
+            result.error(line, _("thiếu nội dung câu hỏi"))
             return None
         explanation = _clean(general_feedback)
         if not answers:
@@ -167,7 +172,7 @@ class GiftImporter(Importer):
             )
         parts = re.findall(r"([=~])([^=~]*)", answers)
         if not parts:
-            result.error(line, f"line {line}: không đọc được các phương án trong {{…}}")
+            result.error(line, _("không đọc được các phương án trong {…}"))
             return None
         if any("->" in body for _marker, body in parts):
             result.skipped.append(f"line {line}: matching")
@@ -188,14 +193,16 @@ class GiftImporter(Importer):
             if weight is not None and weight > 0:
                 positive.append(index)
         if any(not option for option in options):
-            result.error(line, f"line {line}: có phương án trống")
+            result.error(line, _("có phương án trống"))
             return None
         if len(options) > 6:
-            result.error(line, f"line {line}: tối đa 6 phương án (A–F), câu này có {len(options)}")
+            result.error(
+                line, _("tối đa 6 phương án (A–F), câu này có %(n)s") % {"n": len(options)}
+            )
             return None
         correct_indexes = equals or positive
         if not correct_indexes:
-            result.error(line, f"line {line}: không có phương án đúng (= hoặc ~%N%)")
+            result.error(line, _("không có phương án đúng (= hoặc ~%N%)"))
             return None
         correct = "".join("ABCDEF"[i] for i in sorted(correct_indexes))
         return ParsedQuestion(

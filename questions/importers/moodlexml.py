@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
+from django.utils.translation import gettext as _
 
 from core.tabular import FileRejected, check_size
 from questions.importers import register
@@ -84,12 +85,16 @@ class MoodleXmlImporter(Importer):
             root, lines = parse_with_question_lines(data)
         except DefusedXmlException as error:
             raise FileRejected(
-                "tệp XML có khai báo DOCTYPE/ENTITY; không nhận vì lý do an toàn."
+                _("tệp XML có khai báo DOCTYPE/ENTITY; không nhận vì lý do an toàn."), "xml_unsafe"
             ) from error
         except (ET.ParseError, ValueError, LookupError) as error:
-            raise FileRejected(f"tệp không phải XML hợp lệ ({error}).") from error
+            raise FileRejected(
+                _("tệp không phải XML hợp lệ (%(error)s).") % {"error": error}, "xml_invalid"
+            ) from error
         if root.tag != "quiz":
-            raise FileRejected("tệp XML không phải bản xuất câu hỏi Moodle (thiếu thẻ <quiz>).")
+            raise FileRejected(
+                _("tệp XML không phải bản xuất câu hỏi Moodle (thiếu thẻ <quiz>)."), "not_moodle"
+            )
         result = ParseResult()
         topic = "Chung"
         seen: dict[str, int] = {}
@@ -112,7 +117,11 @@ class MoodleXmlImporter(Importer):
                 + hashlib.sha1(repr((topic, name, parsed.text)).encode()).hexdigest()[:10].upper()
             )
             if code in seen:
-                result.error(line, f"line {line}: mã “{code}” trùng với câu ở dòng {seen[code]}")
+                result.error(
+                    line,
+                    _("mã “%(code)s” trùng với câu ở dòng %(line)s")
+                    % {"code": code, "line": seen[code]},
+                )
                 continue
             seen[code] = line
             parsed.code = code  # a code too long is refused by question_problems, never cut
@@ -123,7 +132,7 @@ class MoodleXmlImporter(Importer):
         kind = question.get("type", "")
         text = _plain(_text(question, "questiontext/text"))
         if not text:
-            result.error(line, f"line {line}: thiếu nội dung câu hỏi “{name[:80]}”")
+            result.error(line, _("thiếu nội dung câu hỏi “%(name)s”") % {"name": name[:80]})
             return None
         answers = []
         for answer in question.findall("answer"):
@@ -135,15 +144,15 @@ class MoodleXmlImporter(Importer):
             if not math.isfinite(fraction) or not -100 <= fraction <= 100:
                 result.error(
                     line,
-                    f"line {line}: fraction=“{raw[:20]}” của “{name[:80]}” không phải số "
-                    "từ -100 đến 100",
+                    _("fraction=“%(raw)s” của “%(name)s” không phải số từ -100 đến 100")
+                    % {"raw": raw[:20], "name": name[:80]},
                 )
                 return None
             answers.append((_plain(_text(answer, "text")), fraction))
         try:
             points = points_parse(_text(question, "defaultgrade").strip() or "1")
         except ValueError as error:
-            result.error(line, f"line {line}: defaultgrade: {error}")
+            result.error(line, str(error), "defaultgrade")
             return None
         explanation = _plain(_text(question, "generalfeedback/text"))
         if kind == "truefalse":
@@ -163,7 +172,9 @@ class MoodleXmlImporter(Importer):
         options = [t for t, _f in answers]
         if len(options) < 2 or len(options) > 6:
             result.error(
-                line, f"line {line}: cần từ 2 đến 6 phương án, “{name[:80]}” có {len(options)}"
+                line,
+                _("cần từ 2 đến 6 phương án, “%(name)s” có %(n)s")
+                % {"name": name[:80], "n": len(options)},
             )
             return None
         if single:
@@ -172,7 +183,7 @@ class MoodleXmlImporter(Importer):
         else:
             correct_idx = [i for i, (_t, f) in enumerate(answers) if f > 0]
         if not correct_idx:
-            result.error(line, f"line {line}: “{name[:80]}” không có phương án đúng")
+            result.error(line, _("“%(name)s” không có phương án đúng") % {"name": name[:80]})
             return None
         correct = "".join("ABCDEF"[i] for i in correct_idx)
         return ParsedQuestion(

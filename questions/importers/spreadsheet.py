@@ -3,7 +3,8 @@
 import re
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.tabular import cell_text, read_table, too_long, too_long_message
 from questions.importers import register
@@ -19,21 +20,21 @@ from questions.models import LETTERS
 OPTION_COLUMNS = [f"option_{c}" for c in "abcdef"]
 # The columns as the pages name them (the file's headers stay those of docs/contracts.md).
 COLUMN_LABELS = {
-    "code": _("Mã câu hỏi"),
-    "topic": _("Chủ đề"),
-    "text": _("Nội dung câu hỏi"),
-    "option_a": _("Phương án A"),
-    "option_b": _("Phương án B"),
-    "option_c": _("Phương án C"),
-    "option_d": _("Phương án D"),
-    "option_e": _("Phương án E"),
-    "option_f": _("Phương án F"),
-    "correct": _("Đáp án đúng"),
-    "points": _("Điểm"),
-    "difficulty": _("Độ khó"),
-    "kind": _("Loại câu hỏi"),
-    "explanation": _("Giải thích"),
-    "source": _("Căn cứ pháp lý"),
+    "code": gettext_lazy("Mã câu hỏi"),
+    "topic": gettext_lazy("Chủ đề"),
+    "text": gettext_lazy("Nội dung câu hỏi"),
+    "option_a": gettext_lazy("Phương án A"),
+    "option_b": gettext_lazy("Phương án B"),
+    "option_c": gettext_lazy("Phương án C"),
+    "option_d": gettext_lazy("Phương án D"),
+    "option_e": gettext_lazy("Phương án E"),
+    "option_f": gettext_lazy("Phương án F"),
+    "correct": gettext_lazy("Đáp án đúng"),
+    "points": gettext_lazy("Điểm"),
+    "difficulty": gettext_lazy("Độ khó"),
+    "kind": gettext_lazy("Loại câu hỏi"),
+    "explanation": gettext_lazy("Giải thích"),
+    "source": gettext_lazy("Căn cứ pháp lý"),
 }
 REQUIRED = ("code", "topic", "text", "correct")
 COLUMNS = (*REQUIRED, *OPTION_COLUMNS, "points", "difficulty", "explanation", "source", "kind")
@@ -68,7 +69,7 @@ class SpreadsheetImporter(Importer):
         if not any(c in headers for c in OPTION_COLUMNS[:2]) or "option_b" not in headers:
             missing += [c for c in ("option_a", "option_b") if c not in headers]
         for column in missing:
-            result.error(1, f"row 1: {column}: thiếu cột bắt buộc “{column}”")
+            result.error(1, _("thiếu cột bắt buộc “%(column)s”") % {"column": column}, column)
         if missing:
             return result
         seen: dict[str, int] = {}
@@ -84,7 +85,7 @@ class SpreadsheetImporter(Importer):
         def bad(column: str, message: str) -> None:
             nonlocal ok
             ok = False
-            result.error(n, f"row {n}: {column}: {message}")
+            result.error(n, message, column)
 
         for column in too_long(row):
             bad(column, too_long_message(column, row))
@@ -93,19 +94,19 @@ class SpreadsheetImporter(Importer):
 
         code = cell_text(row.get("code"))
         if not code:
-            bad("code", "thiếu mã câu hỏi")
+            bad("code", _("thiếu mã câu hỏi"))
         elif len(code) > CODE_MAX_CHARS:
-            bad("code", f"mã câu hỏi dài quá {CODE_MAX_CHARS} ký tự")
+            bad("code", _("mã câu hỏi dài quá %(max)s ký tự") % {"max": CODE_MAX_CHARS})
         elif code in seen:
-            bad("code", f"mã {code} trùng với dòng {seen[code]}")
+            bad("code", _("mã %(code)s trùng với dòng %(row)s") % {"code": code, "row": seen[code]})
         else:
             seen[code] = n
         topic = cell_text(row.get("topic"))
         if not topic:
-            bad("topic", "thiếu chủ đề")
+            bad("topic", _("thiếu chủ đề"))
         text = cell_text(row.get("text"))
         if not text:
-            bad("text", "thiếu nội dung câu hỏi")
+            bad("text", _("thiếu nội dung câu hỏi"))
         options = [cell_text(row.get(c)) for c in OPTION_COLUMNS]
         while options and not options[-1]:
             options.pop()
@@ -113,24 +114,28 @@ class SpreadsheetImporter(Importer):
             gap = OPTION_COLUMNS[options.index("")]
             bad(
                 gap,
-                "phương án bị bỏ trống giữa các phương án khác; hãy dồn các phương án lên liền nhau",
+                _(
+                    "phương án bị bỏ trống giữa các phương án khác; "
+                    "hãy dồn các phương án lên liền nhau"
+                ),
             )
         elif len(options) < 2:
-            bad("option_b", "cần ít nhất hai phương án trả lời (option_a, option_b)")
+            bad("option_b", _("cần ít nhất hai phương án trả lời (option_a, option_b)"))
         raw_correct = cell_text(row.get("correct")).upper()
         letters = [x for x in re.split(r"[\s,;]+", raw_correct) if x]
         if len(letters) == 1 and len(letters[0]) > 1 and letters[0].isalpha():
             letters = list(letters[0])
         correct = ""
         if not letters:
-            bad("correct", "thiếu đáp án đúng (ví dụ B, hoặc A,C)")
+            bad("correct", _("thiếu đáp án đúng (ví dụ B, hoặc A,C)"))
         else:
             wrong = [x for x in letters if len(x) != 1 or x not in LETTERS[: len(options)]]
             if wrong:
                 available = ", ".join(LETTERS[: len(options)]) or "—"
                 bad(
                     "correct",
-                    f"đáp án {', '.join(wrong)} không có trong các phương án ({available})",
+                    _("đáp án %(wrong)s không có trong các phương án (%(available)s)")
+                    % {"wrong": ", ".join(wrong), "available": available},
                 )
             else:
                 correct = "".join(sorted(set(letters)))
@@ -143,13 +148,13 @@ class SpreadsheetImporter(Importer):
                 bad("points", str(error))
         difficulty = DIFFICULTY.get(cell_text(row.get("difficulty")).lower())
         if difficulty is None:
-            bad("difficulty", "độ khó phải là easy, medium hoặc hard (dễ, trung bình, khó)")
+            bad("difficulty", _("độ khó phải là easy, medium hoặc hard (dễ, trung bình, khó)"))
         raw_kind = cell_text(row.get("kind")).lower()
         kind = KINDS.get(raw_kind) if raw_kind else ("multiple" if len(correct) > 1 else "single")
         if kind is None:
-            bad("kind", "loại phải là single, multiple hoặc true_false")
+            bad("kind", _("loại phải là single, multiple hoặc true_false"))
         elif kind != "multiple" and len(correct) > 1:
-            bad("correct", "câu một đáp án chỉ được có một đáp án đúng")
+            bad("correct", _("câu một đáp án chỉ được có một đáp án đúng"))
         if not ok:
             return None
         return ParsedQuestion(

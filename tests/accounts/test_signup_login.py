@@ -233,3 +233,20 @@ def test_a_class_signing_up_on_one_school_network_is_not_refused_at_the_tenth(cl
         )
         assert response.status_code == 302, (n, response.status_code)
     assert User.objects.filter(phone__startswith="09123400").count() == 15
+
+
+def test_signing_in_again_and_again_before_verifying_the_phone_says_wait_not_error(client):
+    """Each sign-in with a phone not yet verified sends a code; past allauth's limit for
+    codes (3 in 5 minutes per phone) the resident is told to wait, never shown a 500."""
+    UserFactory(phone="0987654321", phone_verified=False)
+    statuses = []
+    for _ in range(5):
+        response = client.post(
+            reverse("account_login"), {"login": "0987654321", "password": "mat-khau-9x!"}
+        )
+        statuses.append(response.status_code)
+        client.cookies.clear()  # a fresh browser each time, as a resident who gives up and retries
+    assert statuses[:3] == [302, 302, 302]
+    assert statuses[3:] == [429, 429]
+    assert "quá nhiều lần" in response.content.decode()
+    assert len(sms.outbox) == 3  # no fourth code was sent

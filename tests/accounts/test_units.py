@@ -45,6 +45,22 @@ def test_a_bad_unit_file_is_rejected_whole_with_row_messages(tmp_path, capsys, b
     assert not Unit.objects.exists()
 
 
+def test_a_refused_unit_list_keeps_each_error_by_row_and_column_until_printed():
+    from accounts.services import RowErrors, units_import_csv
+    from core.errors import Refusal, RowError
+
+    with pytest.raises(Refusal) as refused:
+        units_import_csv(text="code,name,kind\nxa-1,,xã\nxa-1,Xã 1,tỉnh\n")
+    assert isinstance(refused.value, RowErrors) and refused.value.code == "rows_rejected"
+    assert refused.value.row_errors == [
+        RowError(2, "name", "thiếu tên đơn vị"),
+        RowError(3, "code", "mã xa-1 lặp lại trong tệp"),
+        RowError(3, "kind", "loại phải là huyện, xã, phường, thị trấn hoặc cơ quan"),
+    ]
+    assert refused.value.errors[0] == "row 2: name: thiếu tên đơn vị"
+    assert not Unit.objects.exists()
+
+
 def test_the_unit_list_groups_communes_and_towns_before_agencies(client):
     from django.urls import reverse
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from contest.definition import contest_import
 from contest.models import ContestMembership, PaperEntry
-from contest.paper.parsing import paper_versions
+from contest.paper.marks import paper_versions
 from contest.paper.printing import answer_form_pdf, form_geometry
 from tests.factories import UserFactory, contest_json, make_bank_with_topics
 from tests.omr_images import PX, page_render, photograph, sheet_fill

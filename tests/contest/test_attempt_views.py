@@ -175,11 +175,11 @@ def test_start_autosave_and_submit_use_a_bounded_number_of_queries(
     client, contest, resident, travel, django_assert_max_num_queries
 ):
     """The hot path at a deadline: its query counts are pinned so they cannot creep back."""
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(13):
         attempt = begin(client, contest)
     with django_assert_max_num_queries(6):
         assert save(client, attempt, 2, "B").status_code == 200
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         client.post(
             reverse("contest:submit", args=[attempt.pk]), {"submit_key": "k", "prediction": "3"}
         )

@@ -115,3 +115,11 @@ def test_python_and_sql_grading_agree_after_a_correction_of_a_correction(contest
     grades = assert_both_agree(contest)
     assert grades[("paper", "P-1")] == (3, 4)  # B for Q-002 no longer scores
     assert grades[("paper", "P-2")] == (3, 4)  # A for Q-004 alone is half of AC: 0
+
+
+def test_sheets_imported_after_corrections_are_written_with_the_grades_in_force(contest):
+    correct(contest, "Q-001", "accept", ["B", "C"])
+    correct(contest, "Q-002", "void")
+    paper(contest, "P-5,Em,0905000015,,C A B AC B,3,2022-06-01,,")  # C now scores, Q-002 is out
+    grades = assert_both_agree(contest)
+    assert grades[("paper", "P-5")] == (4, 4)

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from contest.definition import contest_import
-from contest.paper.parsing import paper_versions
+from contest.paper.marks import paper_versions
 from contest.paper.printing import answer_form_pdf, form_geometry
 from contest.paper.reading import Reading, sheet_read
 from tests.factories import contest_json, make_bank_with_topics

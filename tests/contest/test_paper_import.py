@@ -152,7 +152,7 @@ def test_missing_columns_and_a_drawn_question_set_reject_the_file(contest):
     with pytest.raises(FileRejected, match="thiếu cột answers"):
         run(contest, csv_bytes("P-1,2022-06-01,1", header="sheet_no,postmark_date,prediction"))
     drawn = contest_import(data=contest_json(slug="drawn"))[0]
-    from contest.paper.parsing import PaperSetupError
+    from contest.paper.marks import PaperSetupError
 
     with pytest.raises(PaperSetupError, match="rút câu hỏi ngẫu nhiên"):
         run(drawn, csv_bytes(*GOOD))

@@ -162,6 +162,22 @@ def test_correction_screen_keeps_history(client, contest):
     assert "<strong>prediction</strong>" not in page and "+00:00" not in page
 
 
+def test_the_correction_screen_shows_the_sheet_number_read_only_and_never_renumbers(
+    client, contest
+):
+    contest.double_keying = False
+    contest.save()
+    paper_key(contest=contest, raw=SHEET, clerk=member(contest))
+    client.force_login(member(contest, "organizer"))
+    url = reverse("contest:paper_sheet", args=[contest.slug, "P-00001"])
+    page = client.get(url).content.decode()
+    field = page.split('name="sheet_no"')[1].split(">")[0]
+    assert "disabled" in field
+    client.post(url, {**SHEET, "sheet_no": "P-777", "prediction": "1250", "reason": "sửa"})
+    entry = PaperEntry.objects.get()
+    assert entry.sheet_no == "P-00001" and entry.prediction == 1250
+
+
 def test_upload_previews_then_imports_in_the_background(client, contest):
     client.force_login(member(contest))
     url = reverse("contest:paper_upload", args=[contest.slug])

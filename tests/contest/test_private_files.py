@@ -190,18 +190,18 @@ def test_a_bank_upload_uses_the_same_pending_mechanism(client):
     )
     client.post(
         reverse("questions:bank_import", args=[other.slug]),
-        {"confirm": "1", "token": str(upload.pk)},
+        {"confirm": "1", "upload": str(upload.pk)},
     )
     client.force_login(intruder)
     client.post(
         reverse("questions:bank_import", args=[bank.slug]),
-        {"confirm": "1", "token": str(upload.pk)},
+        {"confirm": "1", "upload": str(upload.pk)},
     )
     assert not BackgroundJob.objects.exists()
     client.force_login(editor)
     client.post(
         reverse("questions:bank_import", args=[bank.slug]),
-        {"confirm": "1", "token": str(upload.pk)},
+        {"confirm": "1", "upload": str(upload.pk)},
     )
     assert BackgroundJob.objects.get().status == "done"
     assert bank.questions.count() == 1 and not PendingUpload.objects.exists()

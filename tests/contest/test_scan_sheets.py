@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from contest.models import PaperEntry, PaperKeying, PaperReceipt, SheetScan
-from contest.paper.parsing import paper_versions
+from contest.paper.marks import paper_versions
 from contest.paper.printing import answer_form_pdf, form_geometry
 from contest.paper.scanning import machine_user, scan_batch, scan_confirm
 from contest.paper.selectors import conflicts

@@ -6,7 +6,7 @@ import pytest
 
 from contest.definition import ContestInvalid, contest_import
 from contest.models import AttemptQuestion
-from contest.paper.parsing import paper_versions
+from contest.paper.marks import paper_versions
 from questions.models import Question
 from questions.selectors import spec_questions
 from tests.contest.test_attempts import start

@@ -179,9 +179,9 @@ def test_upload_shows_a_preview_then_imports_in_the_background(client, organizer
     body = response.content.decode()
     assert "Sẽ thêm 2 câu" in body and "I-2" in body
     assert not Question.objects.exists()  # a preview writes nothing
-    token = response.context["token"]
+    pending = response.context["upload"]
     response = client.post(
-        reverse("questions:bank_import", args=["cchc"]), {"confirm": "1", "token": token}
+        reverse("questions:bank_import", args=["cchc"]), {"confirm": "1", "upload": pending}
     )
     job = BackgroundJob.objects.get()
     assert response["Location"] == reverse("contest:job", args=[job.pk])
@@ -207,9 +207,23 @@ def test_upload_with_errors_lists_them_and_can_import_only_the_valid_rows(client
     assert "row 3" not in page
     client.post(
         reverse("questions:bank_import", args=["cchc"]),
-        {"confirm": "1", "token": response.context["token"], "partial": "1"},
+        {"confirm": "1", "upload": response.context["upload"], "partial": "1"},
     )
     assert list(Question.objects.values_list("code", flat=True)) == ["I-1"]
+
+
+def test_an_english_reader_sees_each_row_error_by_its_column_label_in_english(
+    client, organizer, bank
+):
+    client.cookies["django_language"] = "en"
+    upload = io.BytesIO(CSV.format(bad="Z").encode())
+    upload.name = "cau-hoi.csv"
+    page = client.post(
+        reverse("questions:bank_import", args=["cchc"]), {"file": upload}
+    ).content.decode()
+    assert (
+        "Row 3, column Correct answer (correct): answer Z is not among the options (A, B)" in page
+    )
 
 
 def test_uploading_something_that_is_not_a_spreadsheet_is_refused(client, organizer, bank):

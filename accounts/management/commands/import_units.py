@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import RowErrors, units_import_csv
+from core.errors import RowError
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
             raise CommandError(f"không tìm thấy tệp {path}") from error
         except UnicodeDecodeError as error:
             raise CommandError(
-                "row 1: file: tệp không phải UTF-8; hãy lưu lại dạng CSV UTF-8"
+                RowError(1, "file", "tệp không phải UTF-8; hãy lưu lại dạng CSV UTF-8").line()
             ) from error
         try:
             created, updated = units_import_csv(text=text)

@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from contest.models import Contest
-from contest.paper.parsing import PaperSetupError
+from contest.paper.marks import PaperSetupError
 from contest.paper.printing import answer_form_pdf, form_geometry
 
 

@@ -5,6 +5,7 @@ from django.db import transaction
 from accounts.identity import normalize_phone
 from accounts.models import User
 from accounts.roles import role_groups_ensure
+from contest.models import Contest, ContestMembership
 
 
 class Command(BaseCommand):
@@ -23,8 +24,6 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, phone, password, name, email, contest, clerk, **options):
-        from contest.models import Contest, ContestMembership
-
         try:
             phone = normalize_phone(phone)
         except ValidationError as error:

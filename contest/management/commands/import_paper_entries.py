@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from contest.models import Contest
 from contest.paper.importing import paper_import
-from contest.paper.parsing import PaperSetupError
-from core.tabular import FileRejected, read_capped
+from core.errors import Refusal, RowError
+from core.tabular import read_capped
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             raise CommandError(f"không tìm thấy tệp {path}")
         kind = file.suffix.lower().lstrip(".")
         if kind not in ("csv", "xlsx"):
-            self.stderr.write("row 1: file: chỉ nhận tệp .csv hoặc .xlsx")
+            self.stderr.write(RowError(1, "file", "chỉ nhận tệp .csv hoặc .xlsx").line())
             raise CommandError("tệp bị từ chối; không nhập gì.")
         try:
             report = paper_import(
@@ -43,9 +43,9 @@ class Command(BaseCommand):
                 partial=partial,
                 correction_url=reverse("contest:paper_sheet", args=[found.slug, "SHEET"]),
             )
-        except (FileRejected, PaperSetupError) as error:
-            self.stderr.write(f"row 1: file: {error}")
-            raise CommandError("tệp bị từ chối; không nhập gì.") from error
+        except Refusal as refused:  # the file (FileRejected) or the contest (PaperSetupError)
+            self.stderr.write(RowError(1, "file", refused.message).line())
+            raise CommandError("tệp bị từ chối; không nhập gì.") from refused
         for line in report.errors:
             self.stderr.write(line)
         summary = (

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from questions.exporters import export_bank
+from questions.exporters import ExportRefused, export_bank
 from questions.models import Bank
 
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
             raise CommandError(f"--bank: không có ngân hàng mã {bank}")
         try:
             data = export_bank(target, path)
-        except ValueError as error:
+        except ExportRefused as error:
             raise CommandError(str(error)) from error
         Path(path).write_bytes(data)
         self.stdout.write(f"wrote {path} ({target.questions.count()} questions)")

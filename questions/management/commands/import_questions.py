@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
+from core.errors import RowError
 from core.tabular import read_capped
 from questions.importers import REGISTRY, FileRejected, importer_for
 from questions.models import Bank
@@ -34,13 +35,13 @@ class Command(BaseCommand):
             )
         try:
             parsed = importer_for(format=format, filename=file.name).parse(read_capped(file))
-        except FileRejected as error:
-            self.stderr.write(f"row 1: file: {error}")
-            raise CommandError("tệp bị từ chối; không nhập gì.") from error
+        except FileRejected as rejected:
+            self.stderr.write(RowError(1, "file", rejected.message).line())
+            raise CommandError("tệp bị từ chối; không nhập gì.") from rejected
         target = Bank.objects.filter(slug=bank).first()
         if target is None:
             target = Bank(slug=bank, title=title or bank)
-            if not dry_run and (not parsed.errors or partial):
+            if not dry_run and (not parsed.row_errors or partial):
                 target.save()
         report = questions_import(
             bank=target, parsed=parsed, dry_run=dry_run or target.pk is None, partial=partial

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
     """
 
     dependencies = [
-        ('contest', '0018_models_to_core'),
+        ('contest', '0019_paper_answers_without_fk_checks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

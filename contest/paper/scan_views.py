@@ -1,4 +1,5 @@
-"""Pages for photographed sheets: upload a batch, the review queue, one sheet's review."""
+"""Pages for photographed sheets: upload a batch, the review queue, one sheet's review, and a
+registered sheet's scan."""
 
 from django import forms
 from django.contrib import messages
@@ -12,13 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
+from django_sendfile import sendfile
 
-from contest.models import SheetScan
+from contest.models import PaperReceipt, SheetScan
+from contest.paper.access import paper_contest_for
 from contest.paper.crops import crop_png, place_region
 from contest.paper.keying import KeyingRefused
-from contest.paper.keying_views import _contest_for
-from contest.paper.parsing import PaperSetupError
+from contest.paper.marks import PaperSetupError
 from contest.paper.scanning import HANDWRITTEN, MAX_IMAGE_BYTES, contest_forms, scan_confirm
+from contest.paper.scans import scan_content_type
+from contest.paper.tasks import scan_sheets_task
 from core.jobs import job_create
 
 MAX_FILES = 300
@@ -27,9 +31,7 @@ MAX_FILES = 300
 @login_required
 def scan_upload(request, slug: str):
     """A batch of photos (or a zip, or PDFs) read in the background; the job page shows progress."""
-    from contest.paper.tasks import scan_sheets_task
-
-    contest = _contest_for(request, slug)
+    contest = paper_contest_for(request, slug)
     error = ""
     if request.method == "POST":
         files = request.FILES.getlist("photos")
@@ -74,7 +76,7 @@ def scan_upload(request, slug: str):
 @login_required
 def scan_queue(request, slug: str):
     """Sheets waiting for a person: those with places in doubt first."""
-    contest = _contest_for(request, slug)
+    contest = paper_contest_for(request, slug)
     scans = (
         SheetScan.objects.filter(contest=contest)
         .exclude(status=SheetScan.Status.CONFIRMED)
@@ -125,7 +127,7 @@ def _questions_in_doubt(scan: SheetScan, forms_) -> list[dict]:
 @login_required
 def scan_review(request, slug: str, pk: int):
     """One sheet: the crops of the places in doubt with the machine's guess, and the handwriting."""
-    contest = _contest_for(request, slug)
+    contest = paper_contest_for(request, slug)
     scan = get_object_or_404(SheetScan, pk=pk, contest=contest)
     reading = scan.reading
     questions = _questions_in_doubt(scan, contest_forms(contest))
@@ -201,7 +203,7 @@ def _outcome_message(outcome) -> str:
 @cache_control(private=True, max_age=3600)
 def scan_crop(request, slug: str, pk: int, place: str):
     """A PNG of one place of the sheet, straightened (only for this contest's clerks)."""
-    contest = _contest_for(request, slug)
+    contest = paper_contest_for(request, slug)
     scan = get_object_or_404(SheetScan, pk=pk, contest=contest)
     form = contest_forms(contest)(scan.round_number)
     region = place_region(form[0], place) if form else None
@@ -214,3 +216,23 @@ def scan_crop(request, slug: str, pk: int, place: str):
     except ValueError as error:
         raise Http404 from error
     return HttpResponse(png, content_type="image/png")
+
+
+@login_required
+def paper_scan(request, slug: str, sheet_no: str):
+    """A sheet's scan, to this contest's clerks and organizers only; images inline, else a download."""
+    contest = paper_contest_for(request, slug)
+    receipt = get_object_or_404(PaperReceipt, contest=contest, sheet_no=sheet_no)
+    if not receipt.scan:
+        raise Http404(_("Phiếu này chưa có ảnh chụp."))
+    content_type, inline, extension = scan_content_type(receipt.scan.name)
+    response = sendfile(
+        request,
+        receipt.scan.path,
+        attachment=not inline,
+        attachment_filename=f"phieu-{sheet_no}.{extension}",
+        mimetype=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

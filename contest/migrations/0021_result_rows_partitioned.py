@@ -78,6 +78,6 @@ class Migration(migrations.Migration):
     model does not change: the same columns and indexes, queried by result as before.
     """
 
-    dependencies = [("contest", "0019_lean_entry_indexes_and_hot_grading")]
+    dependencies = [("contest", "0020_lean_entry_indexes_and_hot_grading")]
 
     operations = [migrations.RunPython(_rows_partitioned, _rows_in_one_table)]
