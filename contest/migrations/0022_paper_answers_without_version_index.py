@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contest", "0020_lean_entry_indexes_and_hot_grading"),
+        ("contest", "0021_result_rows_partitioned"),
         ("questions", "0002_bank_owners"),
     ]
 
