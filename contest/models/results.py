@@ -55,7 +55,7 @@ class ResultRow(models.Model):
     # kept, and the foreign keys are not checked again by the database (on PostgreSQL
     # the deferred checks alone took 15 s at commit for 1,000,000 rows). On PostgreSQL the
     # table is partitioned by result, one partition per result, written in bulk and
-    # attached (migration 0020, contest.results.rows); its primary key is (id, result_id).
+    # attached (migration 0021, contest.results.rows); its primary key is (id, result_id).
     result = models.ForeignKey(
         Result, on_delete=models.CASCADE, related_name="rows", db_index=False, db_constraint=False
     )

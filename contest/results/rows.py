@@ -1,6 +1,6 @@
 """Where a ranking writes its rows (``ResultRow``), a million of them at a time.
 
-On PostgreSQL ``contest_resultrow`` is partitioned by result (migration 0020): every
+On PostgreSQL ``contest_resultrow`` is partitioned by result (migration 0021): every
 result's rows are a table of their own. A ranking writes its rows into a new table that
 has no index yet, then attaches it as the result's partition, which builds the indexes
 from the rows in one sorted pass each. Written one index entry at a time, into three
@@ -22,6 +22,7 @@ from django.db import OperationalError, connection, transaction
 from contest.models import Result, ResultRow
 
 _TABLE = ResultRow._meta.db_table
+_TRUNCATE_WAIT_MS = 200
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,16 @@ def rows_open(cursor, result: Result) -> Target:
     if not _partitioned(cursor):
         return Target(_TABLE)
     part = _partition(result.pk)
+    # ``result`` is new, so a table of that name is a leftover of results whose ids were
+    # given again (``manage.py flush`` restarts the ids; a prune that had to wait). The drop
+    # locks the whole table, and is only ever done then (IF EXISTS takes no lock otherwise).
+    cursor.execute(
+        "SELECT 1 FROM pg_class WHERE relname = %s AND relnamespace = "
+        "(SELECT relnamespace FROM pg_class WHERE oid = %s::regclass)",
+        [part, _TABLE],
+    )
+    if cursor.fetchone():
+        cursor.execute(f"DROP TABLE {part}")
     # The CHECK lets ATTACH PARTITION trust the rows without reading them again.
     cursor.execute(
         f"CREATE TABLE {part} (LIKE {_TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
@@ -81,8 +92,17 @@ def rows_discard(cursor, result_ids: list[int]) -> None:
         )
         parts = [name for (name,) in cursor.fetchall()]
         if parts:
-            # Locks these partitions only: the pages of other results go on.
-            cursor.execute(f"TRUNCATE {', '.join(parts)}")
+            # Locks these partitions only: the pages of other results go on. A reader of the
+            # replaced result would make TRUNCATE wait for it, and every reader after it
+            # wait behind: past a moment the rows are deleted instead (a reader never waits).
+            try:
+                with transaction.atomic():
+                    cursor.execute(f"SET LOCAL lock_timeout = '{int(_TRUNCATE_WAIT_MS)}ms'")
+                    cursor.execute(f"TRUNCATE {', '.join(parts)}")
+            except OperationalError:
+                pass  # rolled back to before the SET; the DELETE below does it row by row
+            else:
+                cursor.execute("SET LOCAL lock_timeout = DEFAULT")
     marks = ", ".join(["%s"] * len(result_ids))
     cursor.execute(f"DELETE FROM {_TABLE} WHERE result_id IN ({marks})", result_ids)
 

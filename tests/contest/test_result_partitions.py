@@ -3,7 +3,7 @@ the partition of a replaced result emptied at once and dropped later, never whil
 needs the table (contest.results.rows)."""
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from contest.models import Result, ResultRow
 from contest.results.ranking import contest_rank
@@ -71,3 +71,42 @@ def test_a_partition_is_not_dropped_while_a_reader_holds_the_table(contest):
         reader.close()
     assert partitions_prune() == 1
     assert orphan not in _partitions()
+
+
+def test_a_ranking_after_the_result_ids_start_again_replaces_the_leftover_partition(contest):
+    """``manage.py flush`` (or a prune that had to wait) can leave the partition of an id
+    the next result is given again: the ranking replaces it instead of failing."""
+    first = contest_rank(contest)[0]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM contest_resultrow")
+        cursor.execute("DELETE FROM contest_result")
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('contest_result', 'id'), %s, false)", [first.pk]
+        )
+    with transaction.atomic():  # as seed_demo ranks: no prune before the ranking
+        again = contest_rank(contest)[0]
+    assert again.pk == first.pk
+    assert [r.rank for r in again.rows.order_by("rank")] == [1, 2]
+    assert _partitions() == {f"contest_resultrow_{again.pk}"}
+
+
+def test_a_reader_of_the_replaced_result_neither_blocks_the_ranking_nor_waits_for_it(contest):
+    replaced = contest_rank(contest)[0].pk
+    reader = connections.create_connection("default")
+    try:
+        with reader.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(
+                "SELECT COUNT(*) FROM contest_resultrow WHERE result_id = %s", [replaced]
+            )
+            assert cursor.fetchone()[0] == 2
+            # The ranking cannot TRUNCATE the partition this reader holds: it deletes the
+            # rows instead, and commits while the reader is still in its transaction.
+            new = contest_rank(contest)[0]
+            cursor.execute("SELECT COUNT(*) FROM contest_resultrow WHERE result_id = %s", [new.pk])
+            assert cursor.fetchone()[0] == 2
+            cursor.execute("ROLLBACK")
+    finally:
+        reader.close()
+    assert not Result.objects.filter(pk=replaced).exists()
+    assert ResultRow.objects.filter(result_id=replaced).count() == 0
