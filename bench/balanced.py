@@ -183,7 +183,7 @@ def run(report) -> None:
             slug="bench-single",
             database_url=database_url,
             residents=RESIDENTS,
-            phone_prefix="03",
+            phone_prefix="091",
             serve=one_process,
             measure=lambda host: public_page_rate(host, "/contests/bench-single/"),
             log=log,
@@ -192,7 +192,7 @@ def run(report) -> None:
             slug="bench-balanced",
             database_url=database_url,
             residents=RESIDENTS,
-            phone_prefix="09",
+            phone_prefix="092",
             serve=two_behind_haproxy,
             measure=lambda host: (
                 requests_per_server(folder / "haproxy.sock"),

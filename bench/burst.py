@@ -240,7 +240,7 @@ def phase(
     slug: str,
     database_url: str,
     residents: int = RESIDENTS,
-    phone_prefix: str = "07",
+    phone_prefix: str = "051",
     chaos: bool = False,
     positions: int = POSITIONS,
     signer: tuple[str, str] | None = None,
@@ -325,7 +325,7 @@ def run(report) -> None:
         figures = phase(
             slug=f"bench-{name.replace('_', '-')}",
             database_url=database_url,
-            phone_prefix="06" if chaos else "05",
+            phone_prefix="052" if chaos else "051",
             chaos=chaos,
             signer=("0399000001", "mat-khau-burst"),
         )

@@ -127,8 +127,8 @@ def run(report) -> None:
     if not os.environ.get("REDIS_URL"):
         print("# live: needs Redis (make bench starts one)")
         return
-    baseline_sessions = _prepare(slug="bench-base-live", participants=400, phone_prefix="07")
-    load_sessions = _prepare(slug="bench-live", participants=400, phone_prefix="05")
+    baseline_sessions = _prepare(slug="bench-base-live", participants=400, phone_prefix="071")
+    load_sessions = _prepare(slug="bench-live", participants=400, phone_prefix="072")
     connection.close()
     limits = {"LIVE_MAX_CONNECTIONS_PER_CLIENT": "1000000"}
     # The options of the operators' unit file (docs/operators.md).

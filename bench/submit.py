@@ -32,8 +32,18 @@ PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", 400))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 32))
 
 
+def _phone(prefix: str, number: int) -> str:
+    """The ``number``-th phone of a benchmark's people: ten digits after its own prefix.
+
+    Every benchmark of a ``make bench`` run writes into the same database, so each has a
+    prefix of its own (submit 081/082, live 071/072, burst 051/052, balanced 091/092; the
+    ranking's million people are 03…): two benchmarks sharing one failed on the unique phone.
+    """
+    return f"{prefix}{number:0{10 - len(prefix)}d}"
+
+
 def _prepare(
-    slug: str = "bench-submit", participants: int = PARTICIPANTS, phone_prefix: str = "08"
+    slug: str = "bench-submit", participants: int = PARTICIPANTS, phone_prefix: str = "081"
 ):
     """A contest open now with 20 drawn questions, and ``participants`` signed-in residents."""
     from datetime import timedelta
@@ -88,7 +98,7 @@ def _prepare(
     User.objects.filter(username__startswith=prefix).delete()
     users = User.objects.bulk_create(
         [
-            User(username=f"{prefix}{i}", phone=f"{phone_prefix}{i:08d}", password="!")
+            User(username=f"{prefix}{i}", phone=_phone(phone_prefix, i), password="!")
             for i in range(participants)
         ]
     )
@@ -285,7 +295,7 @@ def run(report) -> None:
             print("# submit: BENCH_HTTP=wsgi needs gunicorn importable (not installed)")
             return
         # Its own contest and people (the first run's attempts keep theirs).
-        sessions = _prepare(slug="bench-submit-wsgi", phone_prefix="06")
+        sessions = _prepare(slug="bench-submit-wsgi", phone_prefix="082")
         connection.close()
         with gunicorn({"ATTEMPT_SWEEP_SECONDS": "30"}) as host:
             asyncio.run(_run(f"http://{host}", sessions, report, "wsgi_", slug="bench-submit-wsgi"))

@@ -267,6 +267,7 @@ def regrade_using_versions(*, contest_id: int, version_ids, rules: Rules) -> int
     ``version_ids``; the number of entries touched."""
     marks = ", ".join(["%s"] * len(version_ids))
     touched = 0
+    _sort_memory()  # (a correction's regrade ran its sorts on disk: 4 MB of work_mem)
     for table in _tables():
         touched += _grade(
             table,

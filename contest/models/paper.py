@@ -69,7 +69,10 @@ class PaperAnswer(models.Model):
     # or COPY): the database does not check the two foreign keys again row by row (on
     # PostgreSQL those deferred checks were most of an import's time, run at COMMIT), as
     # for ``ResultRow``. Django still cascades and protects on delete. The entry needs no
-    # index of its own: ``paper_position_unique`` (entry, position) starts with it.
+    # index of its own: ``paper_position_unique`` (entry, position) starts with it. Nor does the
+    # version: its index was a quarter to a third of the rows' write cost, and what looks
+    # answers up by version (a key correction, the question statistics) does so within one
+    # contest or round, through its entries and that index.
     entry = models.ForeignKey(
         PaperEntry,
         on_delete=models.CASCADE,
@@ -82,6 +85,7 @@ class PaperAnswer(models.Model):
         "questions.QuestionVersion",
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         db_constraint=False,
     )
     # Original letters marked, "" for blank, "*" for more than one mark on a

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from contest.inputs import prediction_parse
-from contest.models import Attempt, AttemptQuestion
+from contest.models import Attempt, AttemptQuestion, Contest
 from contest.online.checks import OPEN_FIELDS, AttemptRefused, check_open_row
 from questions.models import LETTERS, QuestionVersion
 
@@ -108,6 +108,63 @@ def _write_answer_pg(
     return row[0] if row else None
 
 
+def _save_at_once_pg(
+    *, attempt_pk, user, position: int, letters: str, seq: int, base, prior, now
+) -> int | None:
+    """PostgreSQL, the usual autosave: every check and the write in ONE statement.
+
+    The attempt's next write number is taken only if the attempt is the user's, in
+    progress and before its deadline plus grace; the answer is written only if the
+    question at ``position`` is the attempt's, has the letters chosen (and more than one
+    only on a multiple-answer question) and the write is over what the phone knew of.
+    None when anything of that fails: ``answer_save`` then asks again, step by step, to
+    say why (a refusal, or the newer answer stored); a taken write number that stores
+    nothing leaves a gap, which the order allows.
+    """
+    attempts = connection.ops.quote_name(Attempt._meta.db_table)
+    contests = connection.ops.quote_name(Contest._meta.db_table)
+    items = connection.ops.quote_name(AttemptQuestion._meta.db_table)
+    versions = connection.ops.quote_name(QuestionVersion._meta.db_table)
+    conditions, params = "", []
+    if seq:
+        conditions += " AND q.answer_key <> %s"
+        params.append(seq)
+    if base is not None:
+        conditions += " AND (q.answer_seq <= %s OR q.answer_key = ANY(%s))"
+        params += [base, list(prior)[-20:]]
+    highest = max((LETTERS.index(letter) + 1 for letter in letters), default=0)
+    attempt_id = Attempt._meta.pk.get_db_prep_value(attempt_pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH a AS (UPDATE {attempts} AS t SET answers_written = t.answers_written + 1 "
+            f"FROM {contests} AS c WHERE t.id = %s AND t.status = %s AND t.user_id = %s "
+            "AND c.id = t.contest_id AND t.deadline + c.grace_seconds * INTERVAL '1 second' >= %s "
+            "RETURNING t.answers_written) "
+            f"UPDATE {items} AS q SET answer = %s, answer_seq = a.answers_written, "
+            f"answer_key = %s, answered_at = %s FROM a, {versions} AS v "
+            "WHERE q.attempt_id = %s AND q.position = %s AND v.id = q.version_id "
+            "AND jsonb_array_length(v.options) >= %s AND (%s <= 1 OR v.kind = %s)"
+            f"{conditions} RETURNING a.answers_written",
+            [
+                attempt_id,
+                _IN_PROGRESS,
+                user.pk,
+                now,
+                letters,
+                seq,
+                now,
+                attempt_id,
+                position,
+                highest,
+                len(letters),
+                QuestionVersion.Kind.MULTIPLE,
+                *params,
+            ],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def answer_save(
     *,
     attempt,
@@ -133,6 +190,21 @@ def answer_save(
     another device) is answered as stale (``Saved.stale``) with the answer stored.
     """
     pk = _attempt_pk(attempt)
+    if connection.vendor == "postgresql":
+        letters = "".join(sorted(set((answer or "").upper())))
+        if set(letters) <= set(LETTERS):
+            order = _save_at_once_pg(
+                attempt_pk=pk,
+                user=user,
+                position=position,
+                letters=letters,
+                seq=seq,
+                base=base,
+                prior=prior,
+                now=now,
+            )
+            if order is not None:
+                return Saved(position=position, answer=letters, saved_at=now, seq=order)
     item = (
         AttemptQuestion.objects.filter(attempt_id=pk, position=position)
         .values("id", "version__options", "version__kind", *(f"attempt__{f}" for f in OPEN_FIELDS))

@@ -54,7 +54,8 @@ def prizes_award(result: Result, prizes: list[dict], excluded: set[str]) -> None
     for pk, name in awarded.items():
         by_prize.setdefault(name, []).append(pk)
     for name, pks in by_prize.items():
-        ResultRow.objects.filter(pk__in=pks).update(prize=name)
+        # By result too: on PostgreSQL that is the one partition to look in.
+        ResultRow.objects.filter(result=result, pk__in=pks).update(prize=name)
 
 
 def _min_rate(bands: list[dict], headcount: int) -> float:

@@ -7,7 +7,8 @@ temporary table with their validity decided (``contest.results.candidates``); wi
 count each person's entries, pick each person's counted entry, sort by the
 contest's tie-break chain and name the criterion that separates each entry from
 the next (``decided_by``); the ranked and the invalid entries go straight into
-``ResultRow`` with ``INSERT … SELECT``. Only prizes (a few dozen rows) are
+``ResultRow`` with ``INSERT … SELECT`` (on PostgreSQL into the result's own partition,
+``contest.results.rows``). Only prizes (a few dozen rows) are
 decided in Python, because one person gets at most one prize in a contest.
 
 Tie-break criteria live in ``contest/criteria.py``: a name, a SQL key (never
@@ -27,11 +28,12 @@ from django.utils.translation import gettext as _
 from accounts.models import Profile, User
 from contest.criteria import CRITERIA
 from contest.grading import grade_round, key_rules, refresh_statistics
-from contest.models import Contest, Result, ResultRow, Round
+from contest.models import Contest, Result, Round
 from contest.results import workflow
 from contest.results.candidates import bytewise, candidates_sql
 from contest.results.lots import sha256_sql
 from contest.results.prizes import prizes_award, unit_standings
+from contest.results.rows import Target, partitions_prune, rows_close, rows_discard, rows_open
 from core.errors import Refusal
 from core.timeparse import timezone_label
 
@@ -85,7 +87,21 @@ def _sort_prefix(chain: list[str]) -> str | None:
     return f"{high} * {2**_LOW_BITS} + {low}"
 
 
-def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[str, list]:
+def _columns(into: Target) -> tuple[str, str]:
+    """The INSERT's column list and the start of its SELECT list (the id, if given, then the
+    result's id as a parameter)."""
+    columns = (
+        "result_id, rank, person, full_name, unit_id, channel, attempt_id, paper_id, score, "
+        "prediction, duration_seconds, submitted_at, full_marks, prize, decided_by, reason"
+    )
+    if into.id_sql:
+        return f"id, {columns}", f"{into.id_sql}, %s"
+    return columns, "%s"
+
+
+def _rank_sql(
+    contest: Contest, chain: list[str], target: int | None, into: Target
+) -> tuple[str, list]:
     """INSERT … SELECT of the ranked counted entries (prizes are added afterwards).
 
     Two sorts of the entries, no more: one by person (each person's entry count, first
@@ -126,10 +142,9 @@ def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[s
     decided = " ".join(f"WHEN k_{i} <> n_{i} THEN '{name}'" for i, name in enumerate(chain))
     # INSERT first, then the WITH query: a statement that starts with WITH gets no row
     # count from Python's sqlite3, and the count is the number of ranked entries.
+    columns, first = _columns(into)
     sql = f"""
-        INSERT INTO {ResultRow._meta.db_table} (result_id, rank, person, full_name, unit_id,
-            channel, attempt_id, paper_id, score, prediction, duration_seconds, submitted_at,
-            full_marks, prize, decided_by, reason)
+        INSERT INTO {into.table} ({columns})
         WITH numbered AS (
             SELECT c.*, COUNT(*) OVER person AS n_entries,
                    MIN(registered_at) OVER person AS first_registered,
@@ -146,20 +161,19 @@ def _rank_sql(contest: Contest, chain: list[str], target: int | None) -> tuple[s
             SELECT prefixed.*, ROW_NUMBER() OVER w AS position, {next_columns}
             FROM prefixed WINDOW w AS (ORDER BY {order})
         )
-        SELECT %s, position, person, full_name, unit_id, channel, attempt_id, paper_id, score,
-               prediction, duration, submitted_at, full_marks, '',
+        SELECT {first}, position, person, full_name, unit_id, channel, attempt_id, paper_id,
+               score, prediction, duration, submitted_at, full_marks, '',
                CASE WHEN n_0 IS NULL THEN '' {decided} ELSE '' END, ''
         FROM ranked
     """
     return sql, params
 
 
-def _invalid_sql() -> str:
+def _invalid_sql(into: Target) -> str:
+    columns, first = _columns(into)
     return f"""
-        INSERT INTO {ResultRow._meta.db_table} (result_id, rank, person, full_name, unit_id,
-            channel, attempt_id, paper_id, score, prediction, duration_seconds, submitted_at,
-            full_marks, prize, decided_by, reason)
-        SELECT %s, NULL, person, full_name, unit_id, channel, attempt_id, paper_id, score,
+        INSERT INTO {into.table} ({columns})
+        SELECT {first}, NULL, person, full_name, unit_id, channel, attempt_id, paper_id, score,
                prediction, duration, submitted_at, full_marks, '', '', reason
         FROM rank_candidates WHERE reason <> ''
     """
@@ -243,7 +257,6 @@ def rank_round(
     clock.lap("graded what was ungraded")
     chain = [name for name in (contest.tie_break or ["score"]) if name in CRITERIA]
     candidates, params = candidates_sql(contest, round)
-    rows_table = ResultRow._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         if Result.objects.select_for_update().filter(round=round, final=True).exists():
             raise RankingError(
@@ -251,11 +264,8 @@ def rank_round(
             )
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL work_mem = '256MB'")
+        # The provisional result this one replaces stays readable until the commit.
         old = list(Result.objects.filter(round=round, final=False).values_list("pk", flat=True))
-        if old:
-            marks = ", ".join(["%s"] * len(old))
-            cursor.execute(f"DELETE FROM {rows_table} WHERE result_id IN ({marks})", old)
-            Result.objects.filter(pk__in=old).delete()
         cursor.execute("DROP TABLE IF EXISTS rank_candidates")
         with _parallel_joins(cursor):
             cursor.execute(f"CREATE TEMPORARY TABLE rank_candidates AS {candidates}", params)
@@ -287,17 +297,22 @@ def rank_round(
             created_by=user,
         )
         clock.lap("target and inputs hash")
-        rank_sql, rank_params = _rank_sql(contest, chain, target)
+        into = rows_open(cursor, result)
+        rank_sql, rank_params = _rank_sql(contest, chain, target, into)
         cursor.execute(rank_sql, [*rank_params, result.pk])
         ranked = cursor.rowcount
-        clock.lap("ranked and stored")
-        cursor.execute(_invalid_sql(), [result.pk])
+        cursor.execute(_invalid_sql(into), [result.pk])
         invalid = cursor.rowcount
+        rows_close(cursor, result, into)
+        clock.lap("ranked and stored")
         cursor.execute("DROP TABLE rank_candidates")
         Result.objects.filter(pk=result.pk).update(entries_count=ranked, invalid_count=invalid)
         result.entries_count, result.invalid_count = ranked, invalid
         prizes_award(result, round.prizes or contest.prizes or [], set(excluded))
         clock.lap("invalid entries and prizes")
+        rows_discard(cursor, old)
+        Result.objects.filter(pk__in=old).delete()
+        clock.lap("replaced the previous result")
     return result
 
 
@@ -322,6 +337,7 @@ def contest_rank(contest: Contest, *, final: bool = False, user=None) -> list[Re
                 },
                 "objection_window_open",
             )
+    partitions_prune()  # of results replaced earlier (outside the ranking's transaction)
     public = Result.objects.filter(contest=contest, final=False, published_at__isnull=False)
     was_published = public.exists()
     window_end = max((r.objections_until for r in public if r.objections_until), default=None)

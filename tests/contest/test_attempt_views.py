@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -183,6 +184,19 @@ def test_start_autosave_and_submit_use_a_bounded_number_of_queries(
         client.post(
             reverse("contest:submit", args=[attempt.pk]), {"submit_key": "k", "prediction": "3"}
         )
+
+
+def test_an_autosave_on_postgresql_is_the_user_and_one_statement(
+    client, contest, resident, travel, django_assert_num_queries
+):
+    """The usual autosave on PostgreSQL: the signed-in user, then one statement that checks
+    the attempt and the question and writes the answer (the session is in the cache)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("one statement on PostgreSQL (make test-services)")
+    attempt = begin(client, contest)
+    with django_assert_num_queries(2):
+        assert save(client, attempt, 2, "B", seq=7).status_code == 200
+    assert attempt.items.get(position=2).answer == "B"
 
 
 def test_submitting_is_rate_limited(client, contest, resident, travel):

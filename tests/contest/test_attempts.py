@@ -250,6 +250,16 @@ def test_answers_in_flight_are_accepted_within_the_grace_and_refused_after(conte
     assert refused.value.code == "expired"
 
 
+def test_an_answer_at_the_very_end_of_the_grace_is_saved(contest, resident):
+    """The last instant that counts, the same on both databases (PostgreSQL checks the
+    deadline inside its one autosave statement, SQLite in Python)."""
+    attempt = start(contest, resident)
+    last = attempt.deadline + timedelta(seconds=contest.grace_seconds)
+    saved = answer_save(attempt=attempt, user=resident, position=3, answer="c", seq=5, now=last)
+    assert saved.answer == "C" and not saved.stale
+    assert attempt.items.get(position=3).answer == "C"
+
+
 def test_submit_scores_the_saved_answers_once_even_when_doubled(contest, resident):
     attempt = start(contest, resident)
     answer_all_correct(attempt, DURING + timedelta(minutes=1))

@@ -1,0 +1,112 @@
+"""Result rows on PostgreSQL: one partition per result, written in bulk and attached, and
+the partition of a replaced result emptied at once and dropped later, never while a reader
+needs the table (contest.results.rows)."""
+
+import pytest
+from django.db import connection, connections, transaction
+
+from contest.models import Result, ResultRow
+from contest.results.ranking import contest_rank
+from contest.results.rows import partitions_prune
+from tests.contest.test_ranking import ALL_RIGHT, make_contest, paper
+
+# Outside a test transaction: dropping a partition is only ever done outside one.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _partitions() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'contest_resultrow'::regclass"
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.fixture
+def contest():
+    if connection.vendor != "postgresql":
+        pytest.skip("partitions are PostgreSQL's (make test-services)")
+    contest = make_contest()
+    paper(
+        contest,
+        f"P-1,An,0905000001,,{ALL_RIGHT},1,2022-06-01,,",
+        f"P-2,Bình,0905000002,,{ALL_RIGHT},2,2022-06-01,,",
+    )
+    return contest
+
+
+def test_each_result_has_its_partition_and_a_replaced_one_is_emptied_then_dropped(contest):
+    first = contest_rank(contest)[0]
+    assert _partitions() == {f"contest_resultrow_{first.pk}"}
+    assert ResultRow.objects.filter(result=first).count() == 2
+
+    second = contest_rank(contest)[0]
+    assert not Result.objects.filter(pk=first.pk).exists()
+    assert ResultRow.objects.filter(result_id=first.pk).count() == 0
+    assert ResultRow.objects.filter(result=second).count() == 2
+    # Emptied with its result; dropped by the next ranking, before its own transaction.
+    assert _partitions() == {f"contest_resultrow_{first.pk}", f"contest_resultrow_{second.pk}"}
+
+    third = contest_rank(contest)[0]
+    assert _partitions() == {f"contest_resultrow_{second.pk}", f"contest_resultrow_{third.pk}"}
+    assert [r.rank for r in third.rows.order_by("rank")] == [1, 2]
+
+
+def test_a_partition_is_not_dropped_while_a_reader_holds_the_table(contest):
+    replaced = contest_rank(contest)[0].pk
+    contest_rank(contest)
+    orphan = f"contest_resultrow_{replaced}"
+    assert orphan in _partitions()
+    reader = connections.create_connection("default")
+    try:
+        with reader.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT COUNT(*) FROM contest_resultrow")
+            # The drop waits at most the lock timeout, then leaves it for later.
+            assert partitions_prune(lock_timeout_ms=50) == 0
+            assert orphan in _partitions()
+            cursor.execute("ROLLBACK")
+    finally:
+        reader.close()
+    assert partitions_prune() == 1
+    assert orphan not in _partitions()
+
+
+def test_a_ranking_after_the_result_ids_start_again_replaces_the_leftover_partition(contest):
+    """``manage.py flush`` (or a prune that had to wait) can leave the partition of an id
+    the next result is given again: the ranking replaces it instead of failing."""
+    first = contest_rank(contest)[0]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM contest_resultrow")
+        cursor.execute("DELETE FROM contest_result")
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('contest_result', 'id'), %s, false)", [first.pk]
+        )
+    with transaction.atomic():  # as seed_demo ranks: no prune before the ranking
+        again = contest_rank(contest)[0]
+    assert again.pk == first.pk
+    assert [r.rank for r in again.rows.order_by("rank")] == [1, 2]
+    assert _partitions() == {f"contest_resultrow_{again.pk}"}
+
+
+def test_a_reader_of_the_replaced_result_neither_blocks_the_ranking_nor_waits_for_it(contest):
+    replaced = contest_rank(contest)[0].pk
+    reader = connections.create_connection("default")
+    try:
+        with reader.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(
+                "SELECT COUNT(*) FROM contest_resultrow WHERE result_id = %s", [replaced]
+            )
+            assert cursor.fetchone()[0] == 2
+            # The ranking cannot TRUNCATE the partition this reader holds: it deletes the
+            # rows instead, and commits while the reader is still in its transaction.
+            new = contest_rank(contest)[0]
+            cursor.execute("SELECT COUNT(*) FROM contest_resultrow WHERE result_id = %s", [new.pk])
+            assert cursor.fetchone()[0] == 2
+            cursor.execute("ROLLBACK")
+    finally:
+        reader.close()
+    assert not Result.objects.filter(pk=replaced).exists()
+    assert ResultRow.objects.filter(result_id=replaced).count() == 0
