@@ -11,6 +11,8 @@
   var timer = document.getElementById("timer");
   var storeKey = "cuocthi:pending:" + root.dataset.attempt;
   var deadline = Date.parse(root.dataset.deadline);
+  // The server still takes answers sent before the deadline until the grace ends.
+  var acceptsUntil = Date.parse(root.dataset.acceptsUntil || root.dataset.deadline);
   var flushing = false;
   var finished = false;
 
@@ -110,11 +112,20 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
       body: JSON.stringify(body)
     }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (response.redirected || type.indexOf("application/json") < 0) {
+        // Not the autosave's answer: the sign-in page (signed out in another tab, the
+        // session ended) or a refused security check. The answer stays queued.
+        return { status: "signed-out" };
+      }
       return response.json().then(function (data) { return { status: response.status, data: data }; });
     }).then(function (result) {
       flushing = false;
       var now = load();
-      if (result.status === 200 || result.status === 400) {
+      if (result.status === "signed-out") {
+        say(t("Bạn đã bị đăng xuất. Hãy đăng nhập lại (ở thẻ khác); câu trả lời được giữ trên máy và sẽ tự gửi."), "error");
+        setTimeout(flush, 5000);
+      } else if (result.status === 200 || result.status === 400) {
         // Saved, or refused for good (a bad answer): either way not to be sent again.
         if (now[position] && now[position].seq === item.seq) delete now[position];
         else if (now[position] && result.status === 200) now[position].base = result.data.seq;
@@ -198,7 +209,18 @@
     if (left <= 0) {
       timer.textContent = t("Hết giờ");
       flush();
-      setTimeout(function () { window.location.href = root.dataset.reviewUrl; }, 2000);
+      // To the review page once every answer given in time has reached the server; while
+      // some are still queued (offline at the deadline), keep sending them through the
+      // grace, and leave only when it is over.
+      var leave = function () {
+        if (!Object.keys(load()).length || ServerClock.now() > acceptsUntil) {
+          window.location.href = root.dataset.reviewUrl;
+          return;
+        }
+        flush();
+        setTimeout(leave, 1000);
+      };
+      setTimeout(leave, 2000);
       return;
     }
     setTimeout(tick, 500);

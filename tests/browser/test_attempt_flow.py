@@ -108,3 +108,64 @@ def test_the_countdown_follows_the_server_not_a_wrong_phone_clock(live_server, b
     minutes = int(shown.split(":")[0])
     assert minutes in (29, 30), shown
     context.close()
+
+
+def _signed_in_attempt(live_server, page):
+    """A resident signed in on ``page`` with an attempt of an open contest on screen."""
+    from tests.factories import ProfileFactory
+
+    contest = open_contest()
+    user = ProfileFactory().user
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=login]", user.phone)
+    page.fill("input[name=password]", "mat-khau-9x!")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/contests/{contest.slug}/")
+    page.get_by_role("button", name="Bắt đầu làm bài").click()
+    page.wait_for_url("**/attempts/**")
+    return contest, user, Attempt.objects.get()
+
+
+def test_answers_given_offline_just_before_the_deadline_are_sent_in_the_grace(
+    live_server, phone_page
+):
+    """Offline at the deadline, the page stays and keeps the answers queued; back online
+    within the grace, they reach the server, and only then does the review page open."""
+    page = phone_page
+    contest, _user, attempt = _signed_in_attempt(live_server, page)
+    contest.grace_seconds = 60
+    contest.save(update_fields=["grace_seconds"])
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() + timedelta(seconds=6))
+    page.reload()
+    page.context.set_offline(True)
+    position = pick(page, 1)
+    page.get_by_text("Mất kết nối").wait_for()
+    page.locator("#timer", has_text="Hết giờ").wait_for()
+    page.wait_for_timeout(3000)  # the page used to leave for the review page 2 s after
+    assert page.url.endswith(f"/attempts/{attempt.pk}/")  # still here, with its queue
+    assert attempt.items.get(position=position).answer == ""  # still on the phone
+    page.context.set_offline(False)
+    page.wait_for_url("**/review/")
+    assert attempt.items.get(position=position).answer != ""
+    page.get_by_role("button", name="Nộp bài").wait_for()
+
+
+def test_a_resident_signed_out_meanwhile_is_told_so_and_loses_no_answer(live_server, phone_page):
+    page = phone_page
+    _contest, user, attempt = _signed_in_attempt(live_server, page)
+    page.context.clear_cookies()  # signed out (in another tab, or the session ended)
+    position = pick(page, 0)
+    page.get_by_text("Bạn đã bị đăng xuất").wait_for()
+    assert attempt.items.get(position=position).answer == ""
+    # Signed in again in another tab, the resident opens the review page there: the answer
+    # still queued on the phone is sent first (by the attempt page), none is lost.
+    other = page.context.new_page()
+    other.goto(live_server.url + "/accounts/login/")
+    other.fill("input[name=login]", user.phone)
+    other.fill("input[name=password]", "mat-khau-9x!")
+    other.click("button[type=submit]")
+    other.wait_for_load_state()
+    other.goto(f"{live_server.url}/attempts/{attempt.pk}/review/")
+    other.wait_for_url(f"**/attempts/{attempt.pk}/")
+    other.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    assert attempt.items.get(position=position).answer != ""
