@@ -147,10 +147,12 @@ def attempt_answer(request, pk):
             position, answer = None, body["prediction"]
             if not isinstance(answer, str | int) or isinstance(answer, bool):
                 raise ValueError("prediction")
-            answer = str(answer)[:40]
+            answer = str(answer)
+            if len(answer) > 40:  # refused whole: a cut text could read as another number
+                raise ValueError("prediction")
         else:
             position = bounded_int(body["position"], low=1, high=10_000)
-            answer = body.get("answer", "")
+            answer = body["answer"]  # "" clears the question; no key is not a clearing
             if not isinstance(answer, str) or len(answer) > 20:
                 raise ValueError("answer")
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
@@ -246,6 +248,11 @@ def attempt_submit_view(request, pk):
         messages.error(request, _("Bạn gửi quá nhiều lần. Hãy chờ một phút rồi thử lại."))
         return redirect("contest:review", pk)
     # The hot path at a deadline: the attempt is read once, under its lock, by the service.
+    if any("\x00" in request.POST.get(name, "") for name in ("essay", "submit_key", "prediction")):
+        # (PostgreSQL text cannot hold the NUL character; no form of ours sends one)
+        _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the form
+        messages.error(request, _("Dữ liệu gửi lên không hợp lệ."))
+        return redirect("contest:review", pk)
     try:
         prediction = prediction_clean(request.POST.get("prediction", ""))
         attempt_submit(

@@ -116,6 +116,8 @@ def test_another_persons_attempt_id_is_not_found(client, contest, resident, trav
         ({"position": 1, "answer": "Q"}, 400, "không hợp lệ"),
         ({"position": "một", "answer": "A"}, 400, "Dữ liệu gửi lên không hợp lệ"),
         ({"answer": "A"}, 400, "Dữ liệu gửi lên không hợp lệ"),
+        ({"position": 1, "seq": 5}, 400, "Dữ liệu gửi lên không hợp lệ"),  # no answer at all
+        ({"prediction": "8123" + " " * 36 + "9", "seq": 5}, 400, "Dữ liệu gửi lên không hợp lệ"),
     ],
 )
 def test_bad_autosave_requests_get_a_clear_message(
@@ -128,6 +130,37 @@ def test_bad_autosave_requests_get_a_clear_message(
         content_type="application/json",
     )
     assert response.status_code == status and message in response.json()["error"]
+    attempt.refresh_from_db()
+    assert attempt.prediction is None and attempt.answers_written == 0
+
+
+def test_an_autosave_without_an_answer_leaves_the_stored_one(client, contest, resident, travel):
+    attempt = begin(client, contest)
+    assert save(client, attempt, 1, "B", seq=1).status_code == 200
+    response = client.post(
+        reverse("contest:answer", args=[attempt.pk]),
+        data=json.dumps({"position": 1, "seq": 2}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert attempt.items.get(position=1).answer == "B"
+
+
+@pytest.mark.parametrize("field", ["essay", "submit_key", "prediction"])
+def test_a_submit_with_a_nul_character_is_refused_and_writes_nothing(
+    client, contest, resident, travel, field
+):
+    """PostgreSQL text cannot hold NUL: it was a 500; now a message, and the attempt waits."""
+    attempt = begin(client, contest)
+    form = {"submit_key": "k", "prediction": "3", "essay": "", field: "a\x00b"}
+    response = client.post(reverse("contest:submit", args=[attempt.pk]), form, follow=True)
+    assert response.status_code == 200
+    assert "Dữ liệu gửi lên không hợp lệ" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == "in_progress" and attempt.submit_key == ""
+    intruder = Client()
+    intruder.force_login(ProfileFactory().user)
+    assert intruder.post(reverse("contest:submit", args=[attempt.pk]), form).status_code == 404
 
 
 def test_autosave_after_expiry_is_refused_and_the_page_finishes_the_attempt(
