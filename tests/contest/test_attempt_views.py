@@ -130,8 +130,8 @@ def test_bad_autosave_requests_get_a_clear_message(
         content_type="application/json",
     )
     assert response.status_code == status and message in response.json()["error"]
-    attempt.refresh_from_db()
-    assert attempt.prediction is None and attempt.answers_written == 0
+    attempt.refresh_from_db()  # nothing stored (a write number may be spent: gaps are allowed)
+    assert attempt.prediction is None and not attempt.items.exclude(answer="").exists()
 
 
 def test_an_autosave_without_an_answer_leaves_the_stored_one(client, contest, resident, travel):
