@@ -131,8 +131,13 @@
         else if (now[position] && result.status === 200) now[position].base = result.data.seq;
         store(now);
         if (result.status === 200) confirmSaved(position, result.data);
-        if (result.status === 400) say(result.data.error, "error");
-        flush();
+        if (result.status === 400) {
+          // The refusal stays on screen (a next save would say "all saved" over it).
+          say(result.data.error, "error");
+          if (Object.keys(now).length) setTimeout(flush, 1500);
+        } else {
+          flush();
+        }
       } else if (result.status === 409) {
         // Stale: a newer answer is stored (another device or tab). Show it; drop what this
         // page queued on top of the old state.
@@ -208,13 +213,26 @@
     timer.parentNode.classList.toggle("low", left < 5 * 60 * 1000);
     if (left <= 0) {
       timer.textContent = t("Hết giờ");
+      // Nothing more can be answered; what was given in time is still sent.
+      form.querySelectorAll("input, textarea, select").forEach(function (i) { i.disabled = true; });
       flush();
       // To the review page once every answer given in time has reached the server; while
       // some are still queued (offline at the deadline), keep sending them through the
       // grace, and leave only when it is over.
+      var go = function () { window.location.href = root.dataset.reviewUrl; };
       var leave = function () {
-        if (!Object.keys(load()).length || ServerClock.now() > acceptsUntil) {
-          window.location.href = root.dataset.reviewUrl;
+        var queued = Object.keys(load()).length;
+        if (!queued) { go(); return; }
+        if (ServerClock.now() > acceptsUntil) {
+          // The server takes no answer now: say how many never reached it, and leave
+          // once there is a connection to leave with (offline, the browser shows its
+          // own error page instead).
+          finished = true;
+          store({});
+          var text = t("Hết thời gian nộp: %(n)s câu trả lời chưa gửi được vì mất kết nối.");
+          say(window.interpolate ? window.interpolate(text, { n: queued }, true) : text, "error");
+          if (navigator.onLine) setTimeout(go, 5000);
+          else window.addEventListener("online", function () { setTimeout(go, 1000); });
           return;
         }
         flush();

@@ -141,6 +141,8 @@ def test_answers_given_offline_just_before_the_deadline_are_sent_in_the_grace(
     position = pick(page, 1)
     page.get_by_text("Mất kết nối").wait_for()
     page.locator("#timer", has_text="Hết giờ").wait_for()
+    # Nothing more can be answered once the time is up.
+    assert page.locator("fieldset.question:visible input").first.is_disabled()
     page.wait_for_timeout(3000)  # the page used to leave for the review page 2 s after
     assert page.url.endswith(f"/attempts/{attempt.pk}/")  # still here, with its queue
     assert attempt.items.get(position=position).answer == ""  # still on the phone
@@ -169,3 +171,30 @@ def test_a_resident_signed_out_meanwhile_is_told_so_and_loses_no_answer(live_ser
     other.wait_for_url(f"**/attempts/{attempt.pk}/")
     other.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
     assert attempt.items.get(position=position).answer != ""
+
+
+def test_offline_past_the_grace_the_resident_is_told_what_was_not_sent(live_server, phone_page):
+    page = phone_page
+    contest, _user, attempt = _signed_in_attempt(live_server, page)
+    contest.grace_seconds = 3
+    contest.save(update_fields=["grace_seconds"])
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() + timedelta(seconds=5))
+    page.reload()
+    page.context.set_offline(True)
+    pick(page, 1)
+    page.get_by_text("Mất kết nối").wait_for()
+    page.get_by_text("1 câu trả lời chưa gửi được vì mất kết nối").wait_for(timeout=20_000)
+    assert page.url.endswith(f"/attempts/{attempt.pk}/")  # not the browser's offline page
+    page.context.set_offline(False)
+    page.wait_for_url("**/review/")
+    page.get_by_text("Đã hết giờ làm bài").wait_for()
+
+
+def test_a_refused_prediction_stays_said_on_screen(live_server, phone_page):
+    page = phone_page
+    _signed_in_attempt(live_server, page)
+    page.locator(".qmap a", has_text="?").click()
+    page.locator("#prediction").fill("12 người")
+    page.get_by_text("Số dự đoán phải là số nguyên").wait_for()
+    page.wait_for_timeout(1500)
+    assert "Số dự đoán phải là số nguyên" in page.locator("#save-state").inner_text()
