@@ -68,6 +68,20 @@ def _next_write(attempt, user=None) -> int | None:
     return row[0] if row else None
 
 
+def _over_what_the_phone_knew(seq: int, base, prior) -> tuple[str, list]:
+    """SQL conditions on the stored answer ``q`` (with their parameters) under which a
+    write applies: not a retry of what is stored (``seq``), and, with ``base``, over the
+    server order the phone last saw or over its own changes not yet confirmed."""
+    conditions, params = "", []
+    if seq:
+        conditions += " AND q.answer_key <> %s"
+        params.append(seq)
+    if base is not None:
+        conditions += " AND (q.answer_seq <= %s OR q.answer_key = ANY(%s))"
+        params += [base, list(prior)[-20:]]
+    return conditions, params
+
+
 def _write_answer_pg(
     *, attempt_pk, user, item_id: int, letters: str, seq: int, base, prior, now
 ) -> int | None:
@@ -79,13 +93,7 @@ def _write_answer_pg(
     """
     attempts = connection.ops.quote_name(Attempt._meta.db_table)
     items = connection.ops.quote_name(AttemptQuestion._meta.db_table)
-    conditions, params = "", []
-    if seq:
-        conditions += " AND q.answer_key <> %s"
-        params.append(seq)
-    if base is not None:
-        conditions += " AND (q.answer_seq <= %s OR q.answer_key = ANY(%s))"
-        params += [base, list(prior)[-20:]]
+    conditions, params = _over_what_the_phone_knew(seq, base, prior)
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH a AS (UPDATE {attempts} SET answers_written = answers_written + 1 "
@@ -125,13 +133,7 @@ def _save_at_once_pg(
     contests = connection.ops.quote_name(Contest._meta.db_table)
     items = connection.ops.quote_name(AttemptQuestion._meta.db_table)
     versions = connection.ops.quote_name(QuestionVersion._meta.db_table)
-    conditions, params = "", []
-    if seq:
-        conditions += " AND q.answer_key <> %s"
-        params.append(seq)
-    if base is not None:
-        conditions += " AND (q.answer_seq <= %s OR q.answer_key = ANY(%s))"
-        params += [base, list(prior)[-20:]]
+    conditions, params = _over_what_the_phone_knew(seq, base, prior)
     highest = max((LETTERS.index(letter) + 1 for letter in letters), default=0)
     attempt_id = Attempt._meta.pk.get_db_prep_value(attempt_pk, connection)
     with connection.cursor() as cursor:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts import sms
 from contest.definition import contest_import
 from contest.models import Attempt
+from tests.browser.journey import log_in
 from tests.factories import contest_json, make_bank_with_topics
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -116,10 +117,7 @@ def _signed_in_attempt(live_server, page):
 
     contest = open_contest()
     user = ProfileFactory().user
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=login]", user.phone)
-    page.fill("input[name=password]", "mat-khau-9x!")
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, user.phone)
     page.goto(f"{live_server.url}/contests/{contest.slug}/")
     page.get_by_role("button", name="Bắt đầu làm bài").click()
     page.wait_for_url("**/attempts/**")
@@ -162,11 +160,7 @@ def test_a_resident_signed_out_meanwhile_is_told_so_and_loses_no_answer(live_ser
     # Signed in again in another tab, the resident opens the review page there: the answer
     # still queued on the phone is sent first (by the attempt page), none is lost.
     other = page.context.new_page()
-    other.goto(live_server.url + "/accounts/login/")
-    other.fill("input[name=login]", user.phone)
-    other.fill("input[name=password]", "mat-khau-9x!")
-    other.click("button[type=submit]")
-    other.wait_for_load_state()
+    log_in(other, live_server.url, user.phone)
     other.goto(f"{live_server.url}/attempts/{attempt.pk}/review/")
     other.wait_for_url(f"**/attempts/{attempt.pk}/")
     other.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
