@@ -25,10 +25,15 @@ def contest_bank_slugs(contest: Contest) -> set[str]:
     return {slug for slug in slugs if slug}
 
 
-def key_viewers(contest: Contest) -> QuerySet:
-    """Every account that can see the contest's key (a queryset usable as a SQL subquery)."""
+def key_viewers(contest: Contest, *, bank_slugs: frozenset[str] | None = None) -> QuerySet:
+    """Every account that can see the contest's key (a queryset usable as a SQL subquery).
+
+    ``bank_slugs``: the contest's banks when the caller has them (``contest_bank_slugs``).
+    """
     User = get_user_model()
-    owners = Bank.owners.through.objects.filter(bank__slug__in=contest_bank_slugs(contest))
+    if bank_slugs is None:
+        bank_slugs = contest_bank_slugs(contest)
+    owners = Bank.owners.through.objects.filter(bank__slug__in=bank_slugs)
     return User.objects.filter(
         Q(pk__in=ContestMembership.objects.filter(contest=contest).values("user_id"))
         | Q(pk__in=owners.values("user_id"))

@@ -2,12 +2,15 @@
 sheet, a regrade after a key correction) give the same score and maximum for every entry."""
 
 import pytest
+from django.db.models import F
 
+from contest.definition import contest_import
 from contest.grading import grade_items, grade_round, key_rules
-from contest.models import Attempt, KeyCorrection, PaperEntry
+from contest.models import Attempt, AttemptQuestion, KeyCorrection, PaperEntry
 from contest.results.key_corrections import key_correct
+from questions.models import QuestionVersion
 from tests.contest.test_ranking import make_contest, online, paper
-from tests.factories import UserFactory
+from tests.factories import UserFactory, contest_json, make_bank_with_topics
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +126,70 @@ def test_sheets_imported_after_corrections_are_written_with_the_grades_in_force(
     paper(contest, "P-5,Em,0905000015,,C A B AC B,3,2022-06-01,,")  # C now scores, Q-002 is out
     grades = assert_both_agree(contest)
     assert grades[("paper", "P-5")] == (4, 4)
+
+
+def test_a_submit_grades_with_the_corrections_in_force_as_python_does():
+    """A submit grades the attempt itself (on PostgreSQL in the statement that writes it).
+
+    Corrections come only after the close; they are written here directly, so that the
+    submit's own grading meets every kind: an accept, a void, and a correction of a
+    correction (the latest wins), against the Python rule."""
+    contest = make_contest()
+    author = UserFactory()
+
+    def write(code, action, answers=()):
+        version = QuestionVersion.objects.get(
+            question__code=code, pk=F("question__current_version_id")
+        )
+        KeyCorrection.objects.create(
+            contest=contest,
+            version=version,
+            action=action,
+            answers=list(answers),
+            reason="r",
+            created_by=author,
+        )
+
+    write("Q-001", "accept", ["B", "C"])
+    write("Q-002", "void")
+    write("Q-003", "accept", ["D"])
+    write("Q-003", "accept", ["B", "D"])  # the latest wins: B and D
+    write("Q-004", "void")
+    write("Q-004", "accept", ["AC", "A"])  # no longer void
+    for phone, answers in ANSWER_SETS.items():
+        online(contest, phone, answers=answers, prediction=3, seconds=60)
+    grades = python_grades(contest)
+    assert stored_grades(contest) == grades
+    assert {maximum for _score, maximum in grades.values()} == {4}  # Q-002 is void
+    assert len({score for score, _maximum in grades.values()}) >= 3
+
+
+def test_a_correction_regrades_exactly_the_attempts_that_drew_the_question():
+    """Questions drawn per attempt: a correction touches the attempts given the question,
+    and only them (a fixed list of questions, as above, gives it to every entry)."""
+    make_bank_with_topics()  # 6 + 6 questions; each attempt draws 3 + 2 of them
+    contest = contest_import(data=contest_json())[0]
+    attempts = []
+    for n in range(40):
+        attempts.append(
+            online(contest, f"09060000{n:02d}", answers={"Q-001": "C"}, prediction=3, seconds=60)
+        )
+        holders = AttemptQuestion.objects.filter(
+            attempt__in=attempts, version__question__code="Q-001"
+        ).count()
+        if len(attempts) >= 8 and 0 < holders < len(attempts):
+            break
+    assert 0 < holders < len(attempts)
+    before = stored_grades(contest)
+    correction = key_correct(
+        contest=contest,
+        code="Q-001",
+        action="accept",
+        answers=["B", "C"],
+        reason="Quyết định của Ban Tổ chức.",
+        user=UserFactory(),
+    )
+    assert correction.entries_regraded == holders
+    after = assert_both_agree(contest)
+    changed = {key for key in after if after[key] != before[key]}
+    assert len(changed) == holders  # each holder answered C, which now scores
