@@ -90,10 +90,12 @@ def key_correct(
     used = set(
         AttemptQuestion.objects.filter(attempt__contest=contest, version__question__code=code)
         .values_list("version_id", "attempt__round_id")
+        .order_by()  # (the model's ordering made DISTINCT keep a row per answer)
         .distinct()
     ) | set(
         PaperAnswer.objects.filter(entry__contest=contest, version__question__code=code)
         .values_list("version_id", "entry__round_id")
+        .order_by()
         .distinct()
     )
     if not used:
