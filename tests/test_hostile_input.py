@@ -81,11 +81,11 @@ def attempt(client, contest):
         '{"position": 1000000000000000000000000000000, "answer": "B", "seq": 1}',
         '{"position": "١", "answer": "B", "seq": 1}',
         '{"position": 1, "answer": ["B"], "seq": 1}',
-        json.dumps({"position": 1, "answer": LONG, "seq": 1}),
+        json.dumps({"position": 1, "answer": "x" * 10_000, "seq": 1}),
         "[1, 2]",
         "not json",
-        "[" * 50_000,  # nested deeper than the JSON parser's recursion limit
-        '{"a": ' * 50_000,
+        "[" * 10_000,  # nested deeper than the JSON parser's recursion limit
+        '{"a": ' * 2_500,
     ],
 )
 def test_autosave_refuses_hostile_numbers_with_400_and_saves_nothing(client, attempt, body):
@@ -95,6 +95,27 @@ def test_autosave_refuses_hostile_numbers_with_400_and_saves_nothing(client, att
         )
     assert response.status_code == 400
     assert response.json()["error"] == "Dữ liệu gửi lên không hợp lệ."
+    assert not attempt.items.exclude(answer="").exists()
+    assert not attempt.items.exclude(answer_seq=0).exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({"position": 1, "answer": LONG, "seq": 1}),
+        "[" * 50_000,
+        '{"a": ' * 50_000,
+        json.dumps({"position": 1, "answer": "B", "seq": 1, "prior": list(range(5_000))}),
+    ],
+)
+def test_autosave_refuses_bodies_over_16_kb_before_reading_them(client, attempt, body):
+    """An autosave is a few hundred bytes; these are refused whole, whatever they hold."""
+    with time_machine.travel(DURING, tick=False):
+        response = client.post(
+            reverse("contest:answer", args=[attempt.pk]), data=body, content_type="application/json"
+        )
+    assert response.status_code == 413
+    assert response.json()["error"] == "Dữ liệu gửi lên quá lớn."
     assert not attempt.items.exclude(answer="").exists()
     assert not attempt.items.exclude(answer_seq=0).exists()
 

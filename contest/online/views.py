@@ -112,6 +112,19 @@ def attempt_page(request, pk):
     )
 
 
+# An autosave is a few hundred bytes (the answer, its seq, base and up to 20 prior seqs); a
+# bigger body is refused before it is parsed (the site-wide cap is megabytes).
+AUTOSAVE_MAX_BYTES = 16 * 1024
+
+
+def _too_big(request, limit: int) -> bool:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    return declared > limit or len(request.body) > limit
+
+
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number here")
 
@@ -136,6 +149,8 @@ def attempt_answer(request, pk):
         return JsonResponse(
             {"ok": False, "error": _("Bạn gửi quá nhanh. Hãy chờ vài giây.")}, status=429
         )
+    if _too_big(request, AUTOSAVE_MAX_BYTES):
+        return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên quá lớn.")}, status=413)
     try:
         body = json.loads(request.body or b"{}", parse_constant=_refuse_constant)
         seq = bounded_int(body.get("seq", 0), low=0, high=BIGINT_MAX)

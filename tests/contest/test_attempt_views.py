@@ -118,6 +118,8 @@ def test_another_persons_attempt_id_is_not_found(client, contest, resident, trav
         ({"answer": "A"}, 400, "Dữ liệu gửi lên không hợp lệ"),
         ({"position": 1, "seq": 5}, 400, "Dữ liệu gửi lên không hợp lệ"),  # no answer at all
         ({"prediction": "8123" + " " * 36 + "9", "seq": 5}, 400, "Dữ liệu gửi lên không hợp lệ"),
+        # an answer padded to more than 16 KB: refused before it is read as JSON
+        ({"position": 1, "answer": "A", "pad": "x" * 17_000}, 413, "quá lớn"),
     ],
 )
 def test_bad_autosave_requests_get_a_clear_message(
@@ -132,6 +134,19 @@ def test_bad_autosave_requests_get_a_clear_message(
     assert response.status_code == status and message in response.json()["error"]
     attempt.refresh_from_db()  # nothing stored (a write number may be spent: gaps are allowed)
     assert attempt.prediction is None and not attempt.items.exclude(answer="").exists()
+
+
+def test_an_autosave_with_the_most_a_page_sends_is_saved(client, contest, resident, travel):
+    """The page's biggest body (its 20 changes not yet confirmed) is far under the cap."""
+    attempt = begin(client, contest)
+    prior = [1_700_000_000_000 + n for n in range(20)]
+    response = client.post(
+        reverse("contest:answer", args=[attempt.pk]),
+        data=json.dumps({"position": 1, "answer": "B", "seq": 1_800_000_000_000, "prior": prior}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert attempt.items.get(position=1).answer == "B"
 
 
 def test_an_autosave_without_an_answer_leaves_the_stored_one(client, contest, resident, travel):
@@ -209,7 +224,7 @@ def test_start_autosave_and_submit_use_a_bounded_number_of_queries(
     client, contest, resident, travel, django_assert_max_num_queries
 ):
     """The hot path at a deadline: its query counts are pinned so they cannot creep back."""
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(11):
         attempt = begin(client, contest)
     with django_assert_max_num_queries(6):
         assert save(client, attempt, 2, "B").status_code == 200
@@ -217,6 +232,26 @@ def test_start_autosave_and_submit_use_a_bounded_number_of_queries(
         client.post(
             reverse("contest:submit", args=[attempt.pk]), {"submit_key": "k", "prediction": "3"}
         )
+
+
+def test_a_submit_on_postgresql_is_the_user_the_lock_and_one_statement(
+    client, contest, resident, travel, django_assert_num_queries
+):
+    """The usual submit on PostgreSQL: the signed-in user, the attempt read under its lock,
+    then one statement that grades the stored answers and writes the submission (plus the
+    test's savepoint and its release)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("one statement on PostgreSQL (make test-services)")
+    attempt = begin(client, contest)
+    save(client, attempt, 1, "B")
+    with django_assert_num_queries(5):
+        response = client.post(
+            reverse("contest:submit", args=[attempt.pk]), {"submit_key": "k", "prediction": "3"}
+        )
+    assert response.status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.prediction == 3
+    assert attempt.score is not None and attempt.max_score > 0
 
 
 def test_an_autosave_on_postgresql_is_the_user_and_one_statement(
