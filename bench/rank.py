@@ -179,6 +179,42 @@ class _Phases(logging.Handler):
             self.report(f"{self.prefix}_phase_{step}", float(record.args[2]), "s")
 
 
+def _replica_caught_up(prefix: str, timeout: float = 600) -> None:
+    """Wait until the streaming replica (when there is one) has replayed the generated entries.
+
+    Generating a million entries writes several GB of WAL in a few minutes, which a contest
+    spreads over days; the replica replaying it on the same 2 cores took CPU from the timed
+    steps that follow. The wait is printed (a ``#`` line, not a figure).
+    """
+    from django.db import connections
+
+    from config.dbrouter import REPLICA
+
+    if REPLICA not in connections.databases:
+        return
+    with connections["default"].cursor() as cur:
+        cur.execute("SELECT pg_current_wal_lsn()")
+        target = cur.fetchone()[0]
+    started = time.perf_counter()
+    try:
+        with connections[REPLICA].cursor() as cur:
+            while time.perf_counter() - started < timeout:
+                cur.execute(
+                    "SELECT pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn())", [target]
+                )
+                behind = cur.fetchone()[0]
+                if behind is None or behind <= 0:
+                    break
+                time.sleep(0.5)
+    finally:
+        connections[REPLICA].close()
+    print(
+        f"# {prefix}: waited {time.perf_counter() - started:.1f} s for the replica to replay "
+        "the generated entries",
+        flush=True,
+    )
+
+
 def _explain_slow_statements() -> None:
     """PostgreSQL: the plan (EXPLAIN ANALYZE, by ``auto_explain``) of every statement over a
     second, printed as ``# plan:`` lines of the benchmark's log (not as figures)."""
@@ -271,6 +307,7 @@ def _contest(entries: int, prefix: str, report) -> None:
     t = time.perf_counter()
     _generate(contest, round_, paper_versions(round_), entries)
     print(f"# {prefix}: generated {entries} entries in {time.perf_counter() - t:.1f} s", flush=True)
+    _replica_caught_up(prefix)
 
     # Baseline: one attempt at a time through the ORM.
     sample = list(Attempt.objects.filter(contest=contest)[:NAIVE_SAMPLE])
