@@ -150,6 +150,7 @@ def attempt_answer(request, pk):
             {"ok": False, "error": _("Bạn gửi quá nhanh. Hãy chờ vài giây.")}, status=429
         )
     if _too_big(request, AUTOSAVE_MAX_BYTES):
+        _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the body
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên quá lớn.")}, status=413)
     try:
         body = json.loads(request.body or b"{}", parse_constant=_refuse_constant)

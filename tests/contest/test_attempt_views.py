@@ -102,6 +102,15 @@ def test_another_persons_attempt_id_is_not_found(client, contest, resident, trav
     for name in ("contest:attempt", "contest:review", "contest:receipt"):
         assert intruder.get(reverse(name, args=[attempt.pk])).status_code == 404
     assert save(intruder, attempt, 1, "A").status_code == 404
+    oversized = json.dumps({"position": 1, "answer": "A", "pad": "x" * 20_000})
+    assert (
+        intruder.post(
+            reverse("contest:answer", args=[attempt.pk]),
+            data=oversized,
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
     assert (
         intruder.post(reverse("contest:submit", args=[attempt.pk]), {"prediction": "1"}).status_code
         == 404

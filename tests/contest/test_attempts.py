@@ -3,12 +3,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from contest.definition import contest_import
 from contest.models import Attempt, ContestMembership
 from contest.online.answers import answer_save
 from contest.online.attempts import attempt_start
-from contest.online.checks import AttemptRefused
+from contest.online.checks import AttemptRefused, check_may_start
 from contest.online.finishing import attempt_submit, attempts_sweep, contest_close
 from questions.models import Question
 from questions.services import question_save
@@ -382,3 +384,39 @@ def test_archived_questions_are_not_drawn(contest, resident):
     attempt = start(contest, resident)
     codes = set(attempt.items.values_list("version__question__code", flat=True))
     assert not codes & {"Q-001", "Q-002", "Q-003"}
+
+
+def _accounts_read(sql: str) -> list[int]:
+    """How many rows of ``accounts_user`` each scan of it in the plan of ``sql`` reads
+    (PostgreSQL: EXPLAIN ANALYZE, indexes preferred; SQLite: a full SCAN counts as many)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Tiny test tables: with a sequential scan allowed, one account or all would both
+            # be read by a scan of the whole table.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+            found, nodes = [], [cursor.fetchone()[0][0]["Plan"]]
+            while nodes:
+                node = nodes.pop()
+                nodes += node.get("Plans", [])
+                if node.get("Relation Name") == "accounts_user":
+                    read = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+                    found.append(read * node["Actual Loops"])
+            return found
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        details = [row[-1] for row in cursor.fetchall()]
+        return [10**6 if d.startswith("SCAN") else 1 for d in details if "accounts_user" in d]
+
+
+def test_the_start_check_reads_the_persons_account_only(contest):
+    """Who may start is asked of the person: a look-up by primary key, whatever the number of
+    accounts (it runs at every start and on every contest page a signed-in person opens)."""
+    for n in range(30):
+        ProfileFactory(user__phone=f"09070000{n:02d}")
+    person = ProfileFactory().user
+    with CaptureQueriesContext(connection) as queries:
+        check_may_start(contest=contest, user=person, now=DURING)
+    facts = [q["sql"] for q in queries.captured_queries if "EXISTS" in q["sql"]]
+    assert len(facts) == 1
+    reads = _accounts_read(facts[0])
+    assert reads and max(reads) <= 1, reads
