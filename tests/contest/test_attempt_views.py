@@ -243,6 +243,23 @@ def test_start_autosave_and_submit_use_a_bounded_number_of_queries(
         )
 
 
+def test_a_start_on_postgresql_writes_the_attempt_and_its_questions_in_one_statement(
+    client, contest, resident, travel, django_assert_num_queries
+):
+    """The usual start on PostgreSQL: the user, the contest and its rounds, who may start (one
+    statement), the draw, then the attempt and its questions in one statement (plus the
+    test's savepoint and its release; the first request of the test also sweeps)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("one statement on PostgreSQL (make test-services)")
+    client.get(reverse("contest:time"))  # the sweeper's one query, out of the way
+    with django_assert_num_queries(8):
+        response = client.post(reverse("contest:start", args=[contest.slug]))
+    attempt = Attempt.objects.get()
+    assert response["Location"] == reverse("contest:attempt", args=[attempt.pk])
+    assert attempt.items.count() == 5 and attempt.status == "in_progress"
+    assert {len(i.option_order) for i in attempt.items.all()} == {4}
+
+
 def test_a_submit_on_postgresql_is_the_user_the_lock_and_one_statement(
     client, contest, resident, travel, django_assert_num_queries
 ):
