@@ -89,12 +89,17 @@ def attempt(client, contest):
     ],
 )
 def test_autosave_refuses_hostile_numbers_with_400_and_saves_nothing(client, attempt, body):
+    assert_autosave_refused(client, attempt, body, 400, "Dữ liệu gửi lên không hợp lệ.")
+
+
+def assert_autosave_refused(client, attempt, body: str, status: int, error: str) -> None:
+    """The autosave ``body`` is refused with ``status`` and ``error``, and nothing is stored."""
     with time_machine.travel(DURING, tick=False):
         response = client.post(
             reverse("contest:answer", args=[attempt.pk]), data=body, content_type="application/json"
         )
-    assert response.status_code == 400
-    assert response.json()["error"] == "Dữ liệu gửi lên không hợp lệ."
+    assert response.status_code == status
+    assert response.json()["error"] == error
     assert not attempt.items.exclude(answer="").exists()
     assert not attempt.items.exclude(answer_seq=0).exists()
 
@@ -110,14 +115,7 @@ def test_autosave_refuses_hostile_numbers_with_400_and_saves_nothing(client, att
 )
 def test_autosave_refuses_bodies_over_16_kb_before_reading_them(client, attempt, body):
     """An autosave is a few hundred bytes; these are refused whole, whatever they hold."""
-    with time_machine.travel(DURING, tick=False):
-        response = client.post(
-            reverse("contest:answer", args=[attempt.pk]), data=body, content_type="application/json"
-        )
-    assert response.status_code == 413
-    assert response.json()["error"] == "Dữ liệu gửi lên quá lớn."
-    assert not attempt.items.exclude(answer="").exists()
-    assert not attempt.items.exclude(answer_seq=0).exists()
+    assert_autosave_refused(client, attempt, body, 413, "Dữ liệu gửi lên quá lớn.")
 
 
 @pytest.mark.parametrize(
