@@ -7,7 +7,8 @@ takes the question out of the contest for everyone (it scores for nobody and
 no longer counts towards full marks). The latest correction of a version wins,
 so a correction can itself be corrected; every one is kept (``KeyCorrection``).
 
-Online attempts are graded when they finish (``grade_items``); paper sheets
+Online attempts are graded when they finish (``grade_answers``; on PostgreSQL the same rule
+in the statement that writes the finish, ``contest.online.finishing``); paper sheets
 when they are written; a correction regrades the entries it touches. All of it
 is set-based, per table: the sums of every entry (``SELECT … GROUP BY …``), then one
 ``UPDATE … FROM`` of the entries whose grade changes; never a loop over rows.
