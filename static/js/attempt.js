@@ -26,9 +26,19 @@
   function store(pending) {
     try { localStorage.setItem(storeKey, JSON.stringify(pending)); } catch (e) { /* private mode */ }
   }
-  function say(text, kind) {
+  function say(text, kind, link) {
     state.textContent = text;
     state.className = "save-state " + (kind || "");
+    if (link) {
+      // (a tab of its own: this page keeps its queue and sends it once signed in)
+      var a = document.createElement("a");
+      a.href = link.href;
+      a.target = "_blank";
+      a.rel = "noopener";
+      a.textContent = link.text;
+      state.appendChild(document.createTextNode(" "));
+      state.appendChild(a);
+    }
   }
   var predictionInput = document.getElementById("prediction");
   function answerOf(position) {
@@ -123,7 +133,8 @@
       flushing = false;
       var now = load();
       if (result.status === "signed-out") {
-        say(t("Bạn đã bị đăng xuất. Hãy đăng nhập lại (ở thẻ khác); câu trả lời được giữ trên máy và sẽ tự gửi."), "error");
+        say(t("Bạn đã bị đăng xuất. Hãy đăng nhập lại (ở thẻ khác); câu trả lời được giữ trên máy và sẽ tự gửi."), "error",
+            { href: root.dataset.loginUrl, text: t("Đăng nhập lại") });
         setTimeout(flush, 5000);
       } else if (result.status === 200 || result.status === 400) {
         // Saved, or refused for good (a bad answer): either way not to be sent again.

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts import sms
 from contest.definition import contest_import
 from contest.models import Attempt
-from tests.browser.journey import log_in
+from tests.browser.journey import PASSWORD, log_in
 from tests.factories import contest_json, make_bank_with_topics
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -164,6 +164,30 @@ def test_a_resident_signed_out_meanwhile_is_told_so_and_loses_no_answer(live_ser
     other.goto(f"{live_server.url}/attempts/{attempt.pk}/review/")
     other.wait_for_url(f"**/attempts/{attempt.pk}/")
     other.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    assert attempt.items.get(position=position).answer != ""
+
+
+def test_the_signed_out_message_opens_signing_in_again_beside_the_attempt(live_server, phone_page):
+    """The message links to the sign-in page in a tab of its own, coming back to the attempt;
+    the answer kept on the phone reaches the server once the resident is signed in."""
+    page = phone_page
+    _contest, user, attempt = _signed_in_attempt(live_server, page)
+    page.context.clear_cookies()
+    position = pick(page, 0)
+    link = page.locator("#save-state").get_by_role("link", name="Đăng nhập lại")
+    link.wait_for()
+    with page.expect_popup() as opened:
+        link.click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    tab.fill("input[name=login]", user.phone)
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("main button[type=submit]")
+    tab.wait_for_url(f"**/attempts/{attempt.pk}/")
+    for _ in range(60):  # the queue is sent by the first tab's next try or by this one
+        if attempt.items.get(position=position).answer:
+            break
+        page.wait_for_timeout(250)
     assert attempt.items.get(position=position).answer != ""
 
 
