@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -137,18 +137,29 @@ class Contest(models.Model):
             return units
         return units.filter(models.Q(pk__in=named) | models.Q(parent_id__in=named))
 
+    @classmethod
+    def admits_unit_sql(cls, unit: str) -> str:
+        """SQL, true when a person of the unit ``unit`` (an SQL expression; NULL: no unit
+        given) may take part in the contest whose id is its two ``%s`` parameters: the rule
+        of ``eligible_units_among``, for a query that asks it of one person (starting an
+        attempt)."""
+        q = connection.ops.quote_name
+        eligible = q(cls.eligible_units.through._meta.db_table)
+        units = q(cls.eligible_units.field.related_model._meta.db_table)
+        return (
+            f"(NOT EXISTS (SELECT 1 FROM {eligible} eu WHERE eu.contest_id = %s) OR EXISTS ("
+            f"SELECT 1 FROM {eligible} eu LEFT JOIN {units} un ON un.id = {unit} "
+            f"WHERE eu.contest_id = %s AND (eu.unit_id = {unit} OR eu.unit_id = un.parent_id)))"
+        )
+
     def admits_unit(self, unit_id: int | None) -> bool:
         """True when a person of the unit ``unit_id`` (``None``: no unit given) may take part
-        (see ``eligible_units_among``). No query beyond the named units' ids when the contest
-        names none or names the person's own unit."""
-        named = set(self.eligible_units.values_list("pk", flat=True))
-        if not named:
-            return True
-        if unit_id is None:
-            return False
-        if unit_id in named:
-            return True
-        return self.eligible_units.model.objects.filter(pk=unit_id, parent_id__in=named).exists()
+        (see ``eligible_units_among``; ``admits_unit_sql`` is the rule asked)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {self.admits_unit_sql('%s')}", [self.pk, unit_id, self.pk, unit_id]
+            )
+            return bool(cursor.fetchone()[0])
 
     @property
     def tz(self):

@@ -12,7 +12,7 @@ from functools import lru_cache
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from accounts.models import Profile, Unit
+from accounts.models import Profile
 from contest.models import Attempt, Contest, Round
 from contest.permissions import contest_bank_slugs, key_viewers
 from core.errors import Refusal
@@ -72,17 +72,11 @@ def _facts_sql(contest_id: int, bank_slugs: frozenset[str]) -> tuple[str, tuple,
     if len(slots) != 1:  # the rule's SQL changed shape: found out at the first start, loudly
         raise RuntimeError(f"key_viewers compiled with {len(slots)} slots for the person")
     q = connection.ops.quote_name
-    eligible = q(Contest.eligible_units.through._meta.db_table)
-    units = q(Unit._meta.db_table)
     attempts = q(Attempt._meta.db_table)
     sql = f"""
         SELECT p.id, p.full_name,
                EXISTS ({viewers}),
-               NOT EXISTS (SELECT 1 FROM {eligible} eu WHERE eu.contest_id = %s)
-               OR EXISTS (
-                   SELECT 1 FROM {eligible} eu LEFT JOIN {units} un ON un.id = p.unit_id
-                   WHERE eu.contest_id = %s AND (eu.unit_id = p.unit_id OR eu.unit_id = un.parent_id)
-               ),
+               {Contest.admits_unit_sql("p.unit_id")},
                (SELECT COUNT(*) FROM {attempts} a WHERE a.round_id = %s AND a.user_id = u.id),
                (SELECT a.id FROM {attempts} a
                 WHERE a.round_id = %s AND a.user_id = u.id AND a.status = %s)
