@@ -133,7 +133,7 @@
       flushing = false;
       var now = load();
       if (result.status === "signed-out") {
-        say(t("Bạn đã bị đăng xuất. Hãy đăng nhập lại (ở thẻ khác); câu trả lời được giữ trên máy và sẽ tự gửi."), "error",
+        say(t("Bạn đã bị đăng xuất. Câu trả lời được giữ trên máy và sẽ tự gửi sau khi bạn đăng nhập."), "error",
             { href: root.dataset.loginUrl, text: t("Đăng nhập lại") });
         setTimeout(flush, 5000);
       } else if (result.status === 200 || result.status === 400) {

@@ -124,20 +124,28 @@ def _signed_in_attempt(live_server, page):
     return contest, user, Attempt.objects.get()
 
 
+def _answered_offline_near_the_deadline(live_server, page, *, grace: int, left: int):
+    """A resident ``left`` seconds before the deadline (``grace`` seconds of grace) answers
+    one question offline; returns the attempt and the question's position."""
+    contest, _user, attempt = _signed_in_attempt(live_server, page)
+    contest.grace_seconds = grace
+    contest.save(update_fields=["grace_seconds"])
+    deadline = timezone.now() + timedelta(seconds=left)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=deadline)
+    page.reload()
+    page.context.set_offline(True)
+    position = pick(page, 1)
+    page.get_by_text("Mất kết nối").wait_for()
+    return attempt, position
+
+
 def test_answers_given_offline_just_before_the_deadline_are_sent_in_the_grace(
     live_server, phone_page
 ):
     """Offline at the deadline, the page stays and keeps the answers queued; back online
     within the grace, they reach the server, and only then does the review page open."""
     page = phone_page
-    contest, _user, attempt = _signed_in_attempt(live_server, page)
-    contest.grace_seconds = 60
-    contest.save(update_fields=["grace_seconds"])
-    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() + timedelta(seconds=6))
-    page.reload()
-    page.context.set_offline(True)
-    position = pick(page, 1)
-    page.get_by_text("Mất kết nối").wait_for()
+    attempt, position = _answered_offline_near_the_deadline(live_server, page, grace=60, left=6)
     page.locator("#timer", has_text="Hết giờ").wait_for()
     # Nothing more can be answered once the time is up.
     assert page.locator("fieldset.question:visible input").first.is_disabled()
@@ -193,14 +201,7 @@ def test_the_signed_out_message_opens_signing_in_again_beside_the_attempt(live_s
 
 def test_offline_past_the_grace_the_resident_is_told_what_was_not_sent(live_server, phone_page):
     page = phone_page
-    contest, _user, attempt = _signed_in_attempt(live_server, page)
-    contest.grace_seconds = 3
-    contest.save(update_fields=["grace_seconds"])
-    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() + timedelta(seconds=5))
-    page.reload()
-    page.context.set_offline(True)
-    pick(page, 1)
-    page.get_by_text("Mất kết nối").wait_for()
+    attempt, _position = _answered_offline_near_the_deadline(live_server, page, grace=3, left=5)
     page.get_by_text("1 câu trả lời chưa gửi được vì mất kết nối").wait_for(timeout=20_000)
     assert page.url.endswith(f"/attempts/{attempt.pk}/")  # not the browser's offline page
     page.context.set_offline(False)
