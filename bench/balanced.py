@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bench.load import Client
 from bench.server import free_port, uvicorn
 
 RESIDENTS = int(os.environ.get("BALANCED_RESIDENTS", 200))
@@ -128,13 +129,10 @@ def public_page_rate(host: str, path: str, seconds: float = 10, concurrency: int
     the replica when ``DATABASE_REPLICA_URL`` is set): requests/s and non-200 answers."""
     import asyncio
 
-    import httpx
-
     async def load() -> dict:
         done = failed = 0
         stop = time.perf_counter() + seconds
-        limits = httpx.Limits(max_connections=concurrency)
-        async with httpx.AsyncClient(base_url=f"http://{host}", limits=limits, timeout=30) as c:
+        async with Client(f"http://{host}", concurrency) as c:
 
             async def visitor() -> None:
                 nonlocal done, failed

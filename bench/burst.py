@@ -27,6 +27,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from bench.load import Client, TransportError
 from bench.server import redis_server, uvicorn, worker_pids
 from bench.submit import _prepare, percentile
 
@@ -75,15 +76,11 @@ class ConnectionSampler(threading.Thread):
 
 
 async def _burst(host: str, slug: str, sessions: list[str], chaos, positions: int) -> Outcome:
-    import httpx
-
     outcome = Outcome()
     csrf = secrets.token_hex(16)
     gate = asyncio.Semaphore(CONCURRENCY)
     keys = iter(range(10**12, 10**13))
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-
-    async with httpx.AsyncClient(base_url=f"http://{host}", limits=limits, timeout=30) as client:
+    async with Client(f"http://{host}", CONCURRENCY) as client:
 
         async def call(session: str, method: str, url: str, ok, **kwargs):
             headers = {
@@ -96,7 +93,7 @@ async def _burst(host: str, slug: str, sessions: list[str], chaos, positions: in
                     started = time.perf_counter()
                     try:
                         response = await client.request(method, url, headers=headers, **kwargs)
-                    except httpx.TransportError as error:
+                    except TransportError as error:
                         outcome.retries += 1
                         outcome.log.append(f"{url}: {type(error).__name__}")
                         response = None

@@ -17,6 +17,7 @@ import os
 import time
 from datetime import datetime
 
+from bench.load import Client
 from bench.server import cpu_seconds, server_pids, uvicorn
 from bench.submit import _prepare, percentile
 
@@ -28,7 +29,6 @@ SECONDS = float(os.environ.get("BENCH_WS_SECONDS", 15))
 async def _phase(
     host: str, slug: str, clients: int, sessions: list[str], supervisor_pid: int | None = None
 ) -> dict:
-    import httpx
     import websockets
 
     latencies: list[float] = []
@@ -79,7 +79,7 @@ async def _phase(
 
     csrf = "b" * 32
     submitted = 0
-    async with httpx.AsyncClient(base_url=f"http://{host}", timeout=30) as http:
+    async with Client(f"http://{host}", 16) as http:
 
         async def resident(session: str):
             nonlocal submitted
