@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Profile
 from contest.models import Attempt, Contest, Round
 from contest.permissions import contest_bank_slugs, key_viewers
+from core.compiled import rows_by
 from core.errors import Refusal
 
 
@@ -22,6 +23,25 @@ class AttemptRefused(Refusal):
     """A rule forbids the action; ``message`` is for the participant."""
 
     code = "attempt_refused"
+
+
+def contest_with_rounds(slug: str) -> Contest | None:
+    """The contest ``slug`` (or None) with its rounds, as
+    ``Contest.objects.prefetch_related("rounds")`` loads it: ``contest.rounds.all()`` and each
+    round's ``contest`` ask nothing more. Two statements compiled once per process
+    (``core.compiled``): building the prefetch through the ORM cost an eighth of a start."""
+    found = rows_by(Contest, "slug", slug)
+    if not found:
+        return None
+    contest = found[0]
+    rounds = rows_by(Round, "contest", contest.pk)
+    for one in rounds:
+        Round.contest.field.set_cached_value(one, contest)
+    # What prefetch_related leaves: the related manager's queryset, already evaluated.
+    cached = contest.rounds.all()
+    cached._result_cache, cached._prefetch_done = rounds, True
+    contest._prefetched_objects_cache = {Round.contest.field.remote_field.cache_name: cached}
+    return contest
 
 
 def round_current(*, contest: Contest, now: datetime) -> Round | None:

@@ -14,7 +14,12 @@ from contest.inputs import BIGINT_MAX, bounded_int
 from contest.models import Attempt, Contest
 from contest.online.answers import answer_save, prediction_clean, prediction_save
 from contest.online.attempts import attempt_start
-from contest.online.checks import AttemptRefused, check_may_start, round_current
+from contest.online.checks import (
+    AttemptRefused,
+    check_may_start,
+    contest_with_rounds,
+    round_current,
+)
 from contest.online.finishing import attempt_finish_expired, attempt_submit, attempts_finish_overdue
 from contest.selectors import (
     attempt_items,
@@ -65,7 +70,9 @@ def server_time(request):
 @require_POST
 def attempt_begin(request, slug: str):
     # The rounds once, for the open round and the banks of the key-viewer rule.
-    contest = get_object_or_404(Contest.objects.prefetch_related("rounds"), slug=slug)
+    contest = contest_with_rounds(slug)
+    if contest is None:
+        raise Http404("Không tìm thấy cuộc thi.")
     try:
         attempt, created = attempt_start(contest=contest, user=request.user, now=timezone.now())
     except AttemptRefused as refused:
