@@ -43,12 +43,21 @@ def _compiled(model, field: str, alias: str) -> tuple[str, list[str], tuple]:
     return sql, names, tuple(compiler.get_converters(columns).items())
 
 
+def _in_range(key, value: int, connection) -> bool:
+    kind = getattr(key, "target_field", key).get_internal_type()
+    low, high = connection.ops.integer_field_range(kind)
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 def rows_by(model, field: str, value) -> list:
     """``list(model.objects.filter(**{field: value}))``, without compiling the query again."""
     alias = router.db_for_read(model)
     sql, names, converters = _compiled(model, field, alias)
     connection = connections[alias]
-    value = model._meta.get_field(field).get_db_prep_value(value, connection, prepared=False)
+    key = model._meta.get_field(field)
+    value = key.get_db_prep_value(value, connection, prepared=False)
+    if isinstance(value, int) and not _in_range(key, value, connection):
+        return []  # as the ORM: no row has it (SQLite's driver would raise OverflowError)
     with connection.cursor() as cursor:
         cursor.execute(sql, [value])
         rows = cursor.fetchall()

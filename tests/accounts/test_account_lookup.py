@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from tests.factories import ProfileFactory
@@ -27,6 +28,8 @@ def test_get_by_pk_reads_what_the_orm_reads_in_one_query(django_assert_num_queri
         User.objects.get(pk=user.pk + 1000)
     with pytest.raises(ValueError):
         User.objects.get(pk="abc")
+    with pytest.raises(User.DoesNotExist):  # beyond any id: nothing, on both databases
+        User.objects.get(pk=2**63)
     # Any other get is the ORM's, as before.
     assert User.objects.get(pk=user.pk, is_active=True) == user
     assert User.objects.db_manager("default").get(pk=user.pk) == user
@@ -41,3 +44,19 @@ def test_a_deactivated_or_changed_account_is_seen_at_the_next_request(client):
     assert client.get(reverse("contest:home")).context["user"].first_name == "Lan"
     User.objects.filter(pk=user.pk).update(is_active=False)
     assert not client.get(reverse("contest:home")).context["user"].is_authenticated
+
+
+def test_a_related_manager_keeps_its_filter():
+    """``group.user_set`` is derived from the account manager: its ``get(pk=…)`` must still
+    find only the group's members (a shortcut by id alone would find anyone)."""
+    member, outsider = ProfileFactory().user, ProfileFactory().user
+    group = Group.objects.create(name="Ban Tổ chức thử")
+    group.user_set.add(member)
+    permission = Permission.objects.first()
+    member.user_permissions.add(permission)
+    assert group.user_set.get(pk=member.pk) == member
+    assert permission.user_set.get(pk=member.pk) == member
+    with pytest.raises(User.DoesNotExist):
+        group.user_set.get(pk=outsider.pk)
+    with pytest.raises(User.DoesNotExist):
+        permission.user_set.get(pk=outsider.pk)

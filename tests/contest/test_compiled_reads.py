@@ -44,6 +44,7 @@ def test_rows_by_reads_what_the_orm_reads_with_every_value_converted(two_rounds)
     assert rounds[1].prizes == [{"name": "Giải Nhất", "count": 1}]
     assert timezone.is_aware(rounds[1].opens_at) and rounds[1].opens_at == rounds[0].closes_at
     assert rows_by(Contest, "slug", "khong-co") == []
+    assert rows_by(Round, "contest", 10**30) == [] and rows_by(Round, "contest", -(10**30)) == []
 
 
 def test_rows_by_compiles_once_and_reads_afresh_each_time(two_rounds, django_assert_num_queries):
