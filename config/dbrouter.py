@@ -7,6 +7,8 @@ the ``replica`` alias, ``ReplicaRouter`` and ``ReplicaMiddleware``). The rules:
 - every write goes to the primary (``db_for_write`` never answers ``replica``), and so
   does every read inside a transaction on the primary (``select_for_update`` and
   read-then-write need the primary's rows);
+- the signed-in account and the session are always read from the primary (a lagging copy
+  would sign the person out: ``PRIMARY_ONLY``);
 - reads go to the replica only while ``ReplicaMiddleware`` serves a GET or HEAD of one
   of ``PUBLIC_READ_ONLY`` (home, contest page, results, ``live.json``, the public form
   downloads) for a browser that has not written in the last ``READ_YOUR_WRITES_SECONDS``:
@@ -65,11 +67,22 @@ def replica_usable() -> bool:
     return REPLICA in settings.DATABASES and time.monotonic() >= _replica_down_until
 
 
+# What says who is signed in is always read from the primary, public page or not: on a copy
+# that lags, a password just changed makes Django flush the session (the account's hash
+# differs from the session's) and a session just made looks absent (its cookie is deleted),
+# so a resident would be signed out everywhere by a few seconds of lag.
+PRIMARY_ONLY = frozenset({settings.AUTH_USER_MODEL.lower(), "sessions.session"})
+
+
 class ReplicaRouter:
     """Reads of a public page on the replica; all writes, and all other reads, on the primary."""
 
     def db_for_read(self, model, **hints):
-        if _reading_replica.get() and not connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        if (
+            _reading_replica.get()
+            and not connections[DEFAULT_DB_ALIAS].in_atomic_block
+            and model._meta.label_lower not in PRIMARY_ONLY
+        ):
             return REPLICA
         return DEFAULT_DB_ALIAS
 

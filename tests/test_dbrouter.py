@@ -9,11 +9,14 @@ fails in the middle of a page.
 import time
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.db import OperationalError, ProgrammingError, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import resolve
 
+from accounts.models import Profile
 from config import dbrouter
 from contest.models import Contest
 
@@ -41,6 +44,15 @@ def test_reads_go_to_the_primary_outside_a_public_page():
 def test_reads_of_a_public_page_go_to_the_replica_and_its_writes_to_the_primary(replica_reads):
     assert router.db_for_read(Contest) == "replica"
     assert router.db_for_write(Contest) == "default"
+
+
+def test_the_account_and_the_session_are_read_from_the_primary_even_on_a_public_page(
+    replica_reads,
+):
+    """A lagging copy of either would sign the person out (tests/test_replica.py shows it)."""
+    assert router.db_for_read(get_user_model()) == "default"
+    assert router.db_for_read(Session) == "default"
+    assert router.db_for_read(Profile) == "replica"
 
 
 @pytest.mark.django_db

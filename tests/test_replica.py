@@ -240,3 +240,45 @@ def test_pages_keep_working_with_the_replica_stopped_then_use_it_again(app):
         finally:
             _sql(_replica_test_url(), "SELECT pg_wal_replay_resume()")
     assert "replica unavailable, reading from the primary" in log.read_text()
+
+
+def test_a_password_changed_while_the_replica_lags_keeps_the_person_signed_in(app):
+    """Found by review: the account was read from the replica on public pages, so once the
+    primary pin expired, the old password hash there made Django flush the session: the
+    resident was signed out everywhere, and stayed out after the replica caught up."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    base, _ = app
+    contest = _open_contest()
+    user = ProfileFactory().user
+    # A hash the app process can check (the tests' own hasher is MD5, which it does not have).
+    user.password = PBKDF2PasswordHasher().encode("mat-khau-9x!", "muoi-thu", iterations=1000)
+    user.save(update_fields=["password"])
+    session = _session_for(user)
+    _caught_up()
+    _sql(_replica_test_url(), "SELECT pg_wal_replay_pause()")
+    try:
+        csrf = "c" * 32
+        resident = httpx.Client(
+            base_url=base,
+            timeout=20,
+            headers={"X-CSRFToken": csrf, "Referer": f"{base}/"},
+            cookies={"sessionid": session, "csrftoken": csrf},
+        )
+        with resident:
+            changed = resident.post(
+                "/accounts/password/change/",
+                data={
+                    "oldpassword": "mat-khau-9x!",
+                    "password1": "mat-khau-moi-7y?",
+                    "password2": "mat-khau-moi-7y?",
+                },
+            )
+            assert changed.status_code == 302, changed.text[:300]
+            time.sleep(3.5)  # the pin to the primary (READ_YOUR_WRITES_SECONDS=3) expires
+            for url in _public_pages(contest):  # read from the replica, which still lags
+                assert resident.get(url).status_code == 200, url
+            assert resident.get("/accounts/profile/").status_code == 200  # still signed in
+    finally:
+        _sql(_replica_test_url(), "SELECT pg_wal_replay_resume()")
+    _caught_up()
