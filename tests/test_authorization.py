@@ -195,8 +195,9 @@ EXPECTED: dict[str, tuple[dict, dict | None]] = {
     "me/entries/": (SIGNED_IN, None),
     "contests/<slug:slug>/": (PUBLIC, None),
     # Start: staff of X, bank owners and site admins are refused with a message (302 back).
+    # A GET (the end of signing in again on the way) leads back to the contest page.
     "contests/<slug:slug>/start/": (
-        POST_ONLY_SIGNED_IN,
+        _with(POST_ONLY_SIGNED_IN, **dict.fromkeys(ROLES[1:], 302)),
         _with(SIGNED_IN, **dict.fromkeys(ROLES[1:], 302)),
     ),
     "attempts/<uuid:pk>/": (OWN_ATTEMPT, None),

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Profile
@@ -17,6 +18,7 @@ from contest.models import Attempt, Contest, Round
 from contest.permissions import contest_bank_slugs, key_viewers
 from core.compiled import rows_by
 from core.errors import Refusal
+from core.timeparse import timezone_label
 
 
 class AttemptRefused(Refusal):
@@ -143,6 +145,19 @@ def check_may_start(*, contest: Contest, user, now: datetime) -> StartFacts:
         raise AttemptRefused(_("Cuộc thi chưa mở. Hãy quay lại đúng giờ mở."), "not_open")
     current = round_current(contest=contest, now=now)
     if current is None:
+        later = [r for r in contest.rounds.all() if r.opens_at > now]
+        if later:  # between two rounds: say when the next one opens
+            upcoming = min(later, key=lambda r: r.opens_at)
+            opens = timezone.localtime(upcoming.opens_at, contest.tz)
+            raise AttemptRefused(
+                _("Vòng %(n)s chưa mở. Vòng này mở lúc %(when)s (%(zone)s); hãy quay lại lúc đó.")
+                % {
+                    "n": upcoming.number,
+                    "when": f"{opens:%H:%M %d/%m/%Y}",
+                    "zone": timezone_label(contest.timezone, opens),
+                },
+                "between_rounds",
+            )
         raise AttemptRefused(_("Cuộc thi đã đóng, không thể bắt đầu lượt thi mới."), "closed")
     profile_id, full_name, sees_key, admitted, used, in_progress = _start_facts(
         contest=contest, user=user, current=current

@@ -67,8 +67,11 @@ def server_time(request):
 
 
 @login_required
-@require_POST
 def attempt_begin(request, slug: str):
+    if request.method != "POST":
+        # Signing in again on the way here ends with a GET of this address: back to the
+        # contest's page and its start button (a GET starts nothing).
+        return redirect("contest:detail", slug)
     # The rounds once, for the open round and the banks of the key-viewer rule.
     contest = contest_with_rounds(slug)
     if contest is None:

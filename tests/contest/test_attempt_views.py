@@ -229,6 +229,18 @@ def test_autosave_needs_the_csrf_token(contest, travel):
     assert ok.status_code == 200
 
 
+def test_a_get_of_the_start_address_leads_back_to_the_contest_page(client, contest, travel):
+    """Found by review: signing in again on the way to a start ends with a GET of its address
+    (``?next=…/start/``), which answered a blank 405. It starts nothing."""
+    start = reverse("contest:start", args=[contest.slug])
+    assert client.get(start)["Location"].startswith(reverse("account_login") + "?next=")
+    client.force_login(ProfileFactory().user)
+    response = client.get(start)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("contest:detail", args=[contest.slug])
+    assert not Attempt.objects.exists()
+
+
 def test_start_autosave_and_submit_use_a_bounded_number_of_queries(
     client, contest, resident, travel, django_assert_max_num_queries
 ):

@@ -95,6 +95,27 @@ def test_nobody_starts_before_the_open_or_after_the_close(contest, resident, now
     assert refused.value.code == code and not Attempt.objects.exists()
 
 
+def test_between_two_rounds_a_start_is_told_when_the_next_round_opens(contest, resident):
+    """Found by review: it said the contest had closed."""
+    first = contest.rounds.get()
+    first.closes_at = DURING - timedelta(days=1)
+    first.save()
+    contest.rounds.create(
+        number=2, opens_at=datetime(2022, 6, 1, 7, 30, tzinfo=VN), closes_at=CLOSES
+    )
+    with pytest.raises(AttemptRefused) as refused:
+        start(contest, resident)
+    assert refused.value.code == "between_rounds"
+    assert refused.value.message == (
+        "Vòng 2 chưa mở. Vòng này mở lúc 07:30 01/06/2022 (giờ Việt Nam (UTC+07:00)); hãy "
+        "quay lại lúc đó."
+    )
+    assert start(contest, resident, now=datetime(2022, 6, 1, 7, 30, tzinfo=VN)).round.number == 2
+    with pytest.raises(AttemptRefused) as refused:  # after the last round: closed, as before
+        start(contest, resident, now=CLOSES)
+    assert refused.value.code == "closed" and Attempt.objects.count() == 1
+
+
 def test_organizers_and_clerks_of_the_contest_cannot_enter(contest):
     for role in ("organizer", "clerk"):
         staff = ProfileFactory().user
