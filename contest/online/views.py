@@ -274,7 +274,7 @@ def attempt_submit_view(request, pk):
         messages.error(request, _("Bạn gửi quá nhiều lần. Hãy chờ một phút rồi thử lại."))
         return redirect("contest:review", pk)
     # The hot path at a deadline: the attempt is read once, under its lock, by the service.
-    if any("\x00" in request.POST.get(name, "") for name in ("essay", "submit_key", "prediction")):
+    if any("\x00" in request.POST.get(name, "") for name in ("submit_key", "prediction")):
         # (PostgreSQL text cannot hold the NUL character; no form of ours sends one)
         _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the form
         messages.error(request, _("Dữ liệu gửi lên không hợp lệ."))
@@ -286,7 +286,9 @@ def attempt_submit_view(request, pk):
             user=request.user,
             submit_key=request.POST.get("submit_key", ""),
             prediction=prediction,
-            essay=request.POST.get("essay", ""),
+            # A NUL pasted into the essay is dropped (PostgreSQL text cannot hold it): refusing
+            # the submission would lose the essay with it.
+            essay=request.POST.get("essay", "").replace("\x00", ""),
             now=timezone.now(),
         )
     except AttemptRefused as refused:

@@ -170,7 +170,19 @@ def test_an_autosave_without_an_answer_leaves_the_stored_one(client, contest, re
     assert attempt.items.get(position=1).answer == "B"
 
 
-@pytest.mark.parametrize("field", ["essay", "submit_key", "prediction"])
+def test_a_nul_character_pasted_into_the_essay_is_dropped_and_the_essay_kept(
+    client, contest, resident, travel
+):
+    """It refused the submission, and the essay typed was lost on the redirect."""
+    attempt = begin(client, contest)
+    form = {"submit_key": "k", "prediction": "3", "essay": "Ý kiến\x00 của tôi\x00"}
+    response = client.post(reverse("contest:submit", args=[attempt.pk]), form)
+    assert response["Location"] == reverse("contest:receipt", args=[attempt.pk])
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.essay == "Ý kiến của tôi"
+
+
+@pytest.mark.parametrize("field", ["submit_key", "prediction"])
 def test_a_submit_with_a_nul_character_is_refused_and_writes_nothing(
     client, contest, resident, travel, field
 ):
