@@ -201,7 +201,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions are read from the cache (Redis in production) and written through to the
 # database: every signed-in request (each autosave at a deadline) is one query fewer,
 # and a cache outage falls back to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "accounts.sessions"  # cached_db, with keys checked (accounts/sessions.py)
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
