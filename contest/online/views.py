@@ -253,6 +253,7 @@ def attempt_review(request, pk):
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("contest:receipt", attempt.pk)
     items = attempt_items(attempt=attempt)
+    now = timezone.now()
     return render(
         request,
         "contest/review.html",
@@ -262,7 +263,9 @@ def attempt_review(request, pk):
             "unanswered": [i.position for i in items if not i.answer],
             "total": len(items),
             "submit_key": request.GET.get("key") or uuid.uuid4().hex,
-            "now": timezone.now(),
+            "now": now,
+            # Past the deadline, the seconds of grace left to press "Nộp bài" (the server's).
+            "grace_seconds": max(0, int((attempt.accepts_until - now).total_seconds())),
         },
     )
 

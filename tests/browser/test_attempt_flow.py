@@ -217,3 +217,24 @@ def test_a_refused_prediction_stays_said_on_screen(live_server, phone_page):
     page.get_by_text("Số dự đoán phải là số nguyên").wait_for()
     page.wait_for_timeout(1500)
     assert "Số dự đoán phải là số nguyên" in page.locator("#save-state").inner_text()
+
+
+def test_the_review_page_in_the_grace_counts_the_seconds_left_down(live_server, phone_page):
+    """Past the deadline, the review page says how long the grace still lets "Nộp bài" be
+    pressed, counted down on the page from the server's figure."""
+    from tests.browser.journey import Journey
+
+    page = phone_page
+    contest, _user, attempt = _signed_in_attempt(live_server, page)
+    contest.grace_seconds = 90
+    contest.save(update_fields=["grace_seconds"])
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=10))
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/review/")
+    left = page.locator("#grace-left")
+    first = int(left.inner_text().split()[1])
+    assert 75 <= first <= 80, left.inner_text()
+    page.wait_for_timeout(2200)
+    later = int(left.inner_text().split()[1])
+    assert first - 3 <= later <= first - 2, (first, left.inner_text())
+    assert "giây để bấm “Nộp bài”" in left.inner_text()
+    Journey("review_in_the_grace").see(page, "review-grace")

@@ -241,6 +241,21 @@ def test_autosave_needs_the_csrf_token(contest, travel):
     assert ok.status_code == 200
 
 
+def test_the_review_page_in_the_grace_says_how_many_seconds_are_left(
+    client, contest, resident, travel
+):
+    attempt = begin(client, contest)
+    review = reverse("contest:review", args=[attempt.pk])
+    assert 'id="grace-left"' not in client.get(review).content.decode()  # before the deadline
+    contest.grace_seconds = 120
+    contest.save()
+    travel.move_to(attempt.deadline + timedelta(seconds=45))
+    page = client.get(review).content.decode()
+    assert 'id="grace-left" data-seconds="75"' in page and "Còn 75 giây để bấm “Nộp bài”." in page
+    travel.move_to(attempt.deadline + timedelta(seconds=121))  # past the grace: nothing left
+    assert 'data-seconds="0"' in client.get(review).content.decode()
+
+
 def test_a_get_of_the_start_address_leads_back_to_the_contest_page(client, contest, travel):
     """Found by review: signing in again on the way to a start ends with a GET of its address
     (``?next=…/start/``), which answered a blank 405. It starts nothing."""
