@@ -46,6 +46,23 @@ def contest_with_rounds(slug: str) -> Contest | None:
     return contest
 
 
+def next_round_message(*, contest: Contest, now: datetime) -> str | None:
+    """Between two rounds (none open at ``now``, a later one to come): when the next opens."""
+    if now < contest.opens_at:
+        return None
+    later = [r for r in contest.rounds.all() if r.opens_at > now]
+    if not later:
+        return None
+    upcoming = min(later, key=lambda r: r.opens_at)
+    opens = timezone.localtime(upcoming.opens_at, contest.tz)
+    name = upcoming.title or _("Vòng %(n)s") % {"n": upcoming.number}
+    return _("%(round)s chưa mở. Vòng này mở lúc %(when)s (%(zone)s); hãy quay lại lúc đó.") % {
+        "round": name,
+        "when": f"{opens:%H:%M %d/%m/%Y}",
+        "zone": timezone_label(contest.timezone, opens),
+    }
+
+
 def round_current(*, contest: Contest, now: datetime) -> Round | None:
     """The round open at ``now``, if any.
 
@@ -145,19 +162,9 @@ def check_may_start(*, contest: Contest, user, now: datetime) -> StartFacts:
         raise AttemptRefused(_("Cuộc thi chưa mở. Hãy quay lại đúng giờ mở."), "not_open")
     current = round_current(contest=contest, now=now)
     if current is None:
-        later = [r for r in contest.rounds.all() if r.opens_at > now]
-        if later:  # between two rounds: say when the next one opens
-            upcoming = min(later, key=lambda r: r.opens_at)
-            opens = timezone.localtime(upcoming.opens_at, contest.tz)
-            raise AttemptRefused(
-                _("Vòng %(n)s chưa mở. Vòng này mở lúc %(when)s (%(zone)s); hãy quay lại lúc đó.")
-                % {
-                    "n": upcoming.number,
-                    "when": f"{opens:%H:%M %d/%m/%Y}",
-                    "zone": timezone_label(contest.timezone, opens),
-                },
-                "between_rounds",
-            )
+        waiting = next_round_message(contest=contest, now=now)
+        if waiting:
+            raise AttemptRefused(waiting, "between_rounds")
         raise AttemptRefused(_("Cuộc thi đã đóng, không thể bắt đầu lượt thi mới."), "closed")
     profile_id, full_name, sees_key, admitted, used, in_progress = _start_facts(
         contest=contest, user=user, current=current

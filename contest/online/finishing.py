@@ -17,6 +17,7 @@ from contest.online.checks import AttemptRefused
 from questions.models import QuestionVersion
 
 _IN_PROGRESS = Attempt.Status.IN_PROGRESS
+ESSAY_MAX_CHARS = 5000  # the essay's box on the review page (maxlength) and what is kept
 
 
 def _finish(
@@ -229,7 +230,9 @@ def attempt_submit(
                 now=now,
                 locked=True,
                 prediction=prediction,
-                essay=essay[:5000],
+                # A line break counts one in the page's box (maxlength) but arrives as
+                # CR LF: as two, the end of a long essay was cut off.
+                essay=essay.replace("\r\n", "\n")[:ESSAY_MAX_CHARS],
                 submit_key=submit_key[:64],
             )
     # Outside the transaction: the attempt finished above stays finished.

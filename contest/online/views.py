@@ -18,9 +18,15 @@ from contest.online.checks import (
     AttemptRefused,
     check_may_start,
     contest_with_rounds,
+    next_round_message,
     round_current,
 )
-from contest.online.finishing import attempt_finish_expired, attempt_submit, attempts_finish_overdue
+from contest.online.finishing import (
+    ESSAY_MAX_CHARS,
+    attempt_finish_expired,
+    attempt_submit,
+    attempts_finish_overdue,
+)
 from contest.selectors import (
     attempt_items,
     attempts_of,
@@ -51,6 +57,7 @@ def contest_detail(request, slug: str):
         "now": now,
         "rounds": contest.rounds.all(),
         "current_round": round_current(contest=contest, now=now),
+        "next_round": next_round_message(contest=contest, now=now),
         "participation": None if contest.hide_participation else participation(contest=contest),
         "attempts": list(attempts_of(user=request.user, contest=contest))
         if request.user.is_authenticated
@@ -71,6 +78,7 @@ def attempt_begin(request, slug: str):
     if request.method != "POST":
         # Signing in again on the way here ends with a GET of this address: back to the
         # contest's page and its start button (a GET starts nothing).
+        messages.info(request, _("Bấm “Bắt đầu làm bài” để vào thi."))
         return redirect("contest:detail", slug)
     # The rounds once, for the open round and the banks of the key-viewer rule.
     contest = contest_with_rounds(slug)
@@ -264,24 +272,45 @@ def attempt_review(request, pk):
             "total": len(items),
             "submit_key": request.GET.get("key") or uuid.uuid4().hex,
             "now": now,
-            # Past the deadline, the seconds of grace left to press "Nộp bài" (the server's).
+            # For the countdown of the grace, the server's figures: seconds to the deadline
+            # (negative past it), seconds of grace left, and the grace's length.
+            "to_deadline": int((attempt.deadline - now).total_seconds()),
             "grace_seconds": max(0, int((attempt.accepts_until - now).total_seconds())),
+            "grace_length": attempt.contest.grace_seconds,
+            "essay_max": ESSAY_MAX_CHARS,
+            # What the resident typed in a submit that was refused: the page comes back with it.
+            "typed": request.session.pop(_typed_key(attempt.pk), None) or {},
         },
     )
+
+
+def _typed_key(pk) -> str:
+    return f"cuocthi:typed:{pk}"
+
+
+def _refused_keeping_typed(request, pk, message: str):
+    """Back to the review page with ``message``, keeping what the resident typed for it."""
+    request.session[_typed_key(pk)] = {
+        "essay": request.POST.get("essay", "").replace("\x00", "")[:ESSAY_MAX_CHARS],
+        "prediction": request.POST.get("prediction", "").replace("\x00", "")[:40],
+    }
+    messages.error(request, message)
+    return redirect("contest:review", pk)
 
 
 @login_required
 @require_POST
 def attempt_submit_view(request, pk):
     if rate_limited(request, "submit", limit=20, seconds=60):
-        messages.error(request, _("Bạn gửi quá nhiều lần. Hãy chờ một phút rồi thử lại."))
-        return redirect("contest:review", pk)
+        _own_attempt(request, pk)  # someone else's attempt stays a 404
+        return _refused_keeping_typed(
+            request, pk, _("Bạn gửi quá nhiều lần. Hãy chờ một phút rồi thử lại.")
+        )
     # The hot path at a deadline: the attempt is read once, under its lock, by the service.
     if any("\x00" in request.POST.get(name, "") for name in ("submit_key", "prediction")):
         # (PostgreSQL text cannot hold the NUL character; no form of ours sends one)
         _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the form
-        messages.error(request, _("Dữ liệu gửi lên không hợp lệ."))
-        return redirect("contest:review", pk)
+        return _refused_keeping_typed(request, pk, _("Dữ liệu gửi lên không hợp lệ."))
     try:
         prediction = prediction_clean(request.POST.get("prediction", ""))
         attempt_submit(
@@ -298,11 +327,11 @@ def attempt_submit_view(request, pk):
         if refused.code in ("not_found", "not_yours"):
             # Someone else's attempt id is as good as a wrong one.
             raise Http404("Không tìm thấy lượt thi.") from None
-        if refused.code == "bad_prediction":
-            _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the form
-        messages.error(request, refused.message)
-        target = "contest:receipt" if refused.code == "expired" else "contest:review"
-        return redirect(target, pk)
+        if refused.code == "expired":
+            messages.error(request, refused.message)
+            return redirect("contest:receipt", pk)
+        _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the form
+        return _refused_keeping_typed(request, pk, refused.message)
     return redirect("contest:receipt", pk)
 
 

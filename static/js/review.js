@@ -13,16 +13,30 @@
     window.location.replace(form.dataset.attemptUrl);
     return;
   }
-  // Past the deadline: the seconds of grace left, counted down from the server's figure.
-  var grace = document.getElementById("grace-left");
-  if (grace) {
-    var left = parseInt(grace.dataset.seconds, 10) || 0;
-    var t = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  // The deadline and the grace, counted on this phone's clock from the server's figures at
+  // loading (a page left open across the deadline shows the grace when it comes; a paused
+  // tab or a locked screen does not make it lag: each tick reads the clock again).
+  var box = document.getElementById("grace");
+  if (box) {
+    var loaded = Date.now();
+    var deadline = loaded + 1000 * (parseInt(box.dataset.toDeadline, 10) || 0);
+    var over = deadline + 1000 * (parseInt(box.dataset.grace, 10) || 0);
+    var on = document.getElementById("grace-on"), done = document.getElementById("grace-over");
+    var left = document.getElementById("grace-left");
+    var t = window.ngettext || function (one, many, k) { return k === 1 ? one : many; };
     var tick = function () {
-      grace.textContent = left > 0
-        ? t("Còn %s giây để bấm “Nộp bài”.", "Còn %s giây để bấm “Nộp bài”.", left).replace("%s", left)
-        : (window.gettext || String)("Hết thời gian nộp. Bài đã được nộp với các câu trả lời đã lưu.");
-      if (left > 0) { left -= 1; setTimeout(tick, 1000); }
+      var now = Date.now();
+      if (now < deadline) { setTimeout(tick, Math.min(1000, deadline - now)); return; }
+      box.hidden = false;
+      var seconds = Math.ceil((over - now) / 1000);
+      if (seconds > 0) {
+        on.hidden = false; done.hidden = true;
+        left.textContent = t("Còn %s giây để bấm “Nộp bài”.", "Còn %s giây để bấm “Nộp bài”.", seconds).replace("%s", seconds);
+        setTimeout(tick, (over - now) % 1000 || 1000);  // when the second shown changes
+      } else {
+        on.hidden = true; done.hidden = false;
+        document.getElementById("submit-button").disabled = true;
+      }
     };
     tick();
   }

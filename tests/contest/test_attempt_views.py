@@ -246,14 +246,48 @@ def test_the_review_page_in_the_grace_says_how_many_seconds_are_left(
 ):
     attempt = begin(client, contest)
     review = reverse("contest:review", args=[attempt.pk])
-    assert 'id="grace-left"' not in client.get(review).content.decode()  # before the deadline
+    before = client.get(review).content.decode()
+    assert '<div id="grace" class="msg msg-error" hidden' in before  # shown at the deadline
     contest.grace_seconds = 120
     contest.save()
     travel.move_to(attempt.deadline + timedelta(seconds=45))
     page = client.get(review).content.decode()
     assert 'id="grace-left" data-seconds="75"' in page and "Còn 75 giây để bấm “Nộp bài”." in page
-    travel.move_to(attempt.deadline + timedelta(seconds=121))  # past the grace: nothing left
-    assert 'data-seconds="0"' in client.get(review).content.decode()
+    assert '<div id="grace-on">' in page and 'id="grace-over" hidden' in page
+    assert "vẫn được nhận, với số dự đoán và bài viết trong các ô dưới đây" in page
+    travel.move_to(attempt.deadline + timedelta(seconds=121))  # past the grace
+    page = client.get(review).content.decode()
+    assert '<div id="grace-on" hidden>' in page and '<p role="alert" id="grace-over">' in page
+
+
+def test_a_refused_submit_comes_back_with_what_was_typed(client, contest, resident, travel):
+    """Found by review: the page came back with the essay and the prediction empty."""
+    contest.essay_question = "Bạn có ý kiến gì về thủ tục một cửa?"
+    contest.save()
+    attempt = begin(client, contest)
+    essay = "Ý kiến dài của tôi\r\nvề thủ tục một cửa."
+    form = {"submit_key": "k", "prediction": "1234567890123", "essay": essay}
+    page = client.post(reverse("contest:submit", args=[attempt.pk]), form, follow=True)
+    text = page.content.decode()
+    assert "Số dự đoán phải là số nguyên không âm" in text
+    assert 'value="1234567890123"' in text and "về thủ tục một cửa.</textarea>" in text
+    attempt.refresh_from_db()
+    assert attempt.status == "in_progress"
+    # Once shown, it is gone: the next look at the page shows what is saved.
+    again = client.get(reverse("contest:review", args=[attempt.pk])).content.decode()
+    assert "1234567890123" not in again
+
+
+def test_a_long_essay_with_line_breaks_is_kept_whole(client, contest, resident, travel):
+    """Found by review: the box counts a line break as one character, the form sends two
+    (CR LF), and the last 5000 were cut on the two-character count."""
+    attempt = begin(client, contest)
+    lines = [f"Dòng {n:03d}: ý kiến của tôi về thủ tục." for n in range(1, 200)]
+    essay = "\n".join(lines)[:5000]
+    form = {"submit_key": "k", "prediction": "3", "essay": essay.replace("\n", "\r\n")}
+    client.post(reverse("contest:submit", args=[attempt.pk]), form)
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.essay == essay and len(essay) == 5000
 
 
 def test_a_get_of_the_start_address_leads_back_to_the_contest_page(client, contest, travel):
@@ -266,6 +300,8 @@ def test_a_get_of_the_start_address_leads_back_to_the_contest_page(client, conte
     assert response.status_code == 302
     assert response["Location"] == reverse("contest:detail", args=[contest.slug])
     assert not Attempt.objects.exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "Bấm “Bắt đầu làm bài” để vào thi." in page
 
 
 def test_start_autosave_and_submit_use_a_bounded_number_of_queries(

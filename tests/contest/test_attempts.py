@@ -110,6 +110,12 @@ def test_between_two_rounds_a_start_is_told_when_the_next_round_opens(contest, r
         "Vòng 2 chưa mở. Vòng này mở lúc 07:30 01/06/2022 (giờ Việt Nam (UTC+07:00)); hãy "
         "quay lại lúc đó."
     )
+    # The contest page says it too, to anyone (found by review: it said nothing).
+    from django.test import Client
+
+    with time_machine.travel(DURING, tick=False):
+        page = Client().get(f"/contests/{contest.slug}/").content.decode()
+    assert "Vòng 2 chưa mở. Vòng này mở lúc 07:30 01/06/2022" in page
     assert start(contest, resident, now=datetime(2022, 6, 1, 7, 30, tzinfo=VN)).round.number == 2
     with pytest.raises(AttemptRefused) as refused:  # after the last round: closed, as before
         start(contest, resident, now=CLOSES)
