@@ -56,7 +56,7 @@ def next_round_message(*, contest: Contest, now: datetime) -> str | None:
     upcoming = min(later, key=lambda r: r.opens_at)
     opens = timezone.localtime(upcoming.opens_at, contest.tz)
     name = upcoming.title or _("Vòng %(n)s") % {"n": upcoming.number}
-    return _("%(round)s chưa mở. Vòng này mở lúc %(when)s (%(zone)s); hãy quay lại lúc đó.") % {
+    return _("%(round)s chưa mở. Vòng này mở lúc %(when)s, %(zone)s; hãy quay lại lúc đó.") % {
         "round": name,
         "when": f"{opens:%H:%M %d/%m/%Y}",
         "zone": timezone_label(contest.timezone, opens),

@@ -107,7 +107,7 @@ def test_between_two_rounds_a_start_is_told_when_the_next_round_opens(contest, r
         start(contest, resident)
     assert refused.value.code == "between_rounds"
     assert refused.value.message == (
-        "Vòng 2 chưa mở. Vòng này mở lúc 07:30 01/06/2022 (giờ Việt Nam (UTC+07:00)); hãy "
+        "Vòng 2 chưa mở. Vòng này mở lúc 07:30 01/06/2022, giờ Việt Nam (UTC+07:00); hãy "
         "quay lại lúc đó."
     )
     # The contest page says it too, to anyone (found by review: it said nothing).
