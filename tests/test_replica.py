@@ -124,6 +124,17 @@ def app(django_db_setup, tmp_path_factory):
     process.wait(timeout=20)
 
 
+def _signed_in_client(base: str, session: str) -> httpx.Client:
+    """An HTTP client signed in with ``session``, passing the CSRF check as a page does."""
+    csrf = "a" * 32
+    return httpx.Client(
+        base_url=base,
+        timeout=20,
+        headers={"X-CSRFToken": csrf, "Referer": f"{base}/"},
+        cookies={"sessionid": session, "csrftoken": csrf},
+    )
+
+
 def _public_pages(contest) -> list[str]:
     return [
         "/",
@@ -162,13 +173,7 @@ def test_writes_go_to_the_primary_and_the_writer_reads_them_back(app):
     _sql(_replica_test_url(), "SELECT pg_wal_replay_pause()")
     try:
         Contest.objects.filter(pk=contest.pk).update(title=NEW_TITLE)
-        csrf = "a" * 32
-        resident = httpx.Client(
-            base_url=base,
-            timeout=20,
-            headers={"X-CSRFToken": csrf, "Referer": f"{base}/"},
-            cookies={"sessionid": session, "csrftoken": csrf},
-        )
+        resident = _signed_in_client(base, session)
         anonymous = httpx.Client(base_url=base, timeout=20)
         with resident, anonymous:
             page = f"/contests/{contest.slug}/"
@@ -258,13 +263,7 @@ def test_a_password_changed_while_the_replica_lags_keeps_the_person_signed_in(ap
     _caught_up()
     _sql(_replica_test_url(), "SELECT pg_wal_replay_pause()")
     try:
-        csrf = "c" * 32
-        resident = httpx.Client(
-            base_url=base,
-            timeout=20,
-            headers={"X-CSRFToken": csrf, "Referer": f"{base}/"},
-            cookies={"sessionid": session, "csrftoken": csrf},
-        )
+        resident = _signed_in_client(base, session)
         with resident:
             changed = resident.post(
                 "/accounts/password/change/",
