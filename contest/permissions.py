@@ -12,7 +12,6 @@ every bank the contest draws from, and site admins (who can open every bank).
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from accounts.models import Profile
 from contest.models import Contest, ContestMembership
 from questions.models import Bank
 
@@ -39,19 +38,6 @@ def key_viewers(contest: Contest, *, bank_slugs: frozenset[str] | None = None) -
         | Q(pk__in=owners.values("user_id"))
         | Q(is_superuser=True)
     )
-
-
-def key_viewer_sql(contest: Contest) -> dict[str, tuple[str, tuple]]:
-    """The rule as SQL subqueries for ranking: key viewers' user ids, phones and citizen ids."""
-    viewers = key_viewers(contest)
-    return {
-        "user_id": viewers.values("pk").query.sql_with_params(),
-        "phone": viewers.exclude(phone="").values("phone").query.sql_with_params(),
-        "id_number": Profile.objects.filter(user__in=viewers.values("pk"))
-        .exclude(id_number="")
-        .values("id_number")
-        .query.sql_with_params(),
-    }
 
 
 def user_sees_key(*, user, contest: Contest) -> bool:

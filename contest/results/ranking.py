@@ -3,10 +3,11 @@
 Entries are graded when they are written (``contest/grading.py``);
 ranking grades whatever is still ungraded, then does the rest in the database
 whatever the size of the contest: the round's entries are gathered once into a
-temporary table with their validity decided (``contest.results.candidates``); window functions
-count each person's entries, pick each person's counted entry, sort by the
-contest's tie-break chain and name the criterion that separates each entry from
-the next (``decided_by``); the ranked and the invalid entries go straight into
+temporary table with their validity decided and their lot drawn
+(``contest.results.candidates``); one pass counts the entries of the people who have
+several (``rank_people``) and a window picks each such person's counted entry; window
+functions sort the counted entries by the contest's tie-break chain and name the
+criterion that separates each entry from the next (``decided_by``); the ranked and the invalid entries go straight into
 ``ResultRow`` with ``INSERT … SELECT`` (on PostgreSQL into the result's own partition,
 ``contest.results.rows``). Only prizes (a few dozen rows) are
 decided in Python, because one person gets at most one prize in a contest.
@@ -30,8 +31,7 @@ from contest.criteria import CRITERIA
 from contest.grading import grade_round, key_rules, refresh_statistics
 from contest.models import Contest, Result, Round
 from contest.results import workflow
-from contest.results.candidates import bytewise, candidates_sql
-from contest.results.lots import sha256_sql
+from contest.results.candidates import candidates_sql
 from contest.results.prizes import prizes_award, unit_standings
 from contest.results.rows import Target, partitions_prune, rows_close, rows_discard, rows_open
 from core.errors import Refusal
@@ -99,14 +99,31 @@ def _columns(into: Target) -> tuple[str, str]:
     return columns, "%s"
 
 
+# The columns of ``rank_candidates`` that ranking reads (``contest.results.candidates``).
+_ENTRY = (
+    "person, full_name, unit_id, channel, attempt_id, paper_id, score, full_marks, prediction, "
+    "duration, submitted_at, registered_at, lot"
+)
+
+# The people with more than one valid entry, with their count and first registration (the
+# per-person criteria). Everyone else has one entry, which is the counted one: a hash of
+# people in one pass, where a window over the entries sorted them all by person.
+_PEOPLE_SQL = """
+    CREATE TEMPORARY TABLE rank_people AS
+    SELECT person, COUNT(*) AS n_entries, MIN(registered_at) AS first_registered
+    FROM rank_candidates WHERE reason = '' GROUP BY person HAVING COUNT(*) > 1
+"""
+
+
 def _rank_sql(
     contest: Contest, chain: list[str], target: int | None, into: Target
 ) -> tuple[str, list]:
     """INSERT … SELECT of the ranked counted entries (prizes are added afterwards).
 
-    Two sorts of the entries, no more: one by person (each person's entry count, first
-    registration and counted entry, in one window pass) and one of the counted entries by
-    the tie-break chain (rank and the criterion that separates each from the next).
+    The counted entries: each single entry as it is, and of the people in ``rank_people``
+    the entry the contest's rule picks (a sort of their entries only). Then one sort of the
+    counted entries by the tie-break chain (rank and the criterion that separates each from
+    the next).
     """
     target_sql = "NULL" if target is None else str(int(target))
     keys = [CRITERIA[name].key.format(target=target_sql) for name in chain]
@@ -132,11 +149,6 @@ def _rank_sql(
             ]
             + ["channel, attempt_id, paper_id"]
         )
-    params: list = []
-    lot = "''"
-    if "lot" in chain:
-        lot = bytewise(sha256_sql("%s || ':' || person"))
-        params.append(contest.lot_seed)
     key_columns = ", ".join(f"{key} AS k_{i}" for i, key in enumerate(keys))
     next_columns = ", ".join(f"LEAD(k_{i}) OVER w AS n_{i}" for i in range(len(chain)))
     decided = " ".join(f"WHEN k_{i} <> n_{i} THEN '{name}'" for i, name in enumerate(chain))
@@ -145,14 +157,17 @@ def _rank_sql(
     columns, first = _columns(into)
     sql = f"""
         INSERT INTO {into.table} ({columns})
-        WITH numbered AS (
-            SELECT c.*, COUNT(*) OVER person AS n_entries,
-                   MIN(registered_at) OVER person AS first_registered,
-                   ROW_NUMBER() OVER (PARTITION BY person ORDER BY {counted_order}) AS nth
-            FROM rank_candidates c WHERE reason = ''
-            WINDOW person AS (PARTITION BY person)
-        ), counted AS (
-            SELECT numbered.*, {lot} AS lot FROM numbered WHERE nth = 1
+        WITH counted AS (
+            SELECT {_ENTRY}, 1 AS n_entries, registered_at AS first_registered
+            FROM rank_candidates c
+            WHERE reason = '' AND NOT EXISTS (SELECT 1 FROM rank_people p WHERE p.person = c.person)
+            UNION ALL
+            SELECT {_ENTRY}, n_entries, first_registered FROM (
+                SELECT c.*, p.n_entries, p.first_registered,
+                       ROW_NUMBER() OVER (PARTITION BY c.person ORDER BY {counted_order}) AS nth
+                FROM rank_candidates c JOIN rank_people p ON p.person = c.person
+                WHERE c.reason = ''
+            ) several WHERE nth = 1
         ), keyed AS (
             SELECT counted.*, {key_columns} FROM counted
         ), prefixed AS (
@@ -166,7 +181,7 @@ def _rank_sql(
                CASE WHEN n_0 IS NULL THEN '' {decided} ELSE '' END, ''
         FROM ranked
     """
-    return sql, params
+    return sql, []
 
 
 def _invalid_sql(into: Target) -> str:
@@ -256,7 +271,6 @@ def rank_round(
     refresh_statistics(User, Profile)  # the entries' tables are fresh from grade_round
     clock.lap("graded what was ungraded")
     chain = [name for name in (contest.tie_break or ["score"]) if name in CRITERIA]
-    candidates, params = candidates_sql(contest, round)
     with transaction.atomic(), connection.cursor() as cursor:
         if Result.objects.select_for_update().filter(round=round, final=True).exists():
             raise RankingError(
@@ -267,12 +281,22 @@ def rank_round(
         # The provisional result this one replaces stays readable until the commit.
         old = list(Result.objects.filter(round=round, final=False).values_list("pk", flat=True))
         cursor.execute("DROP TABLE IF EXISTS rank_candidates")
+        candidates, params = candidates_sql(contest, round, lot="lot" in chain)
         with _parallel_joins(cursor):
             cursor.execute(f"CREATE TEMPORARY TABLE rank_candidates AS {candidates}", params)
+        cursor.execute("DROP TABLE IF EXISTS rank_people")
+        cursor.execute(_PEOPLE_SQL)
+        # Its size, for the planner (a temporary table has no statistics of its own): it then
+        # hashes these few people, not the entries.
+        cursor.execute("ANALYZE rank_people")
         clock.lap("gathered the entries")
         if contest.prediction_target == Contest.PredictionTarget.PARTICIPANTS:
-            cursor.execute("SELECT COUNT(DISTINCT person) FROM rank_candidates WHERE reason = ''")
-            target = cursor.fetchone()[0]
+            # Every valid entry is a person's, less the second and later of those with several.
+            cursor.execute(
+                "SELECT (SELECT COUNT(*) FROM rank_candidates WHERE reason = '') - "
+                "(SELECT COALESCE(SUM(n_entries - 1), 0) FROM rank_people)"
+            )
+            target = int(cursor.fetchone()[0])
         elif contest.prediction_target == Contest.PredictionTarget.ALL_CORRECT:
             cursor.execute("SELECT COUNT(*) FROM rank_candidates WHERE reason = '' AND full_marks")
             target = cursor.fetchone()[0]
@@ -306,6 +330,7 @@ def rank_round(
         rows_close(cursor, result, into)
         clock.lap("ranked and stored")
         cursor.execute("DROP TABLE rank_candidates")
+        cursor.execute("DROP TABLE rank_people")
         Result.objects.filter(pk=result.pk).update(entries_count=ranked, invalid_count=invalid)
         result.entries_count, result.invalid_count = ranked, invalid
         prizes_award(result, round.prizes or contest.prizes or [], set(excluded))
