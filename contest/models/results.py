@@ -56,6 +56,8 @@ class ResultRow(models.Model):
     # the deferred checks alone took 15 s at commit for 1,000,000 rows). On PostgreSQL the
     # table is partitioned by result, one partition per result, written in bulk and
     # attached (migration 0021, contest.results.rows); its primary key is (id, result_id).
+    # There ``person`` compares byte by byte (collation "C", migration 0023): its index is
+    # built for every ranking.
     result = models.ForeignKey(
         Result, on_delete=models.CASCADE, related_name="rows", db_index=False, db_constraint=False
     )

@@ -110,3 +110,21 @@ def test_a_reader_of_the_replaced_result_neither_blocks_the_ranking_nor_waits_fo
         reader.close()
     assert not Result.objects.filter(pk=replaced).exists()
     assert ResultRow.objects.filter(result_id=replaced).count() == 0
+
+
+def test_the_person_of_every_partition_compares_byte_by_byte(contest):
+    # Migration 0023: the person index of a new partition is built without the locale. An
+    # AlterField of ``person`` would give the column the default collation again.
+    result = contest_rank(contest)[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, co.collname FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_collation co ON co.oid = a.attcollation "
+            "WHERE a.attname = 'person' AND c.relname IN (%s, %s)",
+            ["contest_resultrow", f"contest_resultrow_{result.pk}"],
+        )
+        assert dict(cursor.fetchall()) == {
+            "contest_resultrow": "C",
+            f"contest_resultrow_{result.pk}": "C",
+        }
+    assert [r.person for r in result.rows.filter(person="0905000002")] == ["0905000002"]
