@@ -6,6 +6,7 @@ table ``rank_candidates``; online attempts and paper sheets meet there in one sh
 """
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.identity import person_sql
@@ -29,11 +30,18 @@ def bytewise(expression: str) -> str:
     return expression
 
 
-def _among(column: str, values: list) -> str:
-    """SQL for ``column`` being one of ``values`` (given as parameters; none: false)."""
-    if not values:
-        return "1 = 0"
-    return f"{column} IN ({', '.join(['%s'] * len(values))})"
+def _among(column: str, values: QuerySet) -> tuple[str, list]:
+    """SQL for ``column`` being one of the values ``values`` selects, and its parameters.
+
+    PostgreSQL: the values, read first, as one array parameter (a subquery in each branch
+    kept it from reading the paper sheets in parallel). SQLite: the subquery, which it runs
+    once (it reads nothing in parallel, and a parameter per value would meet its limit on
+    variables with some ten thousand staff).
+    """
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    sql, params = values.query.sql_with_params()
+    return f"{column} IN ({sql})", list(params)
 
 
 def paper_deadline(contest: Contest, round: Round):
@@ -70,16 +78,17 @@ def candidates_sql(contest: Contest, round: Round, *, lot: bool = False) -> tupl
     late_after = round.closes_at + contest.grace
     end_of_day, end_params = end_of_postmark_day(contest, round)
 
-    # People who can see the key (contest.permissions) are never ranked: reason "staff". They
-    # are a few, read first and given as values: a subquery in each branch kept PostgreSQL
-    # from reading the paper sheets in parallel.
+    # People who can see the key (contest.permissions) are never ranked: reason "staff".
     viewers = key_viewers(contest)
-    staff_ids = list(viewers.values_list("pk", flat=True))
-    staff_phones = [phone for phone in viewers.values_list("phone", flat=True) if phone]
-    staff_id_numbers = list(
+    staff_ids, ids_params = _among("a.user_id", viewers.values_list("pk", flat=True))
+    staff_phones, phones_params = _among(
+        "e.phone", viewers.exclude(phone="").values_list("phone", flat=True)
+    )
+    staff_id_numbers, id_numbers_params = _among(
+        "e.id_number",
         Profile.objects.filter(user__in=viewers.values("pk"))
         .exclude(id_number="")
-        .values_list("id_number", flat=True)
+        .values_list("id_number", flat=True),
     )
     attempt, user, profile = Attempt._meta.db_table, User._meta.db_table, Profile._meta.db_table
     paper = PaperEntry._meta.db_table
@@ -95,7 +104,7 @@ def candidates_sql(contest: Contest, round: Round, *, lot: bool = False) -> tupl
                COALESCE(a.max_score > 0 AND a.score = a.max_score, FALSE) AS full_marks,
                a.prediction AS prediction, a.duration_seconds AS duration,
                a.submitted_at AS submitted_at, u.date_joined AS registered_at,
-               CASE WHEN {_among("a.user_id", staff_ids)} THEN 'staff'
+               CASE WHEN {staff_ids} THEN 'staff'
                     WHEN a.submitted_at > %s THEN 'late_submission'
                     WHEN TRIM(COALESCE(p.full_name, '')) = '' OR {online_person} = ''
                     THEN 'missing_identity'
@@ -111,8 +120,7 @@ def candidates_sql(contest: Contest, round: Round, *, lot: bool = False) -> tupl
                COALESCE(e.max_score > 0 AND e.score = e.max_score, FALSE),
                e.prediction, NULL,
                COALESCE(e.received_at, {end_of_day}), COALESCE(e.received_at, {end_of_day}),
-               CASE WHEN {_among("e.phone", staff_phones)}
-                      OR {_among("e.id_number", staff_id_numbers)}
+               CASE WHEN {staff_phones} OR {staff_id_numbers}
                     THEN 'staff'
                     WHEN e.invalid_reason <> '' THEN e.invalid_reason
                     WHEN TRIM(e.full_name) = '' OR {paper_person} = '' THEN 'missing_identity'
@@ -123,15 +131,15 @@ def candidates_sql(contest: Contest, round: Round, *, lot: bool = False) -> tupl
         WHERE e.round_id = %s
     """
     params = [
-        *staff_ids,
+        *ids_params,
         ops.adapt_datetimefield_value(late_after),
         *seed,
         round.pk,
         Attempt.Status.IN_PROGRESS,
         *end_params,
         *end_params,
-        *staff_phones,
-        *staff_id_numbers,
+        *phones_params,
+        *id_numbers_params,
         ops.adapt_datefield_value(paper_deadline(contest, round)),
         *seed,
         round.pk,
