@@ -20,6 +20,10 @@ class Result(models.Model):
     inputs_hash = models.CharField(max_length=64)
     entries_count = models.PositiveIntegerField(default=0)
     invalid_count = models.PositiveIntegerField(default=0)
+    # Every finished entry of the round the ranking read: the ranked, the invalid and the
+    # valid ones not counted (a person's other attempts and sheets). None: made before it
+    # was kept (contest.results.workflow.outdated then counts ranked and invalid only).
+    entries_read = models.PositiveIntegerField(null=True, blank=True)
     published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True)
     # A provisional result may be published for objections until this time; it can
     # be made final only after it.

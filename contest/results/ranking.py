@@ -329,10 +329,14 @@ def rank_round(
         invalid = cursor.rowcount
         rows_close(cursor, result, into)
         clock.lap("ranked and stored")
+        cursor.execute("SELECT COALESCE(SUM(n_entries - 1), 0) FROM rank_people")
+        read = ranked + invalid + int(cursor.fetchone()[0])  # and the entries not counted
+        Result.objects.filter(pk=result.pk).update(
+            entries_count=ranked, invalid_count=invalid, entries_read=read
+        )
+        result.entries_count, result.invalid_count, result.entries_read = ranked, invalid, read
         cursor.execute("DROP TABLE rank_candidates")
         cursor.execute("DROP TABLE rank_people")
-        Result.objects.filter(pk=result.pk).update(entries_count=ranked, invalid_count=invalid)
-        result.entries_count, result.invalid_count = ranked, invalid
         prizes_award(result, round.prizes or contest.prizes or [], set(excluded))
         clock.lap("invalid entries and prizes")
         rows_discard(cursor, old)

@@ -113,8 +113,8 @@ def check_ranked_after_close(*, contest: Contest, results: list[Result]) -> None
 def outdated(results: list[Result]) -> list[Result]:
     """The provisional results that no longer reflect the entries or the key.
 
-    A result is outdated when its round now has another number of entries than it ranked
-    (paper sheets keep arriving after the close), or a sheet or the contest's key was
+    A result is outdated when its round now has another number of finished entries than it
+    read (paper sheets keep arriving after the close), or a sheet or the contest's key was
     corrected after it was made. A final result is frozen and never outdated.
     """
     out = []
@@ -128,8 +128,11 @@ def outdated(results: list[Result]) -> list[Result]:
             + PaperEntry.objects.filter(round=result.round).count()
         )
         since = result.created_at
+        read = result.entries_read
+        if read is None:  # a result made before entries_read was kept
+            read = result.entries_count + result.invalid_count
         if (
-            entries != result.entries_count + result.invalid_count
+            entries != read
             or PaperCorrection.objects.filter(entry__round=result.round, at__gt=since).exists()
             or KeyCorrection.objects.filter(contest=result.contest, created_at__gt=since).exists()
         ):

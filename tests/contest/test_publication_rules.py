@@ -96,6 +96,24 @@ def test_sheets_that_arrive_after_the_ranking_must_be_ranked_before_publishing(c
     assert "Võ Thị Muộn" in public or "Muộn" in public
 
 
+def test_a_person_with_several_entries_does_not_keep_the_ranking_outdated(client, contest):
+    """Found by review: the other entries of a person are neither ranked nor invalid, and the
+    ranking was taken for outdated for ever, so results could never be published."""
+    client.force_login(organizer_of(contest))
+    with time_machine.travel(AFTER, tick=False):
+        # The first resident again, on paper, and with a lower score: not counted.
+        paper(contest, "P-7,Người 001,0905 000 001,,A B B AC B,4,2022-06-01,,")
+        rank(client, contest)
+        result = Result.objects.get()
+        assert (result.entries_count, result.invalid_count, result.entries_read) == (3, 0, 4)
+        check_winners(client, contest)
+        assert "Đã công bố kết quả" in publish(client, contest)
+        # A sheet that arrives afterwards still outdates it.
+        paper(contest, f"P-9,Võ Thị Muộn,0905000009,,{ALL_RIGHT},3,2022-06-01,,")
+        client.post(reverse("contest:manage_publish", args=[contest.slug]), {"withdraw": "1"})
+        assert "sau lần xếp hạng này" in publish(client, contest)
+
+
 def test_ranking_again_asks_before_it_replaces_published_results(client, contest):
     client.force_login(organizer_of(contest))
     rankings = ResultEvent.objects.filter(action="ranked")
