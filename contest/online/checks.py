@@ -46,18 +46,27 @@ def contest_with_rounds(slug: str) -> Contest | None:
     return contest
 
 
-def next_round_message(*, contest: Contest, now: datetime) -> str | None:
-    """Between two rounds (none open at ``now``, a later one to come): when the next opens."""
-    if now < contest.opens_at:
+def round_next(*, contest: Contest, now: datetime) -> Round | None:
+    """Between two rounds (none open at ``now``, a later one to come): the next to open."""
+    if now < contest.opens_at or round_current(contest=contest, now=now):
         return None
     later = [r for r in contest.rounds.all() if r.opens_at > now]
-    if not later:
+    return min(later, key=lambda r: r.opens_at, default=None)
+
+
+def round_name(round: Round) -> str:
+    """The round as residents read it: its title, else "Vòng 2"."""
+    return round.title or _("Vòng %(n)s") % {"n": round.number}
+
+
+def next_round_message(*, contest: Contest, now: datetime) -> str | None:
+    """Between two rounds: when the next opens (None otherwise)."""
+    upcoming = round_next(contest=contest, now=now)
+    if upcoming is None:
         return None
-    upcoming = min(later, key=lambda r: r.opens_at)
     opens = timezone.localtime(upcoming.opens_at, contest.tz)
-    name = upcoming.title or _("Vòng %(n)s") % {"n": upcoming.number}
     return _("%(round)s chưa mở. Vòng này mở lúc %(when)s, %(zone)s; hãy quay lại lúc đó.") % {
-        "round": name,
+        "round": round_name(upcoming),
         "when": f"{opens:%H:%M %d/%m/%Y}",
         "zone": timezone_label(contest.timezone, opens),
     }

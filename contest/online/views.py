@@ -20,6 +20,8 @@ from contest.online.checks import (
     contest_with_rounds,
     next_round_message,
     round_current,
+    round_name,
+    round_next,
 )
 from contest.online.finishing import (
     ESSAY_MAX_CHARS,
@@ -52,11 +54,14 @@ def contest_detail(request, slug: str):
             check_may_start(contest=contest, user=request.user, now=now)
         except AttemptRefused as refused:
             refusal = refused
+    upcoming = round_next(contest=contest, now=now)
     context = {
         "contest": contest,
         "now": now,
         "rounds": contest.rounds.all(),
         "current_round": round_current(contest=contest, now=now),
+        "upcoming_round": upcoming,
+        "upcoming_name": round_name(upcoming) if upcoming else "",
         "next_round": next_round_message(contest=contest, now=now),
         "participation": None if contest.hide_participation else participation(contest=contest),
         "attempts": list(attempts_of(user=request.user, contest=contest))

@@ -122,6 +122,37 @@ def test_between_two_rounds_a_start_is_told_when_the_next_round_opens(contest, r
     assert refused.value.code == "closed" and Attempt.objects.count() == 1
 
 
+def test_the_contest_page_counts_down_to_what_comes_next_in_a_contest_of_two_rounds(contest):
+    """Found by review: between two rounds the page said "Đang mở", counting down to the
+    contest's close; during the first round it also said to come back for the second."""
+    from django.test import Client
+
+    first = contest.rounds.get()
+    first.closes_at = DURING - timedelta(days=1)
+    first.save()
+    second = contest.rounds.create(
+        number=2, title="Vòng chung kết", opens_at=DURING + timedelta(days=1), closes_at=CLOSES
+    )
+
+    def page(at):
+        with time_machine.travel(at, tick=False):
+            return Client().get(f"/contests/{contest.slug}/").content.decode()
+
+    during_first = page(first.closes_at - timedelta(hours=1))
+    assert f'data-countdown="{first.closes_at.isoformat()}"' in during_first
+    assert 'data-label="Vòng này đóng sau"' in during_first and "Đang mở" in during_first
+    assert "chưa mở" not in during_first  # the first round is open: nothing to come back for
+
+    between = page(DURING)
+    assert f'data-countdown="{second.opens_at.isoformat()}"' in between
+    assert 'data-label="Vòng chung kết mở sau"' in between and "Giữa hai vòng thi" in between
+    assert "Đang mở" not in between and "Vòng chung kết chưa mở" in between
+
+    during_second = page(second.opens_at + timedelta(hours=1))
+    assert f'data-countdown="{CLOSES.isoformat()}"' in during_second
+    assert "chưa mở" not in during_second
+
+
 def test_organizers_and_clerks_of_the_contest_cannot_enter(contest):
     for role in ("organizer", "clerk"):
         staff = ProfileFactory().user
