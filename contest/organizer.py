@@ -1,9 +1,12 @@
 """Pages for a contest's organizing committee."""
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +19,19 @@ from contest.models import Attempt, Contest, ContestMembership
 from contest.online.finishing import contest_close
 from contest.permissions import user_is_organizer
 from contest.selectors import participation
+from core.spreadsheets import formula_safe
+
+ESSAY_COLUMNS = [
+    "round",
+    "receipt",
+    "full_name",
+    "phone",
+    "id_number",
+    "unit",
+    "submitted_at",
+    "status",
+    "essay",
+]
 
 
 def _organizer(request, contest: Contest) -> None:
@@ -133,3 +149,62 @@ def manage_close(request, slug: str):
         "contest/manage_close.html",
         {"contest": contest, "in_progress": in_progress, "now": now},
     )
+
+
+class _Line:
+    """What ``csv.writer`` writes to: hands each line back instead of keeping it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def _essay_lines(contest: Contest):
+    """The csv of the submitted essays, a line at a time (a national contest has many)."""
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow(ESSAY_COLUMNS)
+    status = dict(Attempt.Status.choices)
+    rows = (
+        Attempt.objects.filter(contest=contest)
+        .exclude(status=Attempt.Status.IN_PROGRESS)
+        .exclude(essay="")
+        .order_by("round__number", "submitted_at", "pk")
+        .values_list(
+            "round__number",
+            "receipt_code",
+            "user__profile__full_name",
+            "user__phone",
+            "user__profile__id_number",
+            "user__profile__unit__name",
+            "submitted_at",
+            "status",
+            "essay",
+        )
+    )
+    for number, receipt, name, phone, id_number, unit, at, state, essay in rows.iterator(
+        chunk_size=2000
+    ):
+        line = [
+            number,
+            receipt,
+            name or "",
+            phone or "",
+            id_number or "",
+            unit or "",
+            timezone.localtime(at, contest.tz).strftime("%Y-%m-%d %H:%M:%S") if at else "",
+            str(status.get(state, state)),
+            essay,
+        ]
+        yield writer.writerow([formula_safe(v) for v in line])
+
+
+@login_required
+def manage_essays(request, slug: str):
+    """Every submitted essay with who wrote it, as csv (UTF-8 with BOM), for the jury.
+
+    Names, phones and citizen ids: the contest's organizers only, as its other personal data.
+    """
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    response = StreamingHttpResponse(_essay_lines(contest), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="bai-viet-{contest.slug}.csv"'
+    return response

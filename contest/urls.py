@@ -24,6 +24,7 @@ urlpatterns = [
     path("manage/<slug:slug>/", organizer.manage_overview, name="manage_overview"),
     path("manage/<slug:slug>/edit/", organizer.manage_edit, name="manage_edit"),
     path("manage/<slug:slug>/close/", organizer.manage_close, name="manage_close"),
+    path("manage/<slug:slug>/essays.csv", organizer.manage_essays, name="manage_essays"),
     path("manage/<slug:slug>/results/", results.manage_results, name="manage_results"),
     path("manage/<slug:slug>/results/rank/", results.manage_rank, name="manage_rank"),
     path("manage/<slug:slug>/results/publish/", results.manage_publish, name="manage_publish"),

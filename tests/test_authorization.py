@@ -215,6 +215,7 @@ EXPECTED: dict[str, tuple[dict, dict | None]] = {
     "manage/<slug:slug>/": (ORGANIZER_X, None),
     "manage/<slug:slug>/edit/": (ORGANIZER_X, None),
     "manage/<slug:slug>/close/": (ORGANIZER_X, None),
+    "manage/<slug:slug>/essays.csv": (ORGANIZER_X, None),
     "manage/<slug:slug>/results/": (ORGANIZER_X, None),
     "manage/<slug:slug>/results/rank/": (
         POST_ONLY_SIGNED_IN,
