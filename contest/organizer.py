@@ -1,7 +1,9 @@
 """Pages for a contest's organizing committee."""
 
 import csv
+from itertools import islice
 
+from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,6 +12,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from accounts.roles import user_is_bank_editor
 from contest.definition import CREATE, UPDATE, ContestInvalid, contest_import
@@ -183,6 +186,8 @@ def _essay_lines(contest: Contest):
     for number, receipt, name, phone, id_number, unit, at, state, essay in rows.iterator(
         chunk_size=2000
     ):
+        if not essay.strip():
+            continue  # only spaces and line breaks
         line = [
             number,
             receipt,
@@ -197,7 +202,20 @@ def _essay_lines(contest: Contest):
         yield writer.writerow([formula_safe(v) for v in line])
 
 
+async def _essay_stream(contest: Contest):
+    """``_essay_lines`` for an ASGI server, 500 lines at a time from the database's thread.
+
+    A synchronous iterator is read whole into memory before the first byte under ASGI
+    (Django's ``StreamingHttpResponse``): 140 MB and 3 s for 20,000 long essays.
+    """
+    lines = _essay_lines(contest)
+    take = sync_to_async(lambda: "".join(islice(lines, 500)), thread_sensitive=True)
+    while chunk := await take():
+        yield chunk
+
+
 @login_required
+@require_safe
 def manage_essays(request, slug: str):
     """Every submitted essay with who wrote it, as csv (UTF-8 with BOM), for the jury.
 
@@ -205,6 +223,6 @@ def manage_essays(request, slug: str):
     """
     contest = get_object_or_404(Contest, slug=slug)
     _organizer(request, contest)
-    response = StreamingHttpResponse(_essay_lines(contest), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_essay_stream(contest), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="bai-viet-{contest.slug}.csv"'
     return response
