@@ -186,7 +186,7 @@ class Round(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title or f"Vòng {self.number}"
+        return self.title or str(_("Vòng %(n)s") % {"n": self.number})
 
 
 class ContestMembership(models.Model):

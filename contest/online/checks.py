@@ -55,8 +55,8 @@ def round_next(*, contest: Contest, now: datetime) -> Round | None:
 
 
 def round_name(round: Round) -> str:
-    """The round as residents read it: its title, else "Vòng 2"."""
-    return round.title or _("Vòng %(n)s") % {"n": round.number}
+    """The round as residents read it: its title, else "Vòng 2" (in their language)."""
+    return str(round)
 
 
 def next_round_message(*, contest: Contest, now: datetime) -> str | None:

@@ -152,6 +152,15 @@ def test_the_contest_page_counts_down_to_what_comes_next_in_a_contest_of_two_rou
     assert f'data-countdown="{CLOSES.isoformat()}"' in during_second
     assert "chưa mở" not in during_second
 
+    # Both rounds over, the contest not yet (found by review: the page said nothing at all).
+    second.closes_at = CLOSES - timedelta(days=1)
+    second.save()
+    after_both = page(CLOSES - timedelta(hours=1))
+    assert "Các vòng thi đã kết thúc" in after_both and "data-countdown" not in after_both
+    with time_machine.travel(DURING, tick=False):
+        english = Client(headers={"accept-language": "en"}).get(f"/contests/{contest.slug}/")
+    assert "Round 1:" in english.content.decode()  # the rounds' list, in the reader's language
+
 
 def test_organizers_and_clerks_of_the_contest_cannot_enter(contest):
     for role in ("organizer", "clerk"):
