@@ -54,19 +54,13 @@ def round_next(*, contest: Contest, now: datetime) -> Round | None:
     return min(later, key=lambda r: r.opens_at, default=None)
 
 
-def round_name(round: Round) -> str:
-    """The round as residents read it: its title, else "Vòng 2" (in their language)."""
-    return str(round)
-
-
-def next_round_message(*, contest: Contest, now: datetime) -> str | None:
-    """Between two rounds: when the next opens (None otherwise)."""
-    upcoming = round_next(contest=contest, now=now)
+def next_round_message(*, contest: Contest, upcoming: Round | None) -> str | None:
+    """Between two rounds (``upcoming``, from ``round_next``): when the next opens."""
     if upcoming is None:
         return None
     opens = timezone.localtime(upcoming.opens_at, contest.tz)
     return _("%(round)s chưa mở. Vòng này mở lúc %(when)s, %(zone)s; hãy quay lại lúc đó.") % {
-        "round": round_name(upcoming),
+        "round": str(upcoming),
         "when": f"{opens:%H:%M %d/%m/%Y}",
         "zone": timezone_label(contest.timezone, opens),
     }
@@ -171,7 +165,7 @@ def check_may_start(*, contest: Contest, user, now: datetime) -> StartFacts:
         raise AttemptRefused(_("Cuộc thi chưa mở. Hãy quay lại đúng giờ mở."), "not_open")
     current = round_current(contest=contest, now=now)
     if current is None:
-        waiting = next_round_message(contest=contest, now=now)
+        waiting = next_round_message(contest=contest, upcoming=round_next(contest=contest, now=now))
         if waiting:
             raise AttemptRefused(waiting, "between_rounds")
         raise AttemptRefused(_("Cuộc thi đã đóng, không thể bắt đầu lượt thi mới."), "closed")

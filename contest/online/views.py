@@ -4,14 +4,14 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from contest.inputs import BIGINT_MAX, bounded_int
-from contest.models import Attempt, Contest
+from contest.models import Attempt
 from contest.online.answers import answer_save, prediction_clean, prediction_save
 from contest.online.attempts import attempt_start
 from contest.online.checks import (
@@ -20,7 +20,6 @@ from contest.online.checks import (
     contest_with_rounds,
     next_round_message,
     round_current,
-    round_name,
     round_next,
 )
 from contest.online.finishing import (
@@ -45,7 +44,10 @@ def home(request):
 
 
 def contest_detail(request, slug: str):
-    contest = get_object_or_404(Contest, slug=slug)
+    # With its rounds once: the start's checks, the countdown and the list all read them.
+    contest = contest_with_rounds(slug)
+    if contest is None:
+        raise Http404("Không tìm thấy cuộc thi.")
     now = timezone.now()
     refusal = None
     if request.user.is_authenticated:
@@ -61,8 +63,7 @@ def contest_detail(request, slug: str):
         "rounds": contest.rounds.all(),
         "current_round": round_current(contest=contest, now=now),
         "upcoming_round": upcoming,
-        "upcoming_name": round_name(upcoming) if upcoming else "",
-        "next_round": next_round_message(contest=contest, now=now),
+        "next_round": next_round_message(contest=contest, upcoming=upcoming),
         "participation": None if contest.hide_participation else participation(contest=contest),
         "attempts": list(attempts_of(user=request.user, contest=contest))
         if request.user.is_authenticated

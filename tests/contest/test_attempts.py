@@ -162,6 +162,27 @@ def test_the_contest_page_counts_down_to_what_comes_next_in_a_contest_of_two_rou
     assert "Round 1:" in english.content.decode()  # the rounds' list, in the reader's language
 
 
+def test_the_contest_page_reads_the_rounds_once(contest, resident):
+    """The start's checks, the countdown, the next round's message and the list of rounds
+    all read the rounds: they read them nine times before the page loaded them with the
+    contest (``contest_with_rounds``)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    first = contest.rounds.get()
+    first.closes_at = DURING - timedelta(days=1)
+    first.save()
+    contest.rounds.create(number=2, opens_at=DURING + timedelta(days=1), closes_at=CLOSES)
+    client = Client()
+    client.force_login(resident)
+    with time_machine.travel(DURING, tick=False), CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/contests/{contest.slug}/").content.decode()
+    assert "Vòng 2 chưa mở" in page
+    rounds = [q["sql"] for q in queries.captured_queries if 'FROM "contest_round"' in q["sql"]]
+    assert len(rounds) == 1
+
+
 def test_organizers_and_clerks_of_the_contest_cannot_enter(contest):
     for role in ("organizer", "clerk"):
         staff = ProfileFactory().user
