@@ -7,8 +7,8 @@ temporary table with their validity decided and their lot drawn
 (``contest.results.candidates``); one pass counts the entries of the people who have
 several (``rank_people``) and a window picks each such person's counted entry; window
 functions sort the counted entries by the contest's tie-break chain and name the
-criterion that separates each entry from the next (``decided_by``); the ranked and the invalid entries go straight into
-``ResultRow`` with ``INSERT … SELECT`` (on PostgreSQL into the result's own partition,
+criterion that separates each entry from the next (``decided_by``); the ranked and the
+invalid entries go straight into ``ResultRow`` with ``INSERT … SELECT`` (on PostgreSQL into the result's own partition,
 ``contest.results.rows``). Only prizes (a few dozen rows) are
 decided in Python, because one person gets at most one prize in a contest.
 
@@ -115,9 +115,7 @@ _PEOPLE_SQL = """
 """
 
 
-def _rank_sql(
-    contest: Contest, chain: list[str], target: int | None, into: Target
-) -> tuple[str, list]:
+def _rank_sql(contest: Contest, chain: list[str], target: int | None, into: Target) -> str:
     """INSERT … SELECT of the ranked counted entries (prizes are added afterwards).
 
     The counted entries: each single entry as it is, and of the people in ``rank_people``
@@ -181,7 +179,7 @@ def _rank_sql(
                CASE WHEN n_0 IS NULL THEN '' {decided} ELSE '' END, ''
         FROM ranked
     """
-    return sql, []
+    return sql
 
 
 def _invalid_sql(into: Target) -> str:
@@ -289,14 +287,14 @@ def rank_round(
         # Its size, for the planner (a temporary table has no statistics of its own): it then
         # hashes these few people, not the entries.
         cursor.execute("ANALYZE rank_people")
+        # The valid entries not counted: the second and later of the people with several.
+        cursor.execute("SELECT COALESCE(SUM(n_entries - 1), 0) FROM rank_people")
+        not_counted = int(cursor.fetchone()[0])
         clock.lap("gathered the entries")
         if contest.prediction_target == Contest.PredictionTarget.PARTICIPANTS:
-            # Every valid entry is a person's, less the second and later of those with several.
-            cursor.execute(
-                "SELECT (SELECT COUNT(*) FROM rank_candidates WHERE reason = '') - "
-                "(SELECT COALESCE(SUM(n_entries - 1), 0) FROM rank_people)"
-            )
-            target = int(cursor.fetchone()[0])
+            # Every valid entry is a person's, less those not counted.
+            cursor.execute("SELECT COUNT(*) FROM rank_candidates WHERE reason = ''")
+            target = cursor.fetchone()[0] - not_counted
         elif contest.prediction_target == Contest.PredictionTarget.ALL_CORRECT:
             cursor.execute("SELECT COUNT(*) FROM rank_candidates WHERE reason = '' AND full_marks")
             target = cursor.fetchone()[0]
@@ -322,15 +320,13 @@ def rank_round(
         )
         clock.lap("target and inputs hash")
         into = rows_open(cursor, result)
-        rank_sql, rank_params = _rank_sql(contest, chain, target, into)
-        cursor.execute(rank_sql, [*rank_params, result.pk])
+        cursor.execute(_rank_sql(contest, chain, target, into), [result.pk])
         ranked = cursor.rowcount
         cursor.execute(_invalid_sql(into), [result.pk])
         invalid = cursor.rowcount
         rows_close(cursor, result, into)
         clock.lap("ranked and stored")
-        cursor.execute("SELECT COALESCE(SUM(n_entries - 1), 0) FROM rank_people")
-        read = ranked + invalid + int(cursor.fetchone()[0])  # and the entries not counted
+        read = ranked + invalid + not_counted
         Result.objects.filter(pk=result.pk).update(
             entries_count=ranked, invalid_count=invalid, entries_read=read
         )
