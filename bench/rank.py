@@ -98,12 +98,13 @@ def _generate(contest, round_, versions, entries: int) -> None:
             f"""
             INSERT INTO contest_attempt (id, contest_id, round_id, user_id, number, status,
                 started_at, deadline, submitted_at, duration_seconds, prediction, essay,
-                receipt_code, submit_key, prediction_seq, prediction_key, answers_written)
+                receipt_code, submit_key, prediction_seq, prediction_key, essay_seq, essay_key,
+                answers_written)
             SELECT {uuid}, %s, %s, u.id, 1, 'submitted', {started},
                    {plus_seconds(started, "1800")},
                    {plus_seconds(started, "300 + u.id %% 1200")},
                    300 + u.id %% 1200, 100000 + (CAST(u.id AS bigint) * 7919) %% 200000, '',
-                   'R' || {digits("u.id", 9)}, 'b', 0, 0, 20
+                   'R' || {digits("u.id", 9)}, 'b', 0, 0, 0, 0, 20
             FROM accounts_user u WHERE u.username LIKE 'bench-rank-%%'
             """,
             [contest.pk, round_.pk, opens, opens, opens],

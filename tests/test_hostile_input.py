@@ -108,13 +108,15 @@ def assert_autosave_refused(client, attempt, body: str, status: int, error: str)
     "body",
     [
         json.dumps({"position": 1, "answer": LONG, "seq": 1}),
-        "[" * 50_000,
-        '{"a": ' * 50_000,
-        json.dumps({"position": 1, "answer": "B", "seq": 1, "prior": list(range(5_000))}),
+        "[" * 70_000,
+        '{"a": ' * 12_000,
+        json.dumps({"position": 1, "answer": "B", "seq": 1, "prior": list(range(12_000))}),
+        json.dumps({"essay": "ý" * 5_000, "seq": 1, "pad": "x" * 60_000}, ensure_ascii=False),
     ],
 )
-def test_autosave_refuses_bodies_over_16_kb_before_reading_them(client, attempt, body):
-    """An autosave is a few hundred bytes; these are refused whole, whatever they hold."""
+def test_autosave_refuses_bodies_over_64_kb_before_reading_them(client, attempt, body):
+    """An autosave is a few hundred bytes, an essay's at most about 15 KB; these are refused
+    whole, whatever they hold."""
     assert_autosave_refused(client, attempt, body, 413, "Dữ liệu gửi lên quá lớn.")
 
 

@@ -48,6 +48,9 @@ class Attempt(models.Model):
     # The phone's id of the prediction stored (a retried request is recognized by it).
     prediction_key = models.BigIntegerField(default=0)
     essay = models.TextField(blank=True)
+    # The essay is autosaved as it is typed, under the prediction's rules.
+    essay_seq = models.BigIntegerField(default=0)
+    essay_key = models.BigIntegerField(default=0)
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     # Points possible (the drawn questions, less any voided by a key correction).
     max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)

@@ -1,4 +1,4 @@
-"""Autosave: one answer (or the prediction) at a time, in the order the server receives it.
+"""Autosave: one answer (or the prediction, or the essay) at a time, in the order the server receives it.
 
 Every answer a resident gives is saved as it is given; a retried request changes nothing,
 and a late one from an offline queue never overwrites a newer answer (``Saved.stale``).
@@ -17,13 +17,14 @@ from contest.online.checks import OPEN_FIELDS, AttemptRefused, check_open_row
 from questions.models import LETTERS, QuestionVersion
 
 _IN_PROGRESS = Attempt.Status.IN_PROGRESS
+ESSAY_MAX_CHARS = 5000  # the essay's box on the review page (maxlength) and what is kept
 
 
 @dataclass
 class Saved:
     """What is stored for a question after a write: ``seq`` is the server's order."""
 
-    position: int | str  # "prediction" for the prediction
+    position: int | str  # "prediction" for the prediction, "essay" for the essay
     answer: str
     saved_at: datetime
     seq: int = 0
@@ -277,6 +278,12 @@ def prediction_clean(raw: str | int | None) -> int | None:
         ) from error
 
 
+def essay_clean(raw: str) -> str:
+    """The essay as it is kept: without NUL (PostgreSQL text cannot hold it), line breaks
+    as LF (the page's box counts CR LF as one), at most ``ESSAY_MAX_CHARS`` characters."""
+    return raw.replace("\x00", "").replace("\r\n", "\n")[:ESSAY_MAX_CHARS]
+
+
 def prediction_save(
     *,
     attempt,
@@ -297,26 +304,58 @@ def prediction_save(
     row = Attempt.objects.filter(pk=pk).values(*OPEN_FIELDS).first()
     check_open_row(row, prefix="", user=user, now=now)
     value = prediction_clean(raw)
+    return _attempt_field_save(
+        pk, user, "prediction", value, seq=seq, now=now, base=base, prior=prior
+    )
+
+
+def essay_save(
+    *,
+    attempt,
+    user,
+    text: str,
+    seq: int,
+    now: datetime,
+    base: int | None = None,
+    prior: tuple[int, ...] | list[int] = (),
+) -> Saved:
+    """Save the essay as it is typed, with the ordering rules of ``answer_save``: an
+    attempt whose time runs out while the resident is still typing keeps what was sent.
+
+    Returns what is stored (``position`` is ``"essay"``, ``answer`` the text kept).
+    """
+    pk = _attempt_pk(attempt)
+    row = Attempt.objects.filter(pk=pk).values(*OPEN_FIELDS).first()
+    check_open_row(row, prefix="", user=user, now=now)
+    return _attempt_field_save(
+        pk, user, "essay", essay_clean(text), seq=seq, now=now, base=base, prior=prior
+    )
+
+
+def _attempt_field_save(pk, user, name: str, value, *, seq, now, base, prior) -> Saved:
+    """Write ``value`` to the attempt's field ``name`` (the prediction or the essay), with
+    its ``<name>_seq`` (the server's order) and ``<name>_key`` (the phone's id of it)."""
+    order_field, key_field = f"{name}_seq", f"{name}_key"
     with transaction.atomic():
         order = _next_write(pk, user)
         if order is None:
             raise AttemptRefused(_("Bài đã nộp; không sửa được câu trả lời nữa."), "finished")
         target = Attempt.objects.filter(pk=pk, status=_IN_PROGRESS)
         if seq:
-            target = target.exclude(prediction_key=seq)  # a retry of what is stored
+            target = target.exclude(**{key_field: seq})  # a retry of what is stored
         if base is not None:
             target = target.filter(
-                Q(prediction_seq__lte=base) | Q(prediction_key__in=list(prior)[-20:])
+                Q(**{f"{order_field}__lte": base}) | Q(**{f"{key_field}__in": list(prior)[-20:]})
             )
-        if target.update(prediction=value, prediction_seq=order, prediction_key=seq):
+        if target.update(**{name: value, order_field: order, key_field: seq}):
             shown = "" if value is None else str(value)
-            return Saved(position="prediction", answer=shown, saved_at=now, seq=order)
-        stored = Attempt.objects.values("prediction", "prediction_seq", "prediction_key").get(pk=pk)
-    kept = stored["prediction"]
+            return Saved(position=name, answer=shown, saved_at=now, seq=order)
+        stored = Attempt.objects.values(name, order_field, key_field).get(pk=pk)
+    kept = stored[name]
     return Saved(
-        position="prediction",
+        position=name,
         answer="" if kept is None else str(kept),
         saved_at=now,
-        seq=stored["prediction_seq"],
-        stale=not (seq and stored["prediction_key"] == seq),
+        seq=stored[order_field],
+        stale=not (seq and stored[key_field] == seq),
     )

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from contest.events import entry_counted
 from contest.grading import grade_answers, key_rules
 from contest.models import Attempt, AttemptQuestion, Contest, KeyCorrection
+from contest.online.answers import essay_clean
 from contest.online.checks import AttemptRefused
 from questions.models import QuestionVersion
 
 _IN_PROGRESS = Attempt.Status.IN_PROGRESS
-ESSAY_MAX_CHARS = 5000  # the essay's box on the review page (maxlength) and what is kept
 
 
 def _finish(
@@ -186,7 +186,7 @@ def attempt_submit(
     user,
     submit_key: str,
     prediction: int | None,
-    essay: str = "",
+    essay: str | None = None,
     now: datetime,
 ) -> Attempt:
     """Submit once. A retried or doubled submit returns the same, already submitted, attempt.
@@ -196,6 +196,9 @@ def attempt_submit(
     finds it submitted. Someone else's attempt, or none, is refused (``not_yours``,
     ``not_found``). After the deadline plus grace the attempt is finished with its saved
     answers (as the sweeper would) and the participant is told so.
+
+    ``prediction`` and ``essay`` are what the review form sent; None (a form without the
+    field, or an empty prediction) keeps what autosave stored.
     """
     pk = attempt.pk if isinstance(attempt, Attempt) else attempt
     with transaction.atomic():
@@ -223,17 +226,18 @@ def attempt_submit(
                 raise AttemptRefused(
                     _("Hãy trả lời câu hỏi dự đoán trước khi nộp bài."), "prediction_missing"
                 )
+            given = {"prediction": prediction, "submit_key": submit_key[:64]}
+            if essay is not None:
+                # A line break counts one in the page's box (maxlength) but arrives as
+                # CR LF: as two, the end of a long essay was cut off.
+                given["essay"] = essay_clean(essay)
             return _finish(
                 current,
                 status=Attempt.Status.SUBMITTED,
                 submitted_at=now,
                 now=now,
                 locked=True,
-                prediction=prediction,
-                # A line break counts one in the page's box (maxlength) but arrives as
-                # CR LF: as two, the end of a long essay was cut off.
-                essay=essay.replace("\r\n", "\n")[:ESSAY_MAX_CHARS],
-                submit_key=submit_key[:64],
+                **given,
             )
     # Outside the transaction: the attempt finished above stays finished.
     raise AttemptRefused(

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_POST
 
 from contest.inputs import BIGINT_MAX, bounded_int
 from contest.models import Attempt
-from contest.online.answers import answer_save, prediction_clean, prediction_save
+from contest.online.answers import (
+    ESSAY_MAX_CHARS,
+    answer_save,
+    essay_save,
+    prediction_clean,
+    prediction_save,
+)
 from contest.online.attempts import attempt_start
 from contest.online.checks import (
     AttemptRefused,
@@ -23,7 +29,6 @@ from contest.online.checks import (
     round_next,
 )
 from contest.online.finishing import (
-    ESSAY_MAX_CHARS,
     attempt_finish_expired,
     attempt_submit,
     attempts_finish_overdue,
@@ -136,9 +141,10 @@ def attempt_page(request, pk):
     )
 
 
-# An autosave is a few hundred bytes (the answer, its seq, base and up to 20 prior seqs); a
-# bigger body is refused before it is parsed (the site-wide cap is megabytes).
-AUTOSAVE_MAX_BYTES = 16 * 1024
+# An autosave is a few hundred bytes (the answer, its seq, base and up to 20 prior seqs), an
+# essay's at most about 15 KB (5,000 characters of three bytes in UTF-8, the rare escape);
+# a bigger body is refused before it is parsed (the site-wide cap is megabytes).
+AUTOSAVE_MAX_BYTES = 64 * 1024
 
 
 def _too_big(request, limit: int) -> bool:
@@ -166,8 +172,8 @@ def attempt_answer(request, pk):
     changes not yet confirmed (see ``answer_save``). A write that arrives after a
     newer answer is answered 409 with the answer stored, which the page then shows.
 
-    The prediction travels the same way, under the same rules:
-    ``{"prediction": "8123", "seq": 1712…, "base": 9}``.
+    The prediction and the essay travel the same way, under the same rules:
+    ``{"prediction": "8123", "seq": 1712…, "base": 9}``, ``{"essay": "…", "seq": …}``.
     """
     if rate_limited(request, "answer", limit=240, seconds=60):
         return JsonResponse(
@@ -183,7 +189,11 @@ def attempt_answer(request, pk):
             None if body.get("base") is None else bounded_int(body["base"], low=0, high=BIGINT_MAX)
         )
         prior = [bounded_int(p, low=0, high=BIGINT_MAX) for p in body.get("prior") or []][-20:]
-        if "prediction" in body:
+        if "essay" in body:
+            position, answer = "essay", body["essay"]
+            if not isinstance(answer, str):
+                raise ValueError("essay")
+        elif "prediction" in body:
             position, answer = None, body["prediction"]
             if not isinstance(answer, str | int) or isinstance(answer, bool):
                 raise ValueError("prediction")
@@ -200,7 +210,17 @@ def attempt_answer(request, pk):
         _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the body
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
     try:
-        if position is None:
+        if position == "essay":
+            saved = essay_save(
+                attempt=pk,
+                user=request.user,
+                text=answer,
+                seq=seq,
+                base=base,
+                prior=prior,
+                now=timezone.now(),
+            )
+        elif position is None:
             saved = prediction_save(
                 attempt=pk,
                 user=request.user,
@@ -237,6 +257,11 @@ def attempt_answer(request, pk):
     }
     if position is None:
         stored["prediction"] = int(saved.answer) if saved.answer else None
+    if saved.stale and position == "essay":
+        message = _("Bài viết đã được sửa ở máy khác hoặc thẻ khác; trang hiện bài đã lưu.")
+        return JsonResponse(
+            {"ok": False, "stale": True, "code": "stale", "error": message, **stored}, status=409
+        )
     if saved.stale and position is None:
         message = _("Số dự đoán đã được sửa ở máy khác hoặc thẻ khác; trang hiện số đã lưu.")
         return JsonResponse(
@@ -325,8 +350,9 @@ def attempt_submit_view(request, pk):
             submit_key=request.POST.get("submit_key", ""),
             prediction=prediction,
             # A NUL pasted into the essay is dropped (PostgreSQL text cannot hold it): refusing
-            # the submission would lose the essay with it.
-            essay=request.POST.get("essay", "").replace("\x00", ""),
+            # the submission would lose the essay with it. A form without the box keeps
+            # the essay autosaved.
+            essay=request.POST.get("essay"),
             now=timezone.now(),
         )
     except AttemptRefused as refused:

@@ -1,45 +1,17 @@
 // The attempt page: autosave with a retry queue that survives reloads and dropped
-// connections, a countdown on the server's clock, and one question per screen on phones.
-// The prediction is queued and sent like an answer (queue key "prediction").
+// connections (autosave.js), a countdown on the server's clock, and one question per
+// screen on phones. The prediction is queued and sent like an answer (queue key "prediction").
 // Messages come from Django's JavaScript catalog (gettext), Vietnamese by default.
 (function () {
   var t = window.gettext || function (text) { return text; };
   var root = document.getElementById("attempt");
   if (!root) return;
   var form = document.getElementById("answers");
-  var state = document.getElementById("save-state");
   var timer = document.getElementById("timer");
-  var storeKey = "cuocthi:pending:" + root.dataset.attempt;
   var deadline = Date.parse(root.dataset.deadline);
   // The server still takes answers sent before the deadline until the grace ends.
   var acceptsUntil = Date.parse(root.dataset.acceptsUntil || root.dataset.deadline);
-  var flushing = false;
-  var finished = false;
 
-  function csrf() {
-    var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-    return m ? decodeURIComponent(m[1]) : "";
-  }
-  function load() {
-    try { return JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { return {}; }
-  }
-  function store(pending) {
-    try { localStorage.setItem(storeKey, JSON.stringify(pending)); } catch (e) { /* private mode */ }
-  }
-  function say(text, kind, link) {
-    state.textContent = text;
-    state.className = "save-state " + (kind || "");
-    if (link) {
-      // (a tab of its own: this page keeps its queue and sends it once signed in)
-      var a = document.createElement("a");
-      a.href = link.href;
-      a.target = "_blank";
-      a.rel = "noopener";
-      a.textContent = link.text;
-      state.appendChild(document.createTextNode(" "));
-      state.appendChild(a);
-    }
-  }
   var predictionInput = document.getElementById("prediction");
   function answerOf(position) {
     if (position === "prediction") return predictionInput ? predictionInput.value.trim() : "";
@@ -95,96 +67,24 @@
       document.getElementById("q-" + position).dataset.seq = confirmed[position].seq;
     }
   });
-  var pending = load();
+  var autosave = window.AutosaveQueue({
+    attempt: root.dataset.attempt, url: root.dataset.answerUrl, loginUrl: root.dataset.loginUrl,
+    state: document.getElementById("save-state"), baseOf: baseOf, saved: confirmSaved,
+    stale: function (position, data) {
+      confirmSaved(position, data);
+      display(position, data.answer);
+    },
+    finished: function () { window.location.href = root.dataset.reviewUrl; }
+  });
+  var say = autosave.say;
+  var pending = autosave.load();
   Object.keys(pending).forEach(function (position) { display(position, pending[position].answer); });
-  var lastKey = 0;
-  function newKey() {
-    // An id for the change (a retry repeats it), never an order: the server orders.
-    lastKey = Math.max(Date.now(), lastKey + 1);
-    return lastKey;
-  }
-
-  function flush() {
-    if (flushing || finished) return;
-    var queue = load();
-    var positions = Object.keys(queue);
-    if (!positions.length) { say(t("Đã lưu tất cả câu trả lời"), "ok"); return; }
-    flushing = true;
-    say(t("Đang lưu…"), "");
-    var position = positions[0];
-    var item = queue[position];
-    var body = position === "prediction"
-      ? { prediction: item.answer, seq: item.seq, base: item.base, prior: item.prior || [] }
-      : { position: Number(position), answer: item.answer, seq: item.seq,
-          base: item.base, prior: item.prior || [] };
-    fetch(root.dataset.answerUrl, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      var type = response.headers.get("Content-Type") || "";
-      if (response.redirected || type.indexOf("application/json") < 0) {
-        // Not the autosave's answer: the sign-in page (signed out in another tab, the
-        // session ended) or a refused security check. The answer stays queued.
-        return { status: "signed-out" };
-      }
-      return response.json().then(function (data) { return { status: response.status, data: data }; });
-    }).then(function (result) {
-      flushing = false;
-      var now = load();
-      if (result.status === "signed-out") {
-        say(t("Bạn đã bị đăng xuất. Câu trả lời được giữ trên máy và sẽ tự gửi sau khi bạn đăng nhập."), "error",
-            { href: root.dataset.loginUrl, text: t("Đăng nhập lại") });
-        setTimeout(flush, 5000);
-      } else if (result.status === 200 || result.status === 400) {
-        // Saved, or refused for good (a bad answer): either way not to be sent again.
-        if (now[position] && now[position].seq === item.seq) delete now[position];
-        else if (now[position] && result.status === 200) now[position].base = result.data.seq;
-        store(now);
-        if (result.status === 200) confirmSaved(position, result.data);
-        if (result.status === 400) {
-          // The refusal stays on screen (a next save would say "all saved" over it).
-          say(result.data.error, "error");
-          if (Object.keys(now).length) setTimeout(flush, 1500);
-        } else {
-          flush();
-        }
-      } else if (result.status === 409) {
-        // Stale: a newer answer is stored (another device or tab). Show it; drop what this
-        // page queued on top of the old state.
-        delete now[position];
-        store(now);
-        confirmSaved(position, result.data);
-        display(position, result.data.answer);
-        say(result.data.error, "warn");
-        if (Object.keys(now).length) setTimeout(flush, 1500);
-      } else if (result.status === 410) {
-        finished = true;
-        say(result.data.error, "error");
-        window.location.href = root.dataset.reviewUrl;
-      } else {
-        say(t("Máy chủ bận. Câu trả lời được giữ trên máy và sẽ gửi lại."), "warn");
-        setTimeout(flush, 3000);
-      }
-    }).catch(function () {
-      flushing = false;
-      say(t("Mất kết nối. Câu trả lời được giữ trên máy và sẽ tự gửi lại khi có mạng."), "warn");
-      setTimeout(flush, 5000);
-    });
-  }
 
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   function queueAnswer(position) {
-    var queue = load();
-    var earlier = queue[position];  // not confirmed yet: the server may hold it already
-    queue[position] = {
-      answer: answerOf(position), seq: newKey(),
-      base: earlier ? earlier.base : baseOf(position),
-      prior: earlier ? (earlier.prior || []).concat([earlier.seq]).slice(-20) : []
-    };
-    store(queue);
-    markMap(position, !!queue[position].answer);
-    flush();
+    var answer = answerOf(position);
+    autosave.queue(position, answer);
+    markMap(position, !!answer);
   }
   form.addEventListener("change", function (event) {
     var fieldset = event.target.closest("fieldset");
@@ -203,18 +103,17 @@
       queueAnswer("prediction");
     });
   }
-  window.addEventListener("online", flush);
   document.getElementById("to-review").addEventListener("click", function (event) {
-    if (Object.keys(load()).length) {
+    if (Object.keys(autosave.load()).length) {
       event.preventDefault();
       say(t("Đang gửi nốt câu trả lời, vui lòng chờ…"), "warn");
-      flush();
+      autosave.flush();
       var wait = setInterval(function () {
-        if (!Object.keys(load()).length) { clearInterval(wait); window.location.href = root.dataset.reviewUrl; }
+        if (!Object.keys(autosave.load()).length) { clearInterval(wait); window.location.href = root.dataset.reviewUrl; }
       }, 300);
     }
   });
-  flush();
+  autosave.flush();
 
   // Countdown on the server's clock.
   ServerClock.init(root.dataset.serverNow, root.dataset.timeUrl);
@@ -226,27 +125,26 @@
       timer.textContent = t("Hết giờ");
       // Nothing more can be answered; what was given in time is still sent.
       form.querySelectorAll("input, textarea, select").forEach(function (i) { i.disabled = true; });
-      flush();
+      autosave.flush();
       // To the review page once every answer given in time has reached the server; while
       // some are still queued (offline at the deadline), keep sending them through the
       // grace, and leave only when it is over.
       var go = function () { window.location.href = root.dataset.reviewUrl; };
       var leave = function () {
-        var queued = Object.keys(load()).length;
+        var queued = Object.keys(autosave.load()).length;
         if (!queued) { go(); return; }
         if (ServerClock.now() > acceptsUntil) {
           // The server takes no answer now: say how many never reached it, and leave
           // once there is a connection to leave with (offline, the browser shows its
           // own error page instead).
-          finished = true;
-          store({});
+          autosave.drop();
           var text = t("Hết thời gian nộp: %(n)s câu trả lời chưa gửi được vì mất kết nối.");
           say(window.interpolate ? window.interpolate(text, { n: queued }, true) : text, "error");
           if (navigator.onLine) setTimeout(go, 5000);
           else window.addEventListener("online", function () { setTimeout(go, 1000); });
           return;
         }
-        flush();
+        autosave.flush();
         setTimeout(leave, 1000);
       };
       setTimeout(leave, 2000);

@@ -1,18 +1,56 @@
 // A double tap on "Nộp bài" sends one submit (the server also counts a retry once).
 // Answers still queued on this phone (given offline, the page left at the deadline) go
 // back to the attempt page, which sends them and comes back here: a submit never goes
-// out before them.
+// out before them. The prediction and the essay typed here are autosaved as they are
+// typed (autosave.js): if the time runs out while the resident is still typing, the
+// attempt is finished with what reached the server.
 (function () {
   var form = document.getElementById("submit-form");
   if (!form) return;
-  var queued = {};
-  try {
-    queued = JSON.parse(localStorage.getItem("cuocthi:pending:" + form.dataset.attempt) || "{}");
-  } catch (e) { /* private mode: nothing queued */ }
-  if (Object.keys(queued).length) {
+  var fields = {
+    prediction: document.getElementById("prediction"),
+    essay: document.getElementById("essay")
+  };
+  var autosave = window.AutosaveQueue({
+    attempt: form.dataset.attempt, url: form.dataset.answerUrl, loginUrl: form.dataset.loginUrl,
+    state: document.getElementById("save-state"),
+    baseOf: function (key) { return fields[key] ? Number(fields[key].dataset.seq || 0) : 0; },
+    saved: function (key, data) { if (fields[key]) fields[key].dataset.seq = data.seq; },
+    stale: function (key, data) {
+      if (!fields[key]) return;
+      fields[key].dataset.seq = data.seq;
+      fields[key].value = last[key] = data.answer;
+    },
+    finished: function () { autosave.drop(); }
+  });
+  var queued = autosave.load();
+  if (Object.keys(queued).some(function (key) { return !(key in fields); })) {
     window.location.replace(form.dataset.attemptUrl);
     return;
   }
+  var last = {};  // per box, the value last queued or shown as stored: sent only when it differs
+  Object.keys(fields).forEach(function (key) {
+    var field = fields[key];
+    if (!field) return;
+    if (queued[key]) field.value = queued[key].answer;  // typed here, not sent yet
+    var valueOf = function () { return key === "essay" ? field.value : field.value.trim(); };
+    last[key] = valueOf();
+    // Saved a short pause after the last key, or on leaving the box.
+    var typing = null;
+    var send = function () {
+      clearTimeout(typing);
+      var value = valueOf();
+      if (value === last[key]) return;
+      last[key] = value;
+      autosave.queue(key, value);
+    };
+    field.addEventListener("input", function () {
+      clearTimeout(typing);
+      typing = setTimeout(send, key === "essay" ? 1000 : 600);
+    });
+    field.addEventListener("change", send);
+  });
+  if (Object.keys(queued).length) autosave.flush();
   // The deadline and the grace, counted on this phone's clock from the server's figures at
   // loading (a page left open across the deadline shows the grace when it comes; a paused
   // tab or a locked screen does not make it lag: each tick reads the clock again).
@@ -36,6 +74,7 @@
       } else {
         on.hidden = true; done.hidden = false;
         document.getElementById("submit-button").disabled = true;
+        autosave.stop();  // the server takes nothing more
       }
     };
     tick();

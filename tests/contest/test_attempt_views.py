@@ -127,8 +127,8 @@ def test_another_persons_attempt_id_is_not_found(client, contest, resident, trav
         ({"answer": "A"}, 400, "Dữ liệu gửi lên không hợp lệ"),
         ({"position": 1, "seq": 5}, 400, "Dữ liệu gửi lên không hợp lệ"),  # no answer at all
         ({"prediction": "8123" + " " * 36 + "9", "seq": 5}, 400, "Dữ liệu gửi lên không hợp lệ"),
-        # an answer padded to more than 16 KB: refused before it is read as JSON
-        ({"position": 1, "answer": "A", "pad": "x" * 17_000}, 413, "quá lớn"),
+        # an answer padded to more than 64 KB: refused before it is read as JSON
+        ({"position": 1, "answer": "A", "pad": "x" * 66_000}, 413, "quá lớn"),
     ],
 )
 def test_bad_autosave_requests_get_a_clear_message(
