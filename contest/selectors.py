@@ -1,9 +1,9 @@
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from accounts.identity import person_expression
-from contest.models import Attempt, AttemptQuestion, Contest, PaperEntry
+from contest.models import Attempt, AttemptQuestion, Contest, PaperEntry, Round
 
 FINISHED = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
 
@@ -45,6 +45,17 @@ def attempts_of(*, user, contest: Contest | None = None) -> QuerySet[Attempt]:
         Attempt.objects.filter(user=user).select_related("contest", "round").order_by("-started_at")
     )
     return found.filter(contest=contest) if contest is not None else found
+
+
+def contests_of_several_rounds(contest_ids) -> set[int]:
+    """Which of these contests have more than one round: their entries say which round."""
+    return set(
+        Round.objects.filter(contest_id__in=set(contest_ids))
+        .values("contest_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values_list("contest_id", flat=True)
+    )
 
 
 def attempt_items(*, attempt: Attempt) -> list[AttemptQuestion]:

@@ -37,6 +37,7 @@ from contest.selectors import (
     attempt_items,
     attempts_of,
     contests_for_home,
+    contests_of_several_rounds,
     displayed_options,
     participation,
 )
@@ -382,6 +383,7 @@ def attempt_receipt(request, pk):
             "attempt": attempt,
             "contest": attempt.contest,
             "closed": closed,
+            "several_rounds": bool(contests_of_several_rounds([attempt.contest_id])),
             "items": [{"item": i, "options": displayed_options(i)} for i in items],
         },
     )
@@ -397,5 +399,11 @@ def my_entries(request):
     return render(
         request,
         "contest/my_entries.html",
-        {"attempts": attempts, "now": now, "closed": closed},
+        {
+            "attempts": attempts,
+            "now": now,
+            "closed": closed,
+            # (found walking two rounds: two entries both said "Lượt 1", and nothing more)
+            "several_rounds": contests_of_several_rounds(contests),
+        },
     )
