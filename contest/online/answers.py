@@ -4,6 +4,7 @@ Every answer a resident gives is saved as it is given; a retried request changes
 and a late one from an offline queue never overwrites a newer answer (``Saved.stale``).
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from questions.models import LETTERS, QuestionVersion
 
 _IN_PROGRESS = Attempt.Status.IN_PROGRESS
 ESSAY_MAX_CHARS = 5000  # the essay's box on the review page (maxlength) and what is kept
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -281,7 +283,10 @@ def prediction_clean(raw: str | int | None) -> int | None:
 def essay_clean(raw: str) -> str:
     """The essay as it is kept: without NUL (PostgreSQL text cannot hold it), line breaks
     as LF (the page's box counts CR LF as one), at most ``ESSAY_MAX_CHARS`` characters."""
-    return raw.replace("\x00", "").replace("\r\n", "\n")[:ESSAY_MAX_CHARS]
+    text = raw.replace("\x00", "").replace("\r\n", "\n")[:ESSAY_MAX_CHARS]
+    # A lone surrogate (half an emoji, from a crafted request: no browser sends one) cannot
+    # be stored as UTF-8; it becomes U+FFFD.
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def prediction_save(
@@ -325,8 +330,10 @@ def essay_save(
     Returns what is stored (``position`` is ``"essay"``, ``answer`` the text kept).
     """
     pk = _attempt_pk(attempt)
-    row = Attempt.objects.filter(pk=pk).values(*OPEN_FIELDS).first()
+    row = Attempt.objects.filter(pk=pk).values(*OPEN_FIELDS, "contest__essay_question").first()
     check_open_row(row, prefix="", user=user, now=now)
+    if not row["contest__essay_question"]:
+        raise AttemptRefused(_("Cuộc thi này không có câu hỏi tự luận."), "no_essay")
     return _attempt_field_save(
         pk, user, "essay", essay_clean(text), seq=seq, now=now, base=base, prior=prior
     )

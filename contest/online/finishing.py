@@ -129,8 +129,11 @@ _SUBMIT_FIELDS = (
     "started_at",
     "deadline",
     "prediction",
+    "essay_seq",
+    "essay_key",
     "contest__grace_seconds",
     "contest__prediction_question",
+    "contest__essay_question",
 )
 
 
@@ -140,9 +143,22 @@ def _in_model_order(model, names: set[str]) -> list:
 
 
 _SUBMIT_COLUMNS = _in_model_order(
-    Attempt, {"id", "user_id", "contest_id", "status", "started_at", "deadline", "prediction"}
+    Attempt,
+    {
+        "id",
+        "user_id",
+        "contest_id",
+        "status",
+        "started_at",
+        "deadline",
+        "prediction",
+        "essay_seq",
+        "essay_key",
+    },
 )
-_SUBMIT_CONTEST_COLUMNS = _in_model_order(Contest, {"id", "grace_seconds", "prediction_question"})
+_SUBMIT_CONTEST_COLUMNS = _in_model_order(
+    Contest, {"id", "grace_seconds", "prediction_question", "essay_question"}
+)
 
 
 def _locked_for_submit(pk) -> Attempt | None:
@@ -187,6 +203,8 @@ def attempt_submit(
     submit_key: str,
     prediction: int | None,
     essay: str | None = None,
+    essay_base: int | None = None,
+    essay_prior: tuple[int, ...] | list[int] = (),
     now: datetime,
 ) -> Attempt:
     """Submit once. A retried or doubled submit returns the same, already submitted, attempt.
@@ -198,7 +216,10 @@ def attempt_submit(
     answers (as the sweeper would) and the participant is told so.
 
     ``prediction`` and ``essay`` are what the review form sent; None (a form without the
-    field, or an empty prediction) keeps what autosave stored.
+    field, or an empty prediction) keeps what autosave stored. ``essay_base`` and
+    ``essay_prior`` are what the page knew of the essay stored (autosave's rule): a page
+    that did not know a newer essay, saved from another tab or device, is refused
+    (``essay_stale``) rather than overwrite it with its own older box.
     """
     pk = attempt.pk if isinstance(attempt, Attempt) else attempt
     with transaction.atomic():
@@ -227,6 +248,18 @@ def attempt_submit(
                     _("Hãy trả lời câu hỏi dự đoán trước khi nộp bài."), "prediction_missing"
                 )
             given = {"prediction": prediction, "submit_key": submit_key[:64]}
+            if not current.contest.essay_question:
+                essay = None  # no box on the page: a crafted form's essay is not kept
+            if essay is not None and _essay_overwrites_newer(
+                current, essay, essay_base, essay_prior
+            ):
+                raise AttemptRefused(
+                    _(
+                        "Bài viết đã được sửa ở thẻ khác hoặc máy khác sau khi trang này mở. "
+                        "Hãy xem lại bài viết trong ô dưới đây rồi bấm “Nộp bài”."
+                    ),
+                    "essay_stale",
+                )
             if essay is not None:
                 # A line break counts one in the page's box (maxlength) but arrives as
                 # CR LF: as two, the end of a long essay was cut off.
@@ -243,6 +276,14 @@ def attempt_submit(
     raise AttemptRefused(
         _("Đã hết giờ làm bài. Bài của bạn đã được nộp tự động với các câu đã lưu."), "expired"
     )
+
+
+def _essay_overwrites_newer(current: Attempt, essay: str, base, prior) -> bool:
+    """True when the submitted box would replace an essay the page did not know of."""
+    if base is None or current.essay_seq <= base or current.essay_key in prior:
+        return False
+    stored = Attempt.objects.filter(pk=current.pk).values_list("essay", flat=True).first()
+    return essay_clean(essay) != stored
 
 
 def attempt_finish_expired(*, attempt: Attempt, now: datetime) -> Attempt:

@@ -316,6 +316,23 @@ def attempt_review(request, pk):
     )
 
 
+def _essay_known(form) -> tuple[int | None, list[int]]:
+    """What the review page knew of the stored essay: the server's order it last saw, and
+    its own changes not yet confirmed (autosave's ``base`` and ``prior``); a form without
+    them (an older page) knows nothing, and its essay is written as before."""
+    try:
+        base = bounded_int(form.get("essay_base", ""), low=0, high=BIGINT_MAX)
+    except ValueError:
+        return None, []
+    prior = []
+    for key in form.get("essay_prior", "").split(",")[-20:]:
+        try:
+            prior.append(bounded_int(key, low=0, high=BIGINT_MAX))
+        except ValueError:
+            continue
+    return base, prior
+
+
 def _typed_key(pk) -> str:
     return f"cuocthi:typed:{pk}"
 
@@ -345,6 +362,7 @@ def attempt_submit_view(request, pk):
         return _refused_keeping_typed(request, pk, _("Dữ liệu gửi lên không hợp lệ."))
     try:
         prediction = prediction_clean(request.POST.get("prediction", ""))
+        essay_base, essay_prior = _essay_known(request.POST)
         attempt_submit(
             attempt=pk,
             user=request.user,
@@ -354,6 +372,8 @@ def attempt_submit_view(request, pk):
             # the submission would lose the essay with it. A form without the box keeps
             # the essay autosaved.
             essay=request.POST.get("essay"),
+            essay_base=essay_base,
+            essay_prior=essay_prior,
             now=timezone.now(),
         )
     except AttemptRefused as refused:
@@ -364,6 +384,13 @@ def attempt_submit_view(request, pk):
             messages.error(request, refused.message)
             return redirect("contest:receipt", pk)
         _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the form
+        if refused.code == "essay_stale":
+            # Back to the page with the essay saved meanwhile; what this page typed and did
+            # not send yet is still queued on the phone, and the page puts it back.
+            messages.error(request, refused.message)
+            prediction_typed = request.POST.get("prediction", "").replace("\x00", "")[:40]
+            request.session[_typed_key(pk)] = {"prediction": prediction_typed}
+            return redirect("contest:review", pk)
         return _refused_keeping_typed(request, pk, refused.message)
     return redirect("contest:receipt", pk)
 

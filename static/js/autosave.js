@@ -7,8 +7,9 @@
 // AutosaveQueue({attempt, url, loginUrl, state, baseOf(key), saved(key, data),
 //                stale(key, data), finished(data)})
 // state: the element that says how saving goes (role="status");
-// saved: the server stored it (200); stale: a newer value is stored (409, data holds it);
-// finished: the attempt takes no more answers (410).
+// saved: the server stored it (200); stale: a newer value is stored (409, data holds it;
+// true when the page dealt with it, else the server's message is shown); finished: the
+// attempt takes no more answers (410).
 window.AutosaveQueue = function (options) {
   var t = window.gettext || function (text) { return text; };
   var storeKey = "cuocthi:pending:" + options.attempt;
@@ -101,8 +102,7 @@ window.AutosaveQueue = function (options) {
         // page queued on top of the old state.
         delete now[key];
         store(now);
-        options.stale(key, result.data);
-        say(result.data.error, "warn");
+        if (!options.stale(key, result.data)) say(result.data.error, "warn");
         if (Object.keys(now).length) setTimeout(flush, 1500);
       } else if (result.status === 410) {
         stopped = true;

@@ -19,7 +19,14 @@
     stale: function (key, data) {
       if (!fields[key]) return;
       fields[key].dataset.seq = data.seq;
+      if (key === "essay" && fields.essay.value !== data.answer) {
+        // Another tab or device saved an essay this page did not know of. The box is what
+        // the resident is writing here, now: it is sent again over that one, never dropped.
+        autosave.queue("essay", fields.essay.value);
+        return true;
+      }
       fields[key].value = last[key] = data.answer;
+      return false;
     },
     finished: function () { autosave.drop(); }
   });
@@ -51,6 +58,16 @@
     field.addEventListener("change", send);
   });
   if (Object.keys(queued).length) autosave.flush();
+  form.addEventListener("submit", function () {
+    // What this page knows of the essay stored: the server refuses a submit that would
+    // replace, with this box, an essay saved meanwhile from another tab or device.
+    var base = document.getElementById("essay-base");
+    if (!base || !fields.essay) return;
+    base.value = fields.essay.dataset.seq || "0";
+    var pending = autosave.load().essay;
+    document.getElementById("essay-prior").value =
+      pending ? (pending.prior || []).concat([pending.seq]).join(",") : "";
+  });
   // The deadline and the grace, counted on this phone's clock from the server's figures at
   // loading (a page left open across the deadline shows the grace when it comes; a paused
   // tab or a locked screen does not make it lag: each tick reads the clock again).
@@ -74,7 +91,14 @@
       } else {
         on.hidden = true; done.hidden = false;
         document.getElementById("submit-button").disabled = true;
-        autosave.stop();  // the server takes nothing more
+        // The server takes nothing more: the boxes are closed, and the status says whether
+        // something typed last never reached it (offline), instead of "all saved".
+        var unsent = Object.keys(autosave.load()).length;
+        autosave.drop();
+        Object.keys(fields).forEach(function (key) { if (fields[key]) fields[key].readOnly = true; });
+        autosave.say(unsent
+          ? (window.gettext || String)("Hết thời gian nộp: phần gõ sau cùng chưa gửi được vì mất kết nối.")
+          : (window.gettext || String)("Hết thời gian nộp: không sửa được nữa."), "error");
       }
     };
     tick();

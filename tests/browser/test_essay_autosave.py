@@ -74,6 +74,9 @@ def test_an_essay_still_being_typed_when_the_time_runs_out_is_kept(live_server, 
     # The resident never presses "Nộp bài"; the time and the grace run out.
     page.locator("#grace-over").wait_for(state="visible", timeout=25_000)
     assert page.get_by_role("button", name="Nộp bài").is_disabled()
+    # Found by review: the box stayed open and the status still said "all saved".
+    assert not box.is_editable()
+    assert page.locator("#save-state").inner_text() == "Hết thời gian nộp: không sửa được nữa."
     # (the page counts on the phone's clock from whole seconds: it may be a second early)
     over = _stored(attempt).accepts_until + timedelta(seconds=1)
     attempts_sweep(now=max(timezone.now(), over))  # (or the server's own sweep did it)
@@ -115,3 +118,32 @@ def test_the_prediction_changed_on_the_review_page_is_saved_too(live_server, pho
     page.get_by_label("Theo bạn, có bao nhiêu người tham gia cuộc thi?").fill("9 001")
     page.locator("#save-state", has_text="Đã lưu tất cả câu trả lời").wait_for()
     assert _eventually(attempt, lambda a: a.prediction == 9001, page).prediction == 9001
+
+
+def test_writing_on_in_a_tab_that_missed_the_other_tabs_essay_loses_nothing(
+    live_server, phone_page
+):
+    """Found by review: a tab behind another (signed in again in a tab of its own, two
+    devices) was answered "a newer essay is stored", and its box was replaced by that one:
+    what the resident had just typed there was gone."""
+    page = phone_page
+    _contest, attempt = _on_the_review_page(live_server, page, seconds_left=600)
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.get_by_label(QUESTION).fill("Viết ở thẻ kia.")
+    other.locator("#save-state", has_text="Đã lưu tất cả câu trả lời").wait_for()
+    # Back in the first tab, which never heard of it, the resident writes on.
+    page.get_by_label(QUESTION).fill(ESSAY)
+    page.locator("#save-state", has_text="Đã lưu tất cả câu trả lời").wait_for()
+    assert page.get_by_label(QUESTION).input_value() == ESSAY
+    assert _eventually(attempt, lambda a: a.essay == ESSAY, page).essay == ESSAY
+    # "Nộp bài" in the other tab, its box now behind: refused, and shown the essay saved.
+    other.get_by_label("Theo bạn, có bao nhiêu người tham gia cuộc thi?").fill("8123")
+    other.get_by_role("button", name="Nộp bài").click()
+    other.get_by_text("Bài viết đã được sửa ở thẻ khác hoặc máy khác").wait_for()
+    assert other.get_by_label(QUESTION).input_value() == ESSAY
+    assert _stored(attempt).status == "in_progress"
+    other.get_by_role("button", name="Nộp bài").click()
+    other.wait_for_url("**/receipt/")
+    submitted = _stored(attempt)
+    assert submitted.status == "submitted" and submitted.essay == ESSAY

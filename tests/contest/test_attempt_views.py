@@ -174,6 +174,8 @@ def test_a_nul_character_pasted_into_the_essay_is_dropped_and_the_essay_kept(
     client, contest, resident, travel
 ):
     """It refused the submission, and the essay typed was lost on the redirect."""
+    contest.essay_question = "Bạn có ý kiến gì về thủ tục một cửa?"
+    contest.save(update_fields=["essay_question"])
     attempt = begin(client, contest)
     form = {"submit_key": "k", "prediction": "3", "essay": "Ý kiến\x00 của tôi\x00"}
     response = client.post(reverse("contest:submit", args=[attempt.pk]), form)
@@ -281,6 +283,8 @@ def test_a_refused_submit_comes_back_with_what_was_typed(client, contest, reside
 def test_a_long_essay_with_line_breaks_is_kept_whole(client, contest, resident, travel):
     """Found by review: the box counts a line break as one character, the form sends two
     (CR LF), and the last 5000 were cut on the two-character count."""
+    contest.essay_question = "Bạn có ý kiến gì về thủ tục một cửa?"
+    contest.save(update_fields=["essay_question"])
     attempt = begin(client, contest)
     lines = [f"Dòng {n:03d}: ý kiến của tôi về thủ tục." for n in range(1, 200)]
     essay = "\n".join(lines)[:5000]

@@ -169,3 +169,73 @@ def test_the_review_page_gives_the_essay_box_its_order_and_says_it_is_saved(clie
     assert f'data-seq="{order}" aria-describedby="essay-help">Đã lưu</textarea>' in page
     assert "Tối đa 5000 ký tự. Được lưu ngay khi bạn gõ." in page
     assert reverse("contest:answer", args=[attempt.pk]) in page
+
+
+def test_a_submit_from_a_page_that_missed_a_newer_essay_is_refused_not_emptying_it(client, attempt):
+    """Found by review: the review page open on one device, the essay typed and saved on
+    another; "Nộp bài" on the first, its box still empty, stored an empty essay."""
+    first_page = client.get(reverse("contest:review", args=[attempt.pk])).content.decode()
+    assert 'name="essay_base" id="essay-base" value="0"' in first_page
+    send(client, attempt, essay="Viết ở máy kia", seq=7)  # the other device
+    stale = {"submit_key": "k", "prediction": "3456", "essay": "", "essay_base": "0"}
+    response = client.post(reverse("contest:submit", args=[attempt.pk]), stale, follow=True)
+    text = response.content.decode()
+    assert "Bài viết đã được sửa ở thẻ khác hoặc máy khác sau khi trang này mở" in text
+    attempt.refresh_from_db()
+    assert attempt.status == "in_progress" and attempt.essay == "Viết ở máy kia"
+    assert "Viết ở máy kia</textarea>" in text  # the page shows the essay saved meanwhile
+    assert 'value="3456"' in text  # and keeps the prediction typed
+    # From the page as it is now, the submit goes through, with what its box holds.
+    fresh = {**stale, "essay": "Viết ở máy kia", "essay_base": str(attempt.essay_seq)}
+    client.post(reverse("contest:submit", args=[attempt.pk]), fresh)
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.essay == "Viết ở máy kia"
+
+
+def test_a_submit_racing_its_own_autosave_is_not_refused(client, attempt):
+    """The page's own change not yet confirmed (``essay_prior``) is not another device's;
+    nor is a box that holds the essay stored."""
+    send(client, attempt, essay="Đang gõ", seq=41)
+    same = {"submit_key": "k", "prediction": "3", "essay": "Đang gõ thêm", "essay_base": "0"}
+    client.post(reverse("contest:submit", args=[attempt.pk]), {**same, "essay_prior": "40,41"})
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.essay == "Đang gõ thêm"
+
+
+def test_a_form_without_what_the_page_knew_is_written_as_before(client, attempt):
+    send(client, attempt, essay="Bản lưu", seq=1)
+    form = {"submit_key": "k", "prediction": "3", "essay": "Bản nộp", "essay_base": "x"}
+    client.post(reverse("contest:submit", args=[attempt.pk]), form)
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.essay == "Bản nộp"
+
+
+def test_a_lone_surrogate_is_kept_as_a_replacement_character_not_a_server_error(client, attempt):
+    """Found by review: ``{"essay": "abc\\ud800def"}`` (no browser sends one) was a 500."""
+    response = client.post(
+        reverse("contest:answer", args=[attempt.pk]),
+        data='{"essay": "abc\\ud800def", "seq": 15}',
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and stored(attempt) == "abc\ufffddef"
+
+
+def test_a_contest_without_an_essay_question_takes_no_essay(client, contest, attempt):
+    """Found by review: the text was stored, and would have reached the jury's file once an
+    essay question was added."""
+    contest.essay_question = ""
+    contest.save(update_fields=["essay_question"])
+    response = send(client, attempt, essay="Không có câu hỏi", seq=3)
+    assert response.status_code == 400
+    assert response.json()["error"] == "Cuộc thi này không có câu hỏi tự luận."
+    assert stored(attempt) == ""
+
+
+def test_a_submit_for_a_contest_without_an_essay_question_keeps_no_essay(client, contest, attempt):
+    """Found by the second review: the submit form stored one, where autosave refused it."""
+    contest.essay_question = ""
+    contest.save(update_fields=["essay_question"])
+    form = {"submit_key": "k", "prediction": "3", "essay": "Gửi lén", "essay_base": "0"}
+    client.post(reverse("contest:submit", args=[attempt.pk]), form)
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted" and attempt.essay == ""
