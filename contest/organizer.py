@@ -1,6 +1,7 @@
 """Pages for a contest's organizing committee."""
 
 import csv
+import tempfile
 from itertools import islice
 
 from asgiref.sync import sync_to_async
@@ -8,11 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+from openpyxl import Workbook
 
 from accounts.roles import user_is_bank_editor
 from contest.definition import CREATE, UPDATE, ContestInvalid, contest_import
@@ -22,7 +24,7 @@ from contest.models import Attempt, Contest, ContestMembership
 from contest.online.finishing import contest_close
 from contest.permissions import user_is_organizer
 from contest.selectors import participation
-from core.spreadsheets import formula_safe
+from core.spreadsheets import formula_safe, xlsx_append
 
 ESSAY_COLUMNS = [
     "round",
@@ -154,6 +156,9 @@ def manage_close(request, slug: str):
     )
 
 
+ESSAYS_XLSX_MAX = 50_000
+
+
 class _Line:
     """What ``csv.writer`` writes to: hands each line back instead of keeping it."""
 
@@ -161,10 +166,9 @@ class _Line:
         return line
 
 
-def _essay_lines(contest: Contest):
-    """The csv of the submitted essays, a line at a time (a national contest has many)."""
-    writer = csv.writer(_Line())
-    yield "\ufeff" + writer.writerow(ESSAY_COLUMNS)
+def _essay_records(contest: Contest):
+    """The submitted essays with who wrote them, in ``ESSAY_COLUMNS``' order, one list at a
+    time (a national contest has many)."""
     status = dict(Attempt.Status.choices)
     rows = (
         Attempt.objects.filter(contest=contest)
@@ -188,7 +192,7 @@ def _essay_lines(contest: Contest):
     ):
         if not essay.strip():
             continue  # only spaces and line breaks
-        line = [
+        yield [
             number,
             receipt,
             name or "",
@@ -199,6 +203,13 @@ def _essay_lines(contest: Contest):
             str(status.get(state, state)),
             essay,
         ]
+
+
+def _essay_lines(contest: Contest):
+    """The csv of the submitted essays, a line at a time."""
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow(ESSAY_COLUMNS)
+    for line in _essay_records(contest):
         yield writer.writerow([formula_safe(v) for v in line])
 
 
@@ -226,3 +237,41 @@ def manage_essays(request, slug: str):
     response = StreamingHttpResponse(_essay_stream(contest), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="bai-viet-{contest.slug}.csv"'
     return response
+
+
+@login_required
+@require_safe
+def manage_essays_xlsx(request, slug: str):
+    """The same as ``manage_essays``, as Excel: phones and citizen ids stay text (a csv opened
+    in Excel loses their leading 0). Written row by row to a file that spills to disk; the
+    workbook keeps its strings in memory until it is saved (20,000 essays of 2,000
+    characters: 14 s and 140 MB), so beyond ``ESSAYS_XLSX_MAX`` the csv is the way."""
+    contest = get_object_or_404(Contest, slug=slug)
+    _organizer(request, contest)
+    written = Attempt.objects.filter(contest=contest).exclude(status=Attempt.Status.IN_PROGRESS)
+    if written.exclude(essay="").count() > ESSAYS_XLSX_MAX:
+        messages.error(
+            request,
+            _(
+                "Có hơn %(n)s bài viết: tệp Excel quá lớn để tạo ngay. Hãy tải tệp CSV; trong "
+                "Excel, mở bằng Dữ liệu › Từ Văn bản/CSV và chọn kiểu Văn bản cho cột số điện "
+                "thoại và CCCD để giữ số 0 ở đầu."
+            )
+            % {"n": f"{ESSAYS_XLSX_MAX:,}".replace(",", ".")},
+        )
+        return redirect("contest:manage_overview", contest.slug)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Bài viết")
+    xlsx_append(sheet, ESSAY_COLUMNS)
+    for line in _essay_records(contest):
+        xlsx_append(sheet, line)
+    # (closed by FileResponse once sent)
+    out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
+    book.save(out)
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=f"bai-viet-{contest.slug}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -25,6 +25,7 @@ urlpatterns = [
     path("manage/<slug:slug>/edit/", organizer.manage_edit, name="manage_edit"),
     path("manage/<slug:slug>/close/", organizer.manage_close, name="manage_close"),
     path("manage/<slug:slug>/essays.csv", organizer.manage_essays, name="manage_essays"),
+    path("manage/<slug:slug>/essays.xlsx", organizer.manage_essays_xlsx, name="manage_essays_xlsx"),
     path("manage/<slug:slug>/results/", results.manage_results, name="manage_results"),
     path("manage/<slug:slug>/results/rank/", results.manage_rank, name="manage_rank"),
     path("manage/<slug:slug>/results/publish/", results.manage_publish, name="manage_publish"),

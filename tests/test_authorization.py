@@ -216,6 +216,7 @@ EXPECTED: dict[str, tuple[dict, dict | None]] = {
     "manage/<slug:slug>/edit/": (ORGANIZER_X, None),
     "manage/<slug:slug>/close/": (ORGANIZER_X, None),
     "manage/<slug:slug>/essays.csv": (ORGANIZER_X, None),
+    "manage/<slug:slug>/essays.xlsx": (ORGANIZER_X, None),
     "manage/<slug:slug>/results/": (ORGANIZER_X, None),
     "manage/<slug:slug>/results/rank/": (
         POST_ONLY_SIGNED_IN,

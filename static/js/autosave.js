@@ -6,7 +6,7 @@
 //
 // AutosaveQueue({attempt, url, loginUrl, state, baseOf(key), saved(key, data),
 //                stale(key, data), finished(data)})
-// state: the element that says how saving goes (role="status");
+// state: the element that shows how saving goes (what a screen reader hears is #save-spoken);
 // saved: the server stored it (200); stale: a newer value is stored (409, data holds it;
 // true when the page dealt with it, else the server's message is shown); finished: the
 // attempt takes no more answers (410).
@@ -17,7 +17,18 @@ window.AutosaveQueue = function (options) {
   var stopped = false;
   var lastKey = 0;
 
+  // A screen reader hears a problem and the recovery from it, not each "Đang lưu…" and
+  // "Đã lưu" (it spoke after every pause in typing): the visible line is not a live region,
+  // the #save-spoken one beside it is.
+  var spoken = document.getElementById("save-spoken");
+  var spokenKind = "ok";
+  function speak(text, kind) {
+    if (!spoken || !kind || (kind === "ok" && spokenKind === "ok")) return;
+    spokenKind = kind;
+    if (spoken.textContent !== text) spoken.textContent = text;
+  }
   function say(text, kind, link) {
+    speak(text, kind);
     var state = options.state;
     state.textContent = text;
     state.classList.remove("ok", "warn", "error");

@@ -48,18 +48,18 @@ def test_the_server_keeps_the_latest_answer_and_a_page_behind_is_shown_it(live_s
     fast.get_by_role("button", name="Bắt đầu làm bài").click()
     fast.wait_for_url("**/attempts/**")
     choose(fast, 0)
-    fast.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    fast.locator("#save-state", has_text="Đã lưu tất cả câu trả lời").wait_for()
     attempt = Attempt.objects.get()
 
     right_context, right = device(browser, live_server.url, user, width=1280)
     right.goto(f"{live_server.url}/attempts/{attempt.pk}/")
     corrected = choose(right, 2)
-    right.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    right.locator("#save-state", has_text="Đã lưu tất cả câu trả lời").wait_for()
     assert attempt.items.get(position=1).answer == corrected  # not the fast clock's answer
     right.screenshot(path=str(SHOTS / "desktop-corrected.png"), full_page=True)
 
     choose(fast, 1)  # the fast phone's page never saw the correction
-    fast.get_by_text("đã có câu trả lời mới hơn").wait_for()
+    fast.locator("#save-state", has_text="đã có câu trả lời mới hơn").wait_for()
     assert attempt.items.get(position=1).answer == corrected
     checked = fast.locator("#q-1 input:checked")
     assert checked.count() == 1 and checked.get_attribute("value") == corrected

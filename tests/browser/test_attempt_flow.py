@@ -58,18 +58,18 @@ def test_attempt_survives_a_lost_connection_and_a_reload(live_server, phone_page
     assert page.locator("fieldset.question:visible").count() == 1  # one question per screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     first = pick(page, 0)
-    page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    page.locator("#save-state", has_text="Đã lưu tất cả câu trả lời").wait_for()
     page.get_by_role("button", name="Câu sau ›").first.click()
 
     page.context.set_offline(True)
     second = pick(page, 1)
-    page.get_by_text("Mất kết nối").wait_for()
+    page.locator("#save-state", has_text="Mất kết nối").wait_for()
     attempt = Attempt.objects.get()
     assert attempt.items.get(position=second).answer == ""  # not on the server yet
 
     page.context.set_offline(False)
     page.reload()  # the queued answer is kept on the phone and sent again
-    page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    page.locator("#save-state", has_text="Đã lưu tất cả câu trả lời").wait_for()
     saved = dict(attempt.items.values_list("position", "answer"))
     assert saved[first] and saved[second]
     page.locator(".qmap a").nth(second - 1).click()
@@ -136,7 +136,7 @@ def _answered_offline_near_the_deadline(live_server, page, *, grace: int, left: 
     page.reload()
     page.context.set_offline(True)
     position = pick(page, 1)
-    page.get_by_text("Mất kết nối").wait_for()
+    page.locator("#save-state", has_text="Mất kết nối").wait_for()
     return attempt, position
 
 
@@ -164,7 +164,7 @@ def test_a_resident_signed_out_meanwhile_is_told_so_and_loses_no_answer(live_ser
     _contest, user, attempt = _signed_in_attempt(live_server, page)
     page.context.clear_cookies()  # signed out (in another tab, or the session ended)
     position = pick(page, 0)
-    page.get_by_text("Bạn đã bị đăng xuất").wait_for()
+    page.locator("#save-state", has_text="Bạn đã bị đăng xuất").wait_for()
     assert attempt.items.get(position=position).answer == ""
     # Signed in again in another tab, the resident opens the review page there: the answer
     # still queued on the phone is sent first (by the attempt page), none is lost.
@@ -172,7 +172,7 @@ def test_a_resident_signed_out_meanwhile_is_told_so_and_loses_no_answer(live_ser
     log_in(other, live_server.url, user.phone)
     other.goto(f"{live_server.url}/attempts/{attempt.pk}/review/")
     other.wait_for_url(f"**/attempts/{attempt.pk}/")
-    other.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    other.locator("#save-state", has_text="Đã lưu tất cả câu trả lời").wait_for()
     assert attempt.items.get(position=position).answer != ""
 
 
@@ -208,7 +208,9 @@ def test_the_signed_out_message_opens_signing_in_again_beside_the_attempt(live_s
 def test_offline_past_the_grace_the_resident_is_told_what_was_not_sent(live_server, phone_page):
     page = phone_page
     attempt, _position = _answered_offline_near_the_deadline(live_server, page, grace=3, left=5)
-    page.get_by_text("1 câu trả lời chưa gửi được vì mất kết nối").wait_for(timeout=20_000)
+    page.locator("#save-state", has_text="1 câu trả lời chưa gửi được vì mất kết nối").wait_for(
+        timeout=20_000
+    )
     assert page.url.endswith(f"/attempts/{attempt.pk}/")  # not the browser's offline page
     page.context.set_offline(False)
     page.wait_for_url("**/review/")
@@ -220,7 +222,7 @@ def test_a_refused_prediction_stays_said_on_screen(live_server, phone_page):
     _signed_in_attempt(live_server, page)
     page.locator(".qmap a", has_text="?").click()
     page.locator("#prediction").fill("12 người")
-    page.get_by_text("Số dự đoán phải là số nguyên").wait_for()
+    page.locator("#save-state", has_text="Số dự đoán phải là số nguyên").wait_for()
     page.wait_for_timeout(1500)
     assert "Số dự đoán phải là số nguyên" in page.locator("#save-state").inner_text()
 

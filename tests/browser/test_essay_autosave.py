@@ -68,6 +68,8 @@ def test_an_essay_still_being_typed_when_the_time_runs_out_is_kept(live_server, 
     box.press_sequentially(ESSAY[:40], delay=20)  # typing, a key at a time
     page.locator("#save-state", has_text="Đã lưu tất cả câu trả lời").wait_for()
     assert _stored(attempt).essay == ESSAY[:40]
+    # A screen reader is not told of every save (it spoke after every pause in typing).
+    assert page.locator("#save-spoken").inner_text() == ""
     box.press_sequentially(ESSAY[40:60], delay=20)
     journey.see(page, "review-essay-saved")
     assert fits_width(page)
@@ -94,13 +96,15 @@ def test_an_essay_that_could_not_be_sent_is_kept_on_the_phone_across_a_reload(
     # The connection drops for the autosave alone (the page itself still loads).
     page.route("**/answer/", lambda route: route.abort())
     page.get_by_label(QUESTION).fill(ESSAY)
-    page.get_by_text("Mất kết nối").wait_for()
+    page.locator("#save-state", has_text="Mất kết nối").wait_for()
+    assert page.locator("#save-spoken").inner_text().startswith("Mất kết nối")  # said aloud
     page.reload()  # the page comes back with the essay kept on the phone
     assert page.get_by_label(QUESTION).input_value() == ESSAY
-    page.get_by_text("Mất kết nối").wait_for()
+    page.locator("#save-state", has_text="Mất kết nối").wait_for()
     assert _stored(attempt).essay == ""  # still on the phone
     page.unroute("**/answer/")  # back: the next try sends it
     page.locator("#save-state", has_text="Đã lưu tất cả câu trả lời").wait_for(timeout=15_000)
+    assert page.locator("#save-spoken").inner_text() == "Đã lưu tất cả câu trả lời"  # recovered
     assert _eventually(attempt, lambda a: a.essay == ESSAY, page).essay == ESSAY
     # Still on the review page (only answers to questions go back to the attempt page).
     assert page.url.endswith(f"/attempts/{attempt.pk}/review/")

@@ -106,7 +106,7 @@ def take_the_contest(page, base, journey, contest, *, n_questions, english=False
             journey.shot(page, "offline")
             page.context.set_offline(False)
             page.reload()
-            page.get_by_text(saved).wait_for()
+            page.locator("#save-state", has_text=saved).wait_for()
             if phone:
                 page.locator(f'.qmap a[data-position="{index}"]').click()
         else:

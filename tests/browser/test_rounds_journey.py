@@ -26,7 +26,7 @@ def take_the_round(page, journey, label: str, round_name: str) -> str:
     page.get_by_role("button", name="Bắt đầu làm bài").click()
     page.wait_for_url("**/attempts/**")
     page.locator("fieldset.question:visible label.option").first.click()
-    page.get_by_text("Đã lưu tất cả câu trả lời").wait_for()
+    page.locator("#save-state", has_text="Đã lưu tất cả câu trả lời").wait_for()
     journey.see(page, f"{label}-attempt")
     page.get_by_role("link", name="Xem lại và nộp bài").click()
     page.wait_for_url("**/review/")

@@ -119,3 +119,53 @@ def test_a_contest_without_an_essay_question_offers_no_download_and_others_get_n
     client.force_login(organizer_of(other))
     assert client.post(essays).status_code == 405  # a download is a GET
     assert read(client.get(essays)) == [ESSAY_COLUMNS]
+
+
+def test_the_essays_come_as_excel_too_with_phones_and_ids_kept_as_text(client):
+    """A csv opened in Excel drops the leading 0 of every phone and CCCD; the jury's
+    Excel file keeps them, and a formula in an essay stays text."""
+    from openpyxl import load_workbook
+
+    contest = make_contest(essay_question="Theo bạn, cải cách hành chính cần gì nhất?")
+    first = entry(contest, "0905000001", "Giảm giấy tờ,\nmột cửa liên thông.", minutes=1)
+    second = entry(contest, "0905000002", '=HYPERLINK("http://x")', minutes=2)
+    entry(contest, "0905000003", "")
+    entry(contest, "0905000004", "Viết dở", submit=False, minutes=3)
+    xlsx = reverse("contest:manage_essays_xlsx", args=[contest.slug])
+    travel = time_machine.travel(DAY + timedelta(minutes=4), tick=False)  # one still writing
+    travel.start()
+    client.force_login(organizer_of(make_contest(slug="khac")))
+    assert client.get(xlsx).status_code == 403  # another contest's organizer
+    client.force_login(organizer_of(contest))
+    assert client.post(xlsx).status_code == 405
+    response = client.get(xlsx)
+    overview = client.get(reverse("contest:manage_overview", args=[contest.slug])).content.decode()
+    travel.stop()
+    assert response.status_code == 200
+    assert "bai-viet-cchc-2022.xlsx" in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book["Bài viết"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == ESSAY_COLUMNS
+    assert [row[1] for row in rows[1:]] == [first.receipt_code, second.receipt_code]
+    assert rows[1][3:5] == ["0905000001", "079005000001"]  # text, with the leading 0
+    assert sheet.cell(row=2, column=4).data_type == "s"
+    assert rows[1][8] == "Giảm giấy tờ,\nmột cửa liên thông."
+    assert rows[2][8] == '\'=HYPERLINK("http://x")' and sheet.cell(row=3, column=9).data_type == "s"
+    assert "Tải các bài viết (Excel)" in overview and xlsx in overview
+
+
+def test_too_many_essays_for_an_excel_file_are_pointed_to_the_csv(client, monkeypatch):
+    """The workbook holds every essay in memory until it is written: a national contest's
+    would take minutes and gigabytes. Past the limit, the organizer is told to take the csv."""
+    from contest import organizer
+
+    monkeypatch.setattr(organizer, "ESSAYS_XLSX_MAX", 1)
+    contest = make_contest(essay_question="?")
+    entry(contest, "0905000001", "Một", minutes=1)
+    entry(contest, "0905000002", "Hai", minutes=2)
+    client.force_login(organizer_of(contest))
+    with time_machine.travel(DAY + timedelta(minutes=8), tick=False):
+        xlsx = reverse("contest:manage_essays_xlsx", args=[contest.slug])
+        page = client.get(xlsx, follow=True).content.decode()
+    assert "Có hơn 1 bài viết: tệp Excel quá lớn để tạo ngay. Hãy tải tệp CSV" in page
