@@ -210,37 +210,15 @@ def attempt_answer(request, pk):
         # (RecursionError: a body nested thousands of levels deep, such as "[" * 50000)
         _own_attempt(request, pk)  # someone else's attempt stays a 404, whatever the body
         return JsonResponse({"ok": False, "error": _("Dữ liệu gửi lên không hợp lệ.")}, status=400)
+    given = {"seq": seq, "base": base, "prior": prior, "now": timezone.now()}
     try:
         if position == "essay":
-            saved = essay_save(
-                attempt=pk,
-                user=request.user,
-                text=answer,
-                seq=seq,
-                base=base,
-                prior=prior,
-                now=timezone.now(),
-            )
+            saved = essay_save(attempt=pk, user=request.user, text=answer, **given)
         elif position is None:
-            saved = prediction_save(
-                attempt=pk,
-                user=request.user,
-                raw=answer,
-                seq=seq,
-                base=base,
-                prior=prior,
-                now=timezone.now(),
-            )
+            saved = prediction_save(attempt=pk, user=request.user, raw=answer, **given)
         else:
             saved = answer_save(
-                attempt=pk,
-                user=request.user,
-                position=position,
-                answer=answer,
-                seq=seq,
-                base=base,
-                prior=prior,
-                now=timezone.now(),
+                attempt=pk, user=request.user, position=position, answer=answer, **given
             )
     except AttemptRefused as refused:
         if refused.code in ("not_found", "not_yours"):
