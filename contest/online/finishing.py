@@ -142,22 +142,12 @@ def _in_model_order(model, names: set[str]) -> list:
     return [f for f in model._meta.concrete_fields if f.attname in names]
 
 
+# The same fields as columns, for the statement written out on PostgreSQL.
 _SUBMIT_COLUMNS = _in_model_order(
-    Attempt,
-    {
-        "id",
-        "user_id",
-        "contest_id",
-        "status",
-        "started_at",
-        "deadline",
-        "prediction",
-        "essay_seq",
-        "essay_key",
-    },
+    Attempt, {"id"} | {Attempt._meta.get_field(n).attname for n in _SUBMIT_FIELDS if "__" not in n}
 )
 _SUBMIT_CONTEST_COLUMNS = _in_model_order(
-    Contest, {"id", "grace_seconds", "prediction_question", "essay_question"}
+    Contest, {"id"} | {n.split("__", 1)[1] for n in _SUBMIT_FIELDS if n.startswith("contest__")}
 )
 
 
