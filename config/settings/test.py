@@ -4,6 +4,8 @@ Runs on SQLite by default; ``DATABASE_URL``/``REDIS_URL`` switch the suite to
 the real PostgreSQL and Redis (``make test-services``).
 """
 
+import atexit
+import shutil
 import tempfile
 
 from .base import *  # noqa: F403
@@ -13,6 +15,10 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="cuocthi-media-")
 PRIVATE_ROOT = SENDFILE_ROOT = tempfile.mkdtemp(prefix="cuocthi-private-")
+# Each process of the suite (pytest-xdist's workers too) makes its own two and removes them
+# when it ends: they were left in /tmp, hundreds of them, with the sheets' test scans.
+for _made in (MEDIA_ROOT, PRIVATE_ROOT):
+    atexit.register(shutil.rmtree, _made, ignore_errors=True)
 SMS_BACKEND = "accounts.sms.LocmemBackend"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
