@@ -41,6 +41,13 @@ def _eventually(attempt, check, page) -> Attempt:
     return _stored(attempt)
 
 
+def _looks(box) -> list[str]:
+    """The box's background and border style, as the resident sees them."""
+    return box.evaluate(
+        "b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).borderStyle]"
+    )
+
+
 def _on_the_review_page(live_server, page, *, seconds_left: int, grace: int = 60):
     contest = open_contest()
     contest.essay_question = QUESTION
@@ -64,6 +71,7 @@ def test_an_essay_still_being_typed_when_the_time_runs_out_is_kept(live_server, 
     journey = Journey("essay_autosave")
     _contest, attempt = _on_the_review_page(live_server, page, seconds_left=14, grace=2)
     box = page.get_by_label(QUESTION)
+    assert _looks(box) == ["rgb(255, 255, 255)", "solid"]
     box.click()
     box.press_sequentially(ESSAY[:40], delay=20)  # typing, a key at a time
     page.locator("#save-state", has_text="Đã lưu tất cả câu trả lời").wait_for()
@@ -78,6 +86,9 @@ def test_an_essay_still_being_typed_when_the_time_runs_out_is_kept(live_server, 
     assert page.get_by_role("button", name="Nộp bài").is_disabled()
     # Found by review: the box stayed open and the status still said "all saved".
     assert not box.is_editable()
+    # ... and it no longer looks open: greyed and dashed, where an open box is white.
+    assert _looks(box) == ["rgb(236, 238, 242)", "dashed"]
+    journey.see(page, "review-grace-over")
     assert page.locator("#save-state").inner_text() == "Hết thời gian nộp: không sửa được nữa."
     # (the page counts on the phone's clock from whole seconds: it may be a second early)
     over = _stored(attempt).accepts_until + timedelta(seconds=1)
