@@ -1,8 +1,9 @@
 """The entries as ranking sees them: every finished entry of a round, with its person and,
 if it is invalid, why (docs/contracts.md, "Ranking rules" and "Invalid entries").
 
-``candidates_sql`` is the SELECT that ``contest.results.ranking`` gathers into its temporary
-table ``rank_candidates``; online attempts and paper sheets meet there in one shape.
+``candidates_sql`` is the SELECT that ``contest.results.ranking`` gathers into its work
+table (``rank_candidates``, on PostgreSQL ``rank_candidates_<backend id>``); online attempts
+and paper sheets meet there in one shape.
 """
 
 from django.db import connection

@@ -3,7 +3,7 @@
 Entries are graded when they are written (``contest/grading.py``);
 ranking grades whatever is still ungraded, then does the rest in the database
 whatever the size of the contest: the round's entries are gathered once into a
-temporary table with their validity decided and their lot drawn
+work table (``_Scratch``) with their validity decided and their lot drawn
 (``contest.results.candidates``); one pass counts the entries of the people who have
 several (``rank_people``) and a window picks each such person's counted entry; window
 functions sort the counted entries by the contest's tie-break chain and name the
@@ -21,6 +21,7 @@ import json
 import logging
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -109,13 +110,43 @@ _ENTRY = (
 # per-person criteria). Everyone else has one entry, which is the counted one: a hash of
 # people in one pass, where a window over the entries sorted them all by person.
 _PEOPLE_SQL = """
-    CREATE TEMPORARY TABLE rank_people AS
+    CREATE {kind} TABLE {people} AS
     SELECT person, COUNT(*) AS n_entries, MIN(registered_at) AS first_registered
-    FROM rank_candidates WHERE reason = '' GROUP BY person HAVING COUNT(*) > 1
+    FROM {candidates} WHERE reason = '' GROUP BY person HAVING COUNT(*) > 1
 """
 
 
-def _rank_sql(contest: Contest, chain: list[str], target: int | None, into: Target) -> str:
+@dataclass(frozen=True)
+class _Scratch:
+    """The ranking's two work tables: the entries gathered, and the people with several.
+
+    On PostgreSQL, UNLOGGED tables of this connection's own (its backend's id in their
+    names), created and dropped inside the ranking's transaction, so that no other session
+    ever sees them and a failed ranking leaves nothing behind. Not TEMPORARY: PostgreSQL
+    never reads a temporary table in parallel, and with these the scans of the people,
+    the counted entries and the inputs hash are spread over the cores. Elsewhere,
+    TEMPORARY tables.
+    """
+
+    candidates: str
+    people: str
+    kind: str
+
+    @classmethod
+    def of(cls, cursor) -> "_Scratch":
+        if connection.vendor != "postgresql":
+            return cls("rank_candidates", "rank_people", "TEMPORARY")
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = int(cursor.fetchone()[0])
+        return cls(f"rank_candidates_{pid}", f"rank_people_{pid}", "UNLOGGED")
+
+    def sql(self, template: str) -> str:
+        return template.format(candidates=self.candidates, people=self.people, kind=self.kind)
+
+
+def _rank_sql(
+    contest: Contest, chain: list[str], target: int | None, into: Target, scratch: _Scratch
+) -> str:
     """INSERT … SELECT of the ranked counted entries (prizes are added afterwards).
 
     The counted entries: each single entry as it is, and of the people in ``rank_people``
@@ -157,13 +188,15 @@ def _rank_sql(contest: Contest, chain: list[str], target: int | None, into: Targ
         INSERT INTO {into.table} ({columns})
         WITH counted AS (
             SELECT {_ENTRY}, 1 AS n_entries, registered_at AS first_registered
-            FROM rank_candidates c
-            WHERE reason = '' AND NOT EXISTS (SELECT 1 FROM rank_people p WHERE p.person = c.person)
+            FROM {scratch.candidates} c
+            WHERE reason = '' AND NOT EXISTS (
+                SELECT 1 FROM {scratch.people} p WHERE p.person = c.person
+            )
             UNION ALL
             SELECT {_ENTRY}, n_entries, first_registered FROM (
                 SELECT c.*, p.n_entries, p.first_registered,
                        ROW_NUMBER() OVER (PARTITION BY c.person ORDER BY {counted_order}) AS nth
-                FROM rank_candidates c JOIN rank_people p ON p.person = c.person
+                FROM {scratch.candidates} c JOIN {scratch.people} p ON p.person = c.person
                 WHERE c.reason = ''
             ) several WHERE nth = 1
         ), keyed AS (
@@ -182,17 +215,17 @@ def _rank_sql(contest: Contest, chain: list[str], target: int | None, into: Targ
     return sql
 
 
-def _invalid_sql(into: Target) -> str:
+def _invalid_sql(into: Target, scratch: _Scratch) -> str:
     columns, first = _columns(into)
     return f"""
         INSERT INTO {into.table} ({columns})
         SELECT {first}, NULL, person, full_name, unit_id, channel, attempt_id, paper_id, score,
                prediction, duration, submitted_at, full_marks, '', '', reason
-        FROM rank_candidates WHERE reason <> ''
+        FROM {scratch.candidates} WHERE reason <> ''
     """
 
 
-def _inputs_hash(cursor, header: list) -> str:
+def _inputs_hash(cursor, header: list, scratch: _Scratch) -> str:
     """SHA-256 of everything the ranking read: the rules, then every entry in a fixed order."""
     digest = hashlib.sha256(json.dumps(header, ensure_ascii=False, default=str).encode())
     if connection.vendor == "postgresql":
@@ -200,17 +233,25 @@ def _inputs_hash(cursor, header: list) -> str:
         # order too: an online entry is the one with an attempt_id, so "attempt_id, NULLs
         # last, then paper_id" is "channel, attempt_id, paper_id", and the sort no longer
         # compares the channel's text first at every step (half the time of the hash).
-        cursor.execute(
-            "SELECT encode(sha256(convert_to(COALESCE(string_agg(concat_ws('|', channel, "
-            "attempt_id, paper_id, person, score, prediction, duration, submitted_at, reason), "
-            "E'\\n' ORDER BY attempt_id NULLS LAST, paper_id), ''), 'UTF8')), 'hex') "
-            "FROM rank_candidates"
+        # The lines are written and sorted in parallel workers (the sorted subquery, merged
+        # in order), the aggregate's own ORDER BY then finds them in order: it is what
+        # makes the order certain, and costs one pass over rows already sorted.
+        line = (
+            "concat_ws('|', channel, attempt_id, paper_id, person, score, prediction, "
+            "duration, submitted_at, reason)"
         )
-        digest.update(cursor.fetchone()[0].encode())
+        with _parallel_joins(cursor):
+            cursor.execute(
+                "SELECT encode(sha256(convert_to(COALESCE(string_agg(line, E'\\n' "
+                "ORDER BY attempt_id NULLS LAST, paper_id), ''), 'UTF8')), 'hex') FROM ("
+                f"SELECT attempt_id, paper_id, {line} AS line FROM {scratch.candidates} "
+                "ORDER BY attempt_id NULLS LAST, paper_id) lines"
+            )
+            digest.update(cursor.fetchone()[0].encode())  # (before the setting is put back)
         return digest.hexdigest()
     cursor.execute(
         "SELECT channel, attempt_id, paper_id, person, score, prediction, duration, "
-        "submitted_at, reason FROM rank_candidates ORDER BY channel, attempt_id, paper_id"
+        f"submitted_at, reason FROM {scratch.candidates} ORDER BY channel, attempt_id, paper_id"
     )
     while rows := cursor.fetchmany(10_000):
         digest.update("".join(f"\n{'|'.join(map(str, row))}" for row in rows).encode())
@@ -223,7 +264,8 @@ def _parallel_joins(cursor):
 
     Gathering a million entries joins attempts, accounts and profiles; at the default
     parallel_tuple_cost (0.1 per row handed back to the leader) the planner kept it in one
-    process, and the parallel plan finishes sooner. For the statement inside only.
+    process, and the parallel plan finishes sooner. The same for the inputs hash, whose
+    million lines are written and sorted in the workers. For the statement inside only.
     """
     if connection.vendor != "postgresql":
         yield
@@ -278,25 +320,28 @@ def rank_round(
             cursor.execute("SET LOCAL work_mem = '256MB'")
         # The provisional result this one replaces stays readable until the commit.
         old = list(Result.objects.filter(round=round, final=False).values_list("pk", flat=True))
-        cursor.execute("DROP TABLE IF EXISTS rank_candidates")
+        scratch = _Scratch.of(cursor)
+        cursor.execute(scratch.sql("DROP TABLE IF EXISTS {candidates}"))
         candidates, params = candidates_sql(contest, round, lot="lot" in chain)
         with _parallel_joins(cursor):
-            cursor.execute(f"CREATE TEMPORARY TABLE rank_candidates AS {candidates}", params)
-        cursor.execute("DROP TABLE IF EXISTS rank_people")
-        cursor.execute(_PEOPLE_SQL)
-        # Its size, for the planner (a temporary table has no statistics of its own): it then
-        # hashes these few people, not the entries.
-        cursor.execute("ANALYZE rank_people")
+            cursor.execute(scratch.sql("CREATE {kind} TABLE {candidates} AS ") + candidates, params)
+        cursor.execute(scratch.sql("DROP TABLE IF EXISTS {people}"))
+        cursor.execute(scratch.sql(_PEOPLE_SQL))
+        # Its size, for the planner (a table made in this transaction has no statistics of
+        # its own): it then hashes these few people, not the entries.
+        cursor.execute(scratch.sql("ANALYZE {people}"))
         # The valid entries not counted: the second and later of the people with several.
-        cursor.execute("SELECT COALESCE(SUM(n_entries - 1), 0) FROM rank_people")
+        cursor.execute(scratch.sql("SELECT COALESCE(SUM(n_entries - 1), 0) FROM {people}"))
         not_counted = int(cursor.fetchone()[0])
         clock.lap("gathered the entries")
         if contest.prediction_target == Contest.PredictionTarget.PARTICIPANTS:
             # Every valid entry is a person's, less those not counted.
-            cursor.execute("SELECT COUNT(*) FROM rank_candidates WHERE reason = ''")
+            cursor.execute(scratch.sql("SELECT COUNT(*) FROM {candidates} WHERE reason = ''"))
             target = cursor.fetchone()[0] - not_counted
         elif contest.prediction_target == Contest.PredictionTarget.ALL_CORRECT:
-            cursor.execute("SELECT COUNT(*) FROM rank_candidates WHERE reason = '' AND full_marks")
+            cursor.execute(
+                scratch.sql("SELECT COUNT(*) FROM {candidates} WHERE reason = '' AND full_marks")
+            )
             target = cursor.fetchone()[0]
         else:
             target = None
@@ -315,14 +360,14 @@ def rank_round(
             final=final,
             target=target,
             tie_break=chain,
-            inputs_hash=_inputs_hash(cursor, header),
+            inputs_hash=_inputs_hash(cursor, header, scratch),
             created_by=user,
         )
         clock.lap("target and inputs hash")
         into = rows_open(cursor, result)
-        cursor.execute(_rank_sql(contest, chain, target, into), [result.pk])
+        cursor.execute(_rank_sql(contest, chain, target, into, scratch), [result.pk])
         ranked = cursor.rowcount
-        cursor.execute(_invalid_sql(into), [result.pk])
+        cursor.execute(_invalid_sql(into, scratch), [result.pk])
         invalid = cursor.rowcount
         rows_close(cursor, result, into)
         clock.lap("ranked and stored")
@@ -331,8 +376,8 @@ def rank_round(
             entries_count=ranked, invalid_count=invalid, entries_read=read
         )
         result.entries_count, result.invalid_count, result.entries_read = ranked, invalid, read
-        cursor.execute("DROP TABLE rank_candidates")
-        cursor.execute("DROP TABLE rank_people")
+        cursor.execute(scratch.sql("DROP TABLE {candidates}"))
+        cursor.execute(scratch.sql("DROP TABLE {people}"))
         prizes_award(result, round.prizes or contest.prizes or [], set(excluded))
         clock.lap("invalid entries and prizes")
         rows_discard(cursor, old)

@@ -361,3 +361,24 @@ def test_ranking_again_gives_the_same_result_and_replaces_the_provisional_one(sc
     assert first == second and len(first["inputs_hash"]) == 64
     assert Result.objects.filter(contest=contest).count() == 1
     assert ResultRow.objects.filter(result__contest=contest).count() == 4 + 3
+
+
+@pytest.mark.parametrize(
+    ("model", "change"),
+    [
+        (PaperEntry, {"score": 1}),
+        (PaperEntry, {"prediction": 11}),
+        (Attempt, {"submitted_at": datetime(2026, 6, 1, 9, 30, tzinfo=ZoneInfo("UTC"))}),
+    ],
+    ids=["paper-score", "paper-prediction", "online-submitted-at"],
+)
+def test_the_inputs_hash_changes_with_any_entry_it_read(scenario, model, change):
+    """The same rules, one entry different: another hash (what an auditor relies on).
+
+    On PostgreSQL the rows are hashed in the database; a hash taken from the wrong
+    statement (the setting put back after it, once) was the same whatever the entries.
+    """
+    contest, _a, _b = scenario
+    before = contest_rank(contest)[0].inputs_hash
+    model.objects.filter(pk=model.objects.order_by("pk")[0].pk).update(**change)
+    assert contest_rank(contest)[0].inputs_hash != before

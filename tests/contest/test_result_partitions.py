@@ -128,3 +128,29 @@ def test_the_person_of_every_partition_compares_byte_by_byte(contest):
             f"contest_resultrow_{result.pk}": "C",
         }
     assert [r.person for r in result.rows.filter(person="0905000002")] == ["0905000002"]
+
+
+def _work_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname LIKE 'rank\\_candidates%%' "
+            "OR relname LIKE 'rank\\_people%%'"
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_the_ranking_work_tables_are_left_nowhere_even_when_it_fails(contest, monkeypatch):
+    """The entries gathered (names, phones) sit in unlogged tables of the ranking's own
+    transaction: gone when it ends, whether it committed or failed half-way."""
+    contest_rank(contest)
+    assert _work_tables() == set()
+
+    def fail(*args):
+        assert _work_tables(), "the hash runs after the entries are gathered"
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("contest.results.ranking._inputs_hash", fail)
+    with pytest.raises(RuntimeError):
+        contest_rank(contest)
+    assert _work_tables() == set()
+    assert Result.objects.filter(contest=contest).count() == 1  # the first result stands
