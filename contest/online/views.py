@@ -114,6 +114,13 @@ def _own_attempt(request, pk) -> Attempt:
     return attempt
 
 
+def _finished_by_time(request, attempt: Attempt, now):
+    """Past the grace: the attempt is finished with what was saved, and its receipt shown."""
+    attempt_finish_expired(attempt=attempt, now=now)
+    messages.warning(request, _("Đã hết giờ làm bài. Bài đã được nộp tự động với các câu đã lưu."))
+    return redirect("contest:receipt", attempt.pk)
+
+
 @never_cache
 @login_required
 def attempt_page(request, pk):
@@ -122,11 +129,7 @@ def attempt_page(request, pk):
         return redirect("contest:receipt", attempt.pk)
     now = timezone.now()
     if now > attempt.accepts_until:
-        attempt_finish_expired(attempt=attempt, now=now)
-        messages.warning(
-            request, _("Đã hết giờ làm bài. Bài đã được nộp tự động với các câu đã lưu.")
-        )
-        return redirect("contest:receipt", attempt.pk)
+        return _finished_by_time(request, attempt, now)
     items = attempt_items(attempt=attempt)
     questions = [{"item": item, "options": displayed_options(item)} for item in items]
     return render(
@@ -270,8 +273,11 @@ def attempt_review(request, pk):
     attempt = _own_attempt(request, pk)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("contest:receipt", attempt.pk)
-    items = attempt_items(attempt=attempt)
     now = timezone.now()
+    if now > attempt.accepts_until:
+        # As the attempt page does, rather than a page of boxes that take nothing more.
+        return _finished_by_time(request, attempt, now)
+    items = attempt_items(attempt=attempt)
     return render(
         request,
         "contest/review.html",

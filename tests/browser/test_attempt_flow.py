@@ -213,8 +213,12 @@ def test_offline_past_the_grace_the_resident_is_told_what_was_not_sent(live_serv
     )
     assert page.url.endswith(f"/attempts/{attempt.pk}/")  # not the browser's offline page
     page.context.set_offline(False)
-    page.wait_for_url("**/review/")
-    page.get_by_text("Hết thời gian nộp. Bài sẽ được nộp tự động").wait_for()  # past the grace
+    # Past the grace, the page goes on to the receipt of what was saved (the review page it
+    # goes to finishes the attempt, as the attempt page would).
+    page.wait_for_url("**/receipt/")
+    page.get_by_text("Bài đã được nộp tự động với các câu đã lưu").wait_for()
+    attempt.refresh_from_db()
+    assert attempt.status == "expired"
 
 
 def test_a_refused_prediction_stays_said_on_screen(live_server, phone_page):

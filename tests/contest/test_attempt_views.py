@@ -258,8 +258,13 @@ def test_the_review_page_in_the_grace_says_how_many_seconds_are_left(
     assert '<div id="grace-on">' in page and 'id="grace-over" hidden' in page
     assert "vẫn được nhận, với số dự đoán và bài viết trong các ô dưới đây" in page
     travel.move_to(attempt.deadline + timedelta(seconds=121))  # past the grace
-    page = client.get(review).content.decode()
-    assert '<div id="grace-on" hidden>' in page and '<p role="alert" id="grace-over">' in page
+    # Loaded again then, the page is the receipt, as the attempt page's is (it was a page of
+    # boxes that took nothing more until the sweeper came by).
+    page = client.get(review, follow=True)
+    assert page.redirect_chain == [(reverse("contest:receipt", args=[attempt.pk]), 302)]
+    assert "Bài đã được nộp tự động với các câu đã lưu" in page.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == "expired"
 
 
 def test_a_refused_submit_comes_back_with_what_was_typed(client, contest, resident, travel):
