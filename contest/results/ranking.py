@@ -216,13 +216,25 @@ def _rank_sql(
 
 
 def _invalid_sql(into: Target, scratch: _Scratch) -> str:
+    """INSERT … SELECT of the invalid entries, in a fixed order (the rows' ids give the order
+    of the exports' invalid list; gathered in parallel, the entries come in any order)."""
     columns, first = _columns(into)
     return f"""
         INSERT INTO {into.table} ({columns})
         SELECT {first}, NULL, person, full_name, unit_id, channel, attempt_id, paper_id, score,
                prediction, duration, submitted_at, full_marks, '', '', reason
         FROM {scratch.candidates} WHERE reason <> ''
+        ORDER BY channel, attempt_id, paper_id
     """
+
+
+# What the inputs hash reads of each entry: every column the ranking reads but the lot, which
+# the contest's seed (in the header) and the person decide. The name is written as a JSON
+# string, so that no name (a resident types it) can pass for a "|" or a line of its own.
+_HASHED = (
+    "channel, attempt_id, paper_id, person, score, prediction, duration, submitted_at, reason, "
+    "full_name, unit_id, full_marks, registered_at"
+)
 
 
 def _inputs_hash(cursor, header: list, scratch: _Scratch) -> str:
@@ -236,10 +248,10 @@ def _inputs_hash(cursor, header: list, scratch: _Scratch) -> str:
         # The lines are written and sorted in parallel workers (the sorted subquery, merged
         # in order), the aggregate's own ORDER BY then finds them in order: it is what
         # makes the order certain, and costs one pass over rows already sorted.
-        line = (
-            "concat_ws('|', channel, attempt_id, paper_id, person, score, prediction, "
-            "duration, submitted_at, reason)"
-        )
+        # concat() with the "|" between, not concat_ws(), which drops a NULL with its "|":
+        # a sheet without a prediction read as if its duration were the prediction.
+        fields = _HASHED.replace("full_name", "to_json(full_name)").split(", ")
+        line = "concat(" + ", '|', ".join(fields) + ")"
         with _parallel_joins(cursor):
             cursor.execute(
                 "SELECT encode(sha256(convert_to(COALESCE(string_agg(line, E'\\n' "
@@ -250,11 +262,18 @@ def _inputs_hash(cursor, header: list, scratch: _Scratch) -> str:
             digest.update(cursor.fetchone()[0].encode())  # (before the setting is put back)
         return digest.hexdigest()
     cursor.execute(
-        "SELECT channel, attempt_id, paper_id, person, score, prediction, duration, "
-        f"submitted_at, reason FROM {scratch.candidates} ORDER BY channel, attempt_id, paper_id"
+        f"SELECT {_HASHED} FROM {scratch.candidates} ORDER BY channel, attempt_id, paper_id"
     )
+    name = _HASHED.split(", ").index("full_name")
     while rows := cursor.fetchmany(10_000):
-        digest.update("".join(f"\n{'|'.join(map(str, row))}" for row in rows).encode())
+        lines = (
+            "|".join(
+                json.dumps(v, ensure_ascii=False) if i == name else str(v)
+                for i, v in enumerate(row)
+            )
+            for row in rows
+        )
+        digest.update("".join(f"\n{line}" for line in lines).encode())
     return digest.hexdigest()
 
 
@@ -312,6 +331,10 @@ def rank_round(
     clock.lap("graded what was ungraded")
     chain = [name for name in (contest.tie_break or ["score"]) if name in CRITERIA]
     with transaction.atomic(), connection.cursor() as cursor:
+        # One ranking of a round at a time: a second one (a double click, the command and the
+        # page at once) waits here, then replaces the first's result instead of adding a second
+        # provisional one beside it. NO KEY: attempts started meanwhile are not held up.
+        Round.objects.select_for_update(no_key=True).filter(pk=round.pk).first()
         if Result.objects.select_for_update().filter(round=round, final=True).exists():
             raise RankingError(
                 _("kết quả chính thức của vòng này đã chốt; không xếp lại được."), "final"

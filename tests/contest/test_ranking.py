@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from accounts.models import Profile, User
 from contest.definition import contest_import
 from contest.models import Attempt, PaperEntry, Result, ResultRow
 from contest.online.answers import answer_save
@@ -368,9 +369,19 @@ def test_ranking_again_gives_the_same_result_and_replaces_the_provisional_one(sc
     [
         (PaperEntry, {"score": 1}),
         (PaperEntry, {"prediction": 11}),
+        (PaperEntry, {"prediction": None}),
+        (PaperEntry, {"full_name": "Tên Đã Sửa"}),  # found by review: the name was not hashed
         (Attempt, {"submitted_at": datetime(2026, 6, 1, 9, 30, tzinfo=ZoneInfo("UTC"))}),
+        (User, {"date_joined": datetime(2022, 5, 1, 9, 30, tzinfo=ZoneInfo("UTC"))}),
     ],
-    ids=["paper-score", "paper-prediction", "online-submitted-at"],
+    ids=[
+        "paper-score",
+        "paper-prediction",
+        "paper-no-prediction",
+        "paper-name",
+        "online-submitted-at",
+        "online-registered-at",
+    ],
 )
 def test_the_inputs_hash_changes_with_any_entry_it_read(scenario, model, change):
     """The same rules, one entry different: another hash (what an auditor relies on).
@@ -380,5 +391,25 @@ def test_the_inputs_hash_changes_with_any_entry_it_read(scenario, model, change)
     """
     contest, _a, _b = scenario
     before = contest_rank(contest)[0].inputs_hash
+    # (the first sheet and attempt are counted entries; the first account took one)
     model.objects.filter(pk=model.objects.order_by("pk")[0].pk).update(**change)
     assert contest_rank(contest)[0].inputs_hash != before
+
+
+def test_the_invalid_entries_are_listed_in_a_fixed_order():
+    """Found by review: ranked twice, the same invalid entries came in another order (the
+    entries are gathered in parallel); they are listed online first, by attempt, then the
+    sheets, by sheet."""
+    contest = make_contest()
+    attempts = [online(contest, f"090500010{n}", prediction=4, seconds=100 + n) for n in range(6)]
+    Profile.objects.filter(user__in=[a.user for a in attempts]).update(full_name="")
+    paper(
+        contest,
+        f"P-9,,0905000201,,{ALL_RIGHT},4,2022-06-01,,",
+        f"P-8,,0905000202,,{ALL_RIGHT},4,2022-06-01,,",
+    )
+    invalid = result_json(contest_rank(contest)[0])["invalid"]
+    by_attempt = sorted(attempts, key=lambda a: a.pk)
+    assert [i.get("receipt") for i in invalid[:6]] == [a.receipt_code for a in by_attempt]
+    assert [i.get("sheet_no") for i in invalid[6:]] == ["P-9", "P-8"]  # (as keyed: by sheet id)
+    assert {i["reason"] for i in invalid} == {"missing_identity"}

@@ -154,3 +154,42 @@ def test_the_ranking_work_tables_are_left_nowhere_even_when_it_fails(contest, mo
         contest_rank(contest)
     assert _work_tables() == set()
     assert Result.objects.filter(contest=contest).count() == 1  # the first result stands
+
+
+def test_two_rankings_of_one_round_at_once_leave_one_provisional_result(contest, monkeypatch):
+    """Found by review: a double click on "Xếp hạng", or the command and the page at once,
+    left two provisional results of the round side by side."""
+    import threading
+    import time
+
+    from contest.models import Contest
+    from contest.results import ranking
+
+    real, inside, errors = ranking._inputs_hash, threading.Event(), []
+
+    def held_up(*args):
+        if not inside.is_set():  # the first ranking stops half-way for a moment
+            inside.set()
+            time.sleep(1.5)
+        return real(*args)
+
+    monkeypatch.setattr(ranking, "_inputs_hash", held_up)
+
+    def rank():
+        try:
+            contest_rank(Contest.objects.get(pk=contest.pk))
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=rank)
+    first.start()
+    assert inside.wait(30)
+    second = threading.Thread(target=rank)  # while the first is still inside
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert errors == []
+    assert Result.objects.filter(contest=contest).count() == 1
+    assert ResultRow.objects.filter(result__contest=contest).count() == 2
