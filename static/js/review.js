@@ -96,6 +96,15 @@
         var unsent = Object.keys(autosave.load()).length;
         autosave.drop();
         Object.keys(fields).forEach(function (key) { if (fields[key]) fields[key].readOnly = true; });
+        // Nothing on the page says otherwise any more: no "saved as you type" under the
+        // closed boxes, no focus ring on the one typed in, no links back to the questions;
+        // the way on is the receipt (the attempt page finishes the attempt and shows it).
+        if (document.activeElement && form.contains(document.activeElement)) document.activeElement.blur();
+        form.querySelectorAll(".help").forEach(function (help) { help.hidden = true; });
+        var unanswered = document.getElementById("unanswered");
+        if (unanswered) unanswered.hidden = true;
+        var back = document.getElementById("back-to-attempt");
+        if (back) back.textContent = (window.gettext || String)("Xem biên nhận bài đã nộp ›");
         autosave.say(unsent
           ? (window.gettext || String)("Hết thời gian nộp: phần gõ sau cùng chưa gửi được vì mất kết nối.")
           : (window.gettext || String)("Hết thời gian nộp: không sửa được nữa."), "error");

@@ -11,7 +11,6 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from contest.models import Attempt
-from contest.online.finishing import attempts_sweep
 from tests.browser.journey import Journey, fits_width, log_in
 from tests.browser.test_attempt_flow import open_contest
 from tests.factories import ProfileFactory
@@ -88,15 +87,23 @@ def test_an_essay_still_being_typed_when_the_time_runs_out_is_kept(live_server, 
     assert not box.is_editable()
     # ... and it no longer looks open: greyed and dashed, where an open box is white.
     assert _looks(box) == ["rgb(236, 238, 242)", "dashed"]
-    journey.see(page, "review-grace-over")
     assert page.locator("#save-state").inner_text() == "Hết thời gian nộp: không sửa được nữa."
-    # (the page counts on the phone's clock from whole seconds: it may be a second early)
-    over = _stored(attempt).accepts_until + timedelta(seconds=1)
-    attempts_sweep(now=max(timezone.now(), over))  # (or the server's own sweep did it)
+    # Found by review: the rest of the page still said the opposite.
+    assert not page.get_by_text("Được lưu ngay khi bạn gõ").first.is_visible()
+    assert page.evaluate("document.activeElement === document.getElementById('essay')") is False
+    assert not page.get_by_text("câu chưa trả lời").is_visible()  # no links back to them
+    assert not page.get_by_role("link", name="Quay lại làm bài").is_visible()
+    button = page.get_by_role("button", name="Nộp bài")
+    colours = "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
+    assert button.evaluate(colours) == ["rgb(43, 47, 54)", "rgb(201, 206, 214)"]  # 8.6:1
+    journey.see(page, "review-grace-over")
+    page.get_by_role("link", name="Xem biên nhận bài đã nộp").click()
+    page.wait_for_url("**/receipt/")
+    assert _stored(attempt).status == "expired"
+    page.go_back()  # the review page again: the receipt, as the attempt's is finished
+    page.wait_for_url("**/receipt/")
     finished = _stored(attempt)
     assert finished.status == "expired" and finished.essay == ESSAY[:60]
-    page.reload()
-    page.wait_for_url("**/receipt/")
 
 
 def test_an_essay_that_could_not_be_sent_is_kept_on_the_phone_across_a_reload(
