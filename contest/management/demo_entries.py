@@ -222,10 +222,15 @@ def _date_the_story(contest: Contest) -> None:
     demo_users.update(date_joined=joined)
     Profile.objects.filter(user__in=demo_users).update(created_at=joined)
     PaperEntry.objects.filter(contest=contest).update(created_at=closes + timedelta(days=2))
-    Result.objects.filter(contest=contest).update(created_at=ranked)
-    Result.objects.filter(contest=contest, final=True).update(published_at=published)
+    # Ranked on the 23rd, the winners checked on the 25th, made final and published on the
+    # 30th (docs/demo.md): the result kept is the final one, so it is dated the 30th, which
+    # "rank_contest --final" gives again as the time it was made final (it said the 23rd).
+    Result.objects.filter(contest=contest, final=True).update(
+        created_at=published, published_at=published
+    )
     WinnerCheck.objects.filter(contest=contest).update(checked_at=checked)
     events = ResultEvent.objects.filter(contest=contest)
-    events.filter(action__in=["ranked", "finalized"]).update(at=ranked)
+    events.filter(action="ranked").update(at=ranked)
+    events.filter(action="finalized").update(at=published)
     events.filter(action="winner_checked").update(at=checked)
     events.exclude(action__in=["ranked", "finalized", "winner_checked"]).update(at=published)

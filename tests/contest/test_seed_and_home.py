@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -50,6 +52,12 @@ def test_seed_demo_loads_everything_and_running_it_twice_changes_nothing():
     assert {e.at.year for e in finished.result_events.all()} == {2021}
     assert not finished.paper_entries.exclude(created_at__year=2021).exists()
     assert finished.created_at.year == 2021
+    # docs/demo.md's days: made final and published on 30/9 (found by review: the final
+    # result, which "rank_contest --final" quotes, said the 23rd)
+    vn = finished.tz
+    finalized = finished.result_events.get(action="finalized").at.astimezone(vn).date()
+    assert finalized == result.created_at.astimezone(vn).date() == date(2021, 9, 30)
+    assert result.published_at.astimezone(vn).date() == date(2021, 9, 30)
     organizer = User.objects.get(phone="0900000002")
     clerk = User.objects.get(phone="0900000003")
     assert user_is_organizer(user=organizer, contest=live) and user_is_clerk(
