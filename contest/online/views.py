@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from contest.inputs import BIGINT_MAX, bounded_int
 from contest.models import Attempt
@@ -267,6 +267,7 @@ def attempt_answer(request, pk):
 
 
 @never_cache
+@require_safe  # (its form posts to the submit; a POST here would finish an attempt past the grace)
 @login_required
 def attempt_review(request, pk):
     """The confirmation before submitting: what is still unanswered."""

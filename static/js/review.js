@@ -103,8 +103,17 @@
         form.querySelectorAll(".help").forEach(function (help) { help.hidden = true; });
         var unanswered = document.getElementById("unanswered");
         if (unanswered) unanswered.hidden = true;
+        form.querySelectorAll(".req").forEach(function (mark) { mark.hidden = true; });
         var back = document.getElementById("back-to-attempt");
-        if (back) back.textContent = (window.gettext || String)("Xem biên nhận bài đã nộp ›");
+        if (back) {
+          back.textContent = (window.gettext || String)("Kết thúc và xem biên nhận ›");
+          back.addEventListener("click", function (event) {
+            if (navigator.onLine !== false) return;
+            // Offline, the link would open the browser's own error page: stay, and say so.
+            event.preventDefault();
+            autosave.say((window.gettext || String)("Mất kết nối. Khi có mạng lại, bấm “Kết thúc và xem biên nhận”."), "error");
+          });
+        }
         autosave.say(unsent
           ? (window.gettext || String)("Hết thời gian nộp: phần gõ sau cùng chưa gửi được vì mất kết nối.")
           : (window.gettext || String)("Hết thời gian nộp: không sửa được nữa."), "error");

@@ -96,8 +96,16 @@ def test_an_essay_still_being_typed_when_the_time_runs_out_is_kept(live_server, 
     button = page.get_by_role("button", name="Nộp bài")
     colours = "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
     assert button.evaluate(colours) == ["rgb(43, 47, 54)", "rgb(201, 206, 214)"]  # 8.6:1
+    assert not page.locator("#submit-form .req").first.is_visible()  # nothing is required now
     journey.see(page, "review-grace-over")
-    page.get_by_role("link", name="Xem biên nhận bài đã nộp").click()
+    finish = page.get_by_role("link", name="Kết thúc và xem biên nhận")
+    # Offline, the way on stays on the page and says why (it opened the browser's error page).
+    page.context.set_offline(True)
+    finish.click()
+    page.locator("#save-state", has_text="Mất kết nối").wait_for()
+    assert page.url.endswith(f"/attempts/{attempt.pk}/review/")
+    page.context.set_offline(False)
+    finish.click()
     page.wait_for_url("**/receipt/")
     assert _stored(attempt).status == "expired"
     page.go_back()  # the review page again: the receipt, as the attempt's is finished

@@ -267,6 +267,16 @@ def test_the_review_page_in_the_grace_says_how_many_seconds_are_left(
     assert attempt.status == "expired"
 
 
+def test_the_review_page_takes_no_post(client, contest, resident, travel):
+    """Its form posts to the submit; found by review: a POST here past the grace finished the
+    attempt as a GET does, and rendered the page before it."""
+    attempt = begin(client, contest)
+    travel.move_to(attempt.deadline + timedelta(seconds=contest.grace_seconds + 1))
+    assert client.post(reverse("contest:review", args=[attempt.pk])).status_code == 405
+    attempt.refresh_from_db()
+    assert attempt.status == "in_progress"  # (until a page or the sweeper finishes it)
+
+
 def test_a_refused_submit_comes_back_with_what_was_typed(client, contest, resident, travel):
     """Found by review: the page came back with the essay and the prediction empty."""
     contest.essay_question = "Bạn có ý kiến gì về thủ tục một cửa?"
