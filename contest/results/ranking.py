@@ -123,9 +123,9 @@ class _Scratch:
     On PostgreSQL, UNLOGGED tables of this connection's own (its backend's id in their
     names), created and dropped inside the ranking's transaction, so that no other session
     ever sees them and a failed ranking leaves nothing behind. Not TEMPORARY: PostgreSQL
-    never reads a temporary table in parallel, and with these the scans of the people,
-    the counted entries and the inputs hash are spread over the cores. Elsewhere,
-    TEMPORARY tables.
+    never reads a temporary table in parallel, and with these the people and the inputs
+    hash are spread over the cores (the rank statement is an INSERT … SELECT, which
+    PostgreSQL 15 runs in one process whatever it reads). Elsewhere, TEMPORARY tables.
     """
 
     candidates: str
