@@ -232,8 +232,19 @@ def _invalid_sql(into: Target, scratch: _Scratch) -> str:
 # the contest's seed (in the header) and the person decide. The name is written as a JSON
 # string, so that no name (a resident types it) can pass for a "|" or a line of its own.
 _HASHED = (
-    "channel, attempt_id, paper_id, person, score, prediction, duration, submitted_at, reason, "
-    "full_name, unit_id, full_marks, registered_at"
+    "channel",
+    "attempt_id",
+    "paper_id",
+    "person",
+    "score",
+    "prediction",
+    "duration",
+    "submitted_at",
+    "reason",
+    "full_name",
+    "unit_id",
+    "full_marks",
+    "registered_at",
 )
 
 
@@ -250,7 +261,7 @@ def _inputs_hash(cursor, header: list, scratch: _Scratch) -> str:
         # makes the order certain, and costs one pass over rows already sorted.
         # concat() with the "|" between, not concat_ws(), which drops a NULL with its "|":
         # a sheet without a prediction read as if its duration were the prediction.
-        fields = _HASHED.replace("full_name", "to_json(full_name)").split(", ")
+        fields = ["to_json(full_name)" if f == "full_name" else f for f in _HASHED]
         line = "concat(" + ", '|', ".join(fields) + ")"
         with _parallel_joins(cursor):
             cursor.execute(
@@ -262,9 +273,10 @@ def _inputs_hash(cursor, header: list, scratch: _Scratch) -> str:
             digest.update(cursor.fetchone()[0].encode())  # (before the setting is put back)
         return digest.hexdigest()
     cursor.execute(
-        f"SELECT {_HASHED} FROM {scratch.candidates} ORDER BY channel, attempt_id, paper_id"
+        f"SELECT {', '.join(_HASHED)} FROM {scratch.candidates} "
+        "ORDER BY channel, attempt_id, paper_id"
     )
-    name = _HASHED.split(", ").index("full_name")
+    name = _HASHED.index("full_name")
     while rows := cursor.fetchmany(10_000):
         lines = (
             "|".join(
