@@ -5,12 +5,13 @@ ranking grades whatever is still ungraded, then does the rest in the database
 whatever the size of the contest: the round's entries are gathered once into a
 work table (``_Scratch``) with their validity decided and their lot drawn
 (``contest.results.candidates``); one pass counts the entries of the people who have
-several (``rank_people``) and a window picks each such person's counted entry; window
-functions sort the counted entries by the contest's tie-break chain and name the
-criterion that separates each entry from the next (``decided_by``); the ranked and the
-invalid entries go straight into ``ResultRow`` with ``INSERT … SELECT`` (on PostgreSQL into the result's own partition,
-``contest.results.rows``). Only prizes (a few dozen rows) are
-decided in Python, because one person gets at most one prize in a contest.
+several (``rank_people``) and a window over theirs lists the entries not counted
+(``rank_dropped``); window functions sort the counted entries by the contest's tie-break
+chain and name the criterion that separates each entry from the next (``decided_by``);
+the ranked and the invalid entries go straight into ``ResultRow`` (``contest.results.rows``:
+on PostgreSQL the rank statement creates the result's own partition with
+``CREATE TABLE … AS``). Only prizes (a few dozen rows) are decided in Python, because one
+person gets at most one prize in a contest.
 
 Tie-break criteria live in ``contest/criteria.py``: a name, a SQL key (never
 NULL), a direction and their words; a contest lists them in its own order.
@@ -34,7 +35,14 @@ from contest.models import Contest, Result, Round
 from contest.results import workflow
 from contest.results.candidates import candidates_sql
 from contest.results.prizes import prizes_award, unit_standings
-from contest.results.rows import Target, partitions_prune, rows_close, rows_discard, rows_open
+from contest.results.rows import (
+    Target,
+    partitions_prune,
+    rows_close,
+    rows_discard,
+    rows_open,
+    rows_write,
+)
 from core.errors import Refusal
 from core.timeparse import timezone_label
 
@@ -88,22 +96,21 @@ def _sort_prefix(chain: list[str]) -> str | None:
     return f"{high} * {2**_LOW_BITS} + {low}"
 
 
-def _columns(into: Target) -> tuple[str, str]:
-    """The INSERT's column list and the start of its SELECT list (the id, if given, then the
-    result's id as a parameter)."""
-    columns = (
-        "result_id, rank, person, full_name, unit_id, channel, attempt_id, paper_id, score, "
-        "prediction, duration_seconds, submitted_at, full_marks, prize, decided_by, reason"
-    )
-    if into.id_sql:
-        return f"id, {columns}", f"{into.id_sql}, %s"
-    return columns, "%s"
-
-
 # The columns of ``rank_candidates`` that ranking reads (``contest.results.candidates``).
 _ENTRY = (
-    "person, full_name, unit_id, channel, attempt_id, paper_id, score, full_marks, prediction, "
-    "duration, submitted_at, registered_at, lot"
+    "person",
+    "full_name",
+    "unit_id",
+    "channel",
+    "attempt_id",
+    "paper_id",
+    "score",
+    "full_marks",
+    "prediction",
+    "duration",
+    "submitted_at",
+    "registered_at",
+    "lot",
 )
 
 # The people with more than one valid entry, with their count and first registration (the
@@ -118,44 +125,91 @@ _PEOPLE_SQL = """
 
 @dataclass(frozen=True)
 class _Scratch:
-    """The ranking's two work tables: the entries gathered, and the people with several.
+    """The ranking's work tables: the entries gathered, the people with several, and the
+    entries of theirs not counted.
 
     On PostgreSQL, UNLOGGED tables of this connection's own (its backend's id in their
     names), created and dropped inside the ranking's transaction, so that no other session
     ever sees them and a failed ranking leaves nothing behind. Not TEMPORARY: PostgreSQL
-    never reads a temporary table in parallel, and with these the people and the inputs
-    hash are spread over the cores (the rank statement is an INSERT … SELECT, which
-    PostgreSQL 15 runs in one process whatever it reads). Elsewhere, TEMPORARY tables.
+    never reads a temporary table in parallel, and with these the people, the inputs hash
+    and the rank statement's scan and sort are spread over the cores. Elsewhere, TEMPORARY
+    tables.
     """
 
     candidates: str
     people: str
+    dropped: str
     kind: str
 
     @classmethod
     def of(cls, cursor) -> "_Scratch":
         if connection.vendor != "postgresql":
-            return cls("rank_candidates", "rank_people", "TEMPORARY")
+            return cls("rank_candidates", "rank_people", "rank_dropped", "TEMPORARY")
         cursor.execute("SELECT pg_backend_pid()")
         pid = int(cursor.fetchone()[0])
-        return cls(f"rank_candidates_{pid}", f"rank_people_{pid}", "UNLOGGED")
+        return cls(
+            f"rank_candidates_{pid}", f"rank_people_{pid}", f"rank_dropped_{pid}", "UNLOGGED"
+        )
 
     def sql(self, template: str) -> str:
-        return template.format(candidates=self.candidates, people=self.people, kind=self.kind)
+        return template.format(
+            candidates=self.candidates, people=self.people, dropped=self.dropped, kind=self.kind
+        )
+
+
+def _counted_order(contest: Contest, chain: list[str], keys: list[str]) -> str:
+    """How the contest's rule orders one person's entries, the counted one first."""
+    rule = contest.counted_attempt
+    if rule == Contest.CountedAttempt.FIRST:
+        return "submitted_at ASC, channel, attempt_id, paper_id"
+    if rule == Contest.CountedAttempt.LAST:
+        return "submitted_at DESC, channel, attempt_id, paper_id"
+    # The same chain as the ranking, on the keys that can differ within a person.
+    return ", ".join(
+        [
+            f"{key} {'DESC' if CRITERIA[name].descending else 'ASC'}"
+            for name, key in zip(chain, keys, strict=True)
+            if name not in _PER_PERSON
+        ]
+        + ["channel, attempt_id, paper_id"]
+    )
+
+
+def _keys(chain: list[str], target: int | None) -> list[str]:
+    target_sql = "NULL" if target is None else str(int(target))
+    return [CRITERIA[name].key.format(target=target_sql) for name in chain]
+
+
+def _dropped_sql(contest: Contest, chain: list[str], target: int | None, scratch: _Scratch) -> str:
+    """The valid entries not counted: of the people in ``rank_people``, every entry but the
+    one the contest's rule picks (a sort of these people's entries only)."""
+    order = _counted_order(contest, chain, _keys(chain, target))
+    return scratch.sql(
+        f"""
+        CREATE {{kind}} TABLE {{dropped}} AS
+        SELECT attempt_id, paper_id FROM (
+            SELECT c.attempt_id, c.paper_id,
+                   ROW_NUMBER() OVER (PARTITION BY c.person ORDER BY {order}) AS nth
+            FROM {{candidates}} c JOIN {{people}} p ON p.person = c.person
+            WHERE c.reason = ''
+        ) several WHERE nth > 1
+        """
+    )
 
 
 def _rank_sql(
     contest: Contest, chain: list[str], target: int | None, into: Target, scratch: _Scratch
 ) -> str:
-    """INSERT … SELECT of the ranked counted entries (prizes are added afterwards).
+    """The SELECT of the ranked counted entries as result rows (prizes are added afterwards;
+    the result's id is its parameter).
 
-    The counted entries: each single entry as it is, and of the people in ``rank_people``
-    the entry the contest's rule picks (a sort of their entries only). Then one sort of the
-    counted entries by the tie-break chain (rank and the criterion that separates each from
-    the next).
+    The counted entries are the valid ones less those in ``rank_dropped``: one scan of the
+    entries, which PostgreSQL spreads over parallel workers together with the keys and the
+    sort (a UNION of the single entries and the picked ones kept the sort in one process).
+    Then one sort by the tie-break chain (rank and the criterion that separates each entry
+    from the next).
     """
-    target_sql = "NULL" if target is None else str(int(target))
-    keys = [CRITERIA[name].key.format(target=target_sql) for name in chain]
+    keys = _keys(chain, target)
     order = ", ".join(
         f"k_{i} {'DESC' if CRITERIA[name].descending else 'ASC'}" for i, name in enumerate(chain)
     )
@@ -163,42 +217,18 @@ def _rank_sql(
     prefix = _sort_prefix(chain)
     if prefix:
         order = f"k_prefix, {order}"
-    rule = contest.counted_attempt
-    if rule == Contest.CountedAttempt.FIRST:
-        counted_order = "submitted_at ASC, channel, attempt_id, paper_id"
-    elif rule == Contest.CountedAttempt.LAST:
-        counted_order = "submitted_at DESC, channel, attempt_id, paper_id"
-    else:
-        # The same chain as the ranking, on the keys that can differ within a person.
-        counted_order = ", ".join(
-            [
-                f"{key} {'DESC' if CRITERIA[name].descending else 'ASC'}"
-                for name, key in zip(chain, keys, strict=True)
-                if name not in _PER_PERSON
-            ]
-            + ["channel, attempt_id, paper_id"]
-        )
     key_columns = ", ".join(f"{key} AS k_{i}" for i, key in enumerate(keys))
     next_columns = ", ".join(f"LEAD(k_{i}) OVER w AS n_{i}" for i in range(len(chain)))
     decided = " ".join(f"WHEN k_{i} <> n_{i} THEN '{name}'" for i, name in enumerate(chain))
-    # INSERT first, then the WITH query: a statement that starts with WITH gets no row
-    # count from Python's sqlite3, and the count is the number of ranked entries.
-    columns, first = _columns(into)
-    sql = f"""
-        INSERT INTO {into.table} ({columns})
+    entry = ", ".join(f"c.{column}" for column in _ENTRY)
+    return f"""
         WITH counted AS (
-            SELECT {_ENTRY}, 1 AS n_entries, registered_at AS first_registered
-            FROM {scratch.candidates} c
-            WHERE reason = '' AND NOT EXISTS (
-                SELECT 1 FROM {scratch.people} p WHERE p.person = c.person
-            )
-            UNION ALL
-            SELECT {_ENTRY}, n_entries, first_registered FROM (
-                SELECT c.*, p.n_entries, p.first_registered,
-                       ROW_NUMBER() OVER (PARTITION BY c.person ORDER BY {counted_order}) AS nth
-                FROM {scratch.candidates} c JOIN {scratch.people} p ON p.person = c.person
-                WHERE c.reason = ''
-            ) several WHERE nth = 1
+            SELECT {entry}, COALESCE(p.n_entries, 1) AS n_entries,
+                   COALESCE(p.first_registered, c.registered_at) AS first_registered
+            FROM {scratch.candidates} c LEFT JOIN {scratch.people} p ON p.person = c.person
+            WHERE c.reason = ''
+              AND NOT EXISTS (SELECT 1 FROM {scratch.dropped} d WHERE d.attempt_id = c.attempt_id)
+              AND NOT EXISTS (SELECT 1 FROM {scratch.dropped} d WHERE d.paper_id = c.paper_id)
         ), keyed AS (
             SELECT counted.*, {key_columns} FROM counted
         ), prefixed AS (
@@ -207,24 +237,27 @@ def _rank_sql(
             SELECT prefixed.*, ROW_NUMBER() OVER w AS position, {next_columns}
             FROM prefixed WINDOW w AS (ORDER BY {order})
         )
-        SELECT {first}, position, person, full_name, unit_id, channel, attempt_id, paper_id,
-               score, prediction, duration, submitted_at, full_marks, '',
-               CASE WHEN n_0 IS NULL THEN '' {decided} ELSE '' END, ''
+        SELECT {into.id_column("position")}%s AS result_id, position AS rank, person,
+               full_name, unit_id, channel, attempt_id, paper_id, score, prediction,
+               duration AS duration_seconds, submitted_at, full_marks, '' AS prize,
+               CASE WHEN n_0 IS NULL THEN '' {decided} ELSE '' END AS decided_by, '' AS reason
         FROM ranked
     """
-    return sql
 
 
-def _invalid_sql(into: Target, scratch: _Scratch) -> str:
-    """INSERT … SELECT of the invalid entries, in a fixed order (the rows' ids give the order
-    of the exports' invalid list; gathered in parallel, the entries come in any order)."""
-    columns, first = _columns(into)
+# The invalid entries in a fixed order (the rows' ids give the order of the exports'
+# invalid list; gathered in parallel, the entries come in any order).
+_INVALID_ORDER = "channel, attempt_id, paper_id"
+
+
+def _invalid_sql(into: Target, scratch: _Scratch, ranked: int) -> str:
+    """The SELECT of the invalid entries as result rows (the result's id is its parameter)."""
+    number = into.id_column(f"ROW_NUMBER() OVER (ORDER BY {_INVALID_ORDER})", offset=ranked)
     return f"""
-        INSERT INTO {into.table} ({columns})
-        SELECT {first}, NULL, person, full_name, unit_id, channel, attempt_id, paper_id, score,
-               prediction, duration, submitted_at, full_marks, '', '', reason
+        SELECT {number}%s AS result_id, CAST(NULL AS integer) AS rank, person, full_name, unit_id, channel,
+               attempt_id, paper_id, score, prediction, duration AS duration_seconds,
+               submitted_at, full_marks, '' AS prize, '' AS decided_by, reason
         FROM {scratch.candidates} WHERE reason <> ''
-        ORDER BY channel, attempt_id, paper_id
     """
 
 
@@ -399,11 +432,22 @@ def rank_round(
             created_by=user,
         )
         clock.lap("target and inputs hash")
+        cursor.execute(scratch.sql("DROP TABLE IF EXISTS {dropped}"))
+        cursor.execute(_dropped_sql(contest, chain, target, scratch))
+        if connection.vendor == "postgresql":
+            cursor.execute(scratch.sql("ANALYZE {dropped}"))  # then hashed, in every worker
+        else:  # looked up once per entry
+            cursor.execute(scratch.sql("CREATE INDEX {dropped}_a ON {dropped} (attempt_id)"))
+            cursor.execute(scratch.sql("CREATE INDEX {dropped}_p ON {dropped} (paper_id)"))
+        clock.lap("the entries not counted")
         into = rows_open(cursor, result)
-        cursor.execute(_rank_sql(contest, chain, target, into, scratch), [result.pk])
-        ranked = cursor.rowcount
-        cursor.execute(_invalid_sql(into, scratch), [result.pk])
-        invalid = cursor.rowcount
+        with _parallel_joins(cursor):
+            ranked = rows_write(
+                cursor, into, _rank_sql(contest, chain, target, into, scratch), [result.pk]
+            )
+        invalid = rows_write(
+            cursor, into, _invalid_sql(into, scratch, ranked), [result.pk], order=_INVALID_ORDER
+        )
         rows_close(cursor, result, into)
         clock.lap("ranked and stored")
         read = ranked + invalid + not_counted
@@ -413,6 +457,7 @@ def rank_round(
         result.entries_count, result.invalid_count, result.entries_read = ranked, invalid, read
         cursor.execute(scratch.sql("DROP TABLE {candidates}"))
         cursor.execute(scratch.sql("DROP TABLE {people}"))
+        cursor.execute(scratch.sql("DROP TABLE {dropped}"))
         prizes_award(result, round.prizes or contest.prizes or [], set(excluded))
         clock.lap("invalid entries and prizes")
         rows_discard(cursor, old)

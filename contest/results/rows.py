@@ -1,9 +1,9 @@
 """Where a ranking writes its rows (``ResultRow``), a million of them at a time.
 
 On PostgreSQL ``contest_resultrow`` is partitioned by result (migration 0021): every
-result's rows are a table of their own. A ranking writes its rows into a new table that
-has no index yet, then attaches it as the result's partition, which builds the indexes
-from the rows in one sorted pass each. Written one index entry at a time, into three
+result's rows are a table of their own. A ranking creates that table from its rows
+(``CREATE TABLE … AS``, no index yet), then attaches it as the result's partition, which
+builds the indexes from the rows in one sorted pass each. Written one index entry at a time, into three
 indexes (one of them in person order, so a random place each time), a million rows
 spent most of their time there. The rows of the provisional result being replaced go
 with TRUNCATE of its partition (no row-by-row DELETE, nothing left for VACUUM).
@@ -25,12 +25,54 @@ _TABLE = ResultRow._meta.db_table
 _TRUNCATE_WAIT_MS = 200
 
 
-@dataclass(frozen=True)
+# The columns a ranking writes, in the order it gives them.
+COLUMNS = (
+    "result_id",
+    "rank",
+    "person",
+    "full_name",
+    "unit_id",
+    "channel",
+    "attempt_id",
+    "paper_id",
+    "score",
+    "prediction",
+    "duration_seconds",
+    "submitted_at",
+    "full_marks",
+    "prize",
+    "decided_by",
+    "reason",
+)
+
+# A partition's row ids: the result's id in the high bits, the row's number (from 1) in the
+# low ones. Unique over the whole table without the identity sequence, whose nextval() kept
+# the ranking's statement in one process (a parallel-unsafe function); rows written through
+# the sequence (SQLite, a table not partitioned) have ids far below.
+_ROWS_PER_RESULT = 2**32
+
+
+@dataclass
 class Target:
-    """Where the ranking's INSERTs go, and the id to give each row (None: the default)."""
+    """Where a ranking writes its rows.
+
+    ``columns``: on a partition, each column's type (with its collation) as the parent
+    table has it; the first write then creates the partition with ``CREATE TABLE … AS``,
+    which PostgreSQL runs in parallel workers and writes in bulk (an ``INSERT … SELECT``
+    runs in one process). Otherwise rows go into ``table`` with ``INSERT``.
+    """
 
     table: str
-    id_sql: str | None = None
+    result_id: int
+    columns: dict[str, tuple[str, str | None]] | None = None  # name: (type, collation)
+    created: bool = False
+
+    def id_column(self, number: str, offset: int = 0) -> str:
+        """The SELECT item giving each row its id (``number``: an SQL expression counting the
+        rows from 1; ``offset``: rows written before), or "" where the table numbers them."""
+        if self.columns is None:
+            return ""
+        return f"{int(self.result_id) * _ROWS_PER_RESULT + int(offset)}::bigint + {number} AS id, "
 
 
 def _partitioned(cursor) -> bool:
@@ -45,9 +87,9 @@ def _partition(result_id: int) -> str:
 
 
 def rows_open(cursor, result: Result) -> Target:
-    """The table the rows of ``result`` are to be inserted into."""
+    """Where the rows of ``result`` are to be written (``rows_write``)."""
     if not _partitioned(cursor):
-        return Target(_TABLE)
+        return Target(_TABLE, result.pk)
     part = _partition(result.pk)
     # ``result`` is new, so a table of that name is a leftover of results whose ids were
     # given again (``manage.py flush`` restarts the ids; a prune that had to wait). The drop
@@ -59,25 +101,70 @@ def rows_open(cursor, result: Result) -> Target:
     )
     if cursor.fetchone():
         cursor.execute(f"DROP TABLE {part}")
-    # The CHECK lets ATTACH PARTITION trust the rows without reading them again.
     cursor.execute(
-        f"CREATE TABLE {part} (LIKE {_TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
-        f"CHECK (result_id = {int(result.pk)}))"
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), co.collname "
+        "FROM pg_attribute a LEFT JOIN pg_collation co ON co.oid = a.attcollation "
+        "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+        "ORDER BY a.attnum",
+        [_TABLE],
     )
-    # Ids from the table's own identity sequence: a partition table has no default for it.
-    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')::regclass::oid", [_TABLE])
-    sequence = int(cursor.fetchone()[0])
-    return Target(part, f"nextval({sequence}::regclass)")
+    columns = {name: (kind, collation) for name, kind, collation in cursor.fetchall()}
+    return Target(part, result.pk, columns)
+
+
+def rows_write(cursor, target: Target, select: str, params: list, *, order: str = "") -> int:
+    """Write the rows ``select`` gives (its columns named as ``COLUMNS``, with ``id`` first
+    where ``Target.id_column`` gives one); how many. ``order``: the order to insert them in,
+    where the table numbers them."""
+    names = (["id"] if target.columns is not None else []) + list(COLUMNS)
+    if target.columns is not None and not target.created:
+        # The types as the parent's, so that the table can become its partition. No text is
+        # cut by these casts: every text column a ranking reads is no longer than the one it
+        # is written to (tests/contest/test_result_partitions.py checks the models).
+        casts = []
+        for name in names:
+            kind, collation = target.columns[name]
+            collate = f' COLLATE "{collation}"' if collation else ""
+            casts.append(f"CAST(q.{name} AS {kind}){collate} AS {name}")
+        cursor.execute(
+            f"CREATE TABLE {target.table} AS SELECT {', '.join(casts)} FROM ({select}) q", params
+        )
+        target.created = True
+        return cursor.rowcount
+    listed = ", ".join(names)
+    ordered = f" ORDER BY {order}" if order else ""
+    cursor.execute(
+        f"INSERT INTO {target.table} ({listed}) SELECT {listed} FROM ({select}) q{ordered}",
+        params,
+    )
+    return cursor.rowcount
 
 
 def rows_close(cursor, result: Result, target: Target) -> None:
     """Make the rows written to ``target`` those of ``result``, with their indexes."""
-    if target.table != _TABLE:
-        # Builds every index of the table on the new partition; locks only the new table
-        # (and SHARE UPDATE EXCLUSIVE on the parent: readers and writers go on).
-        cursor.execute(
-            f"ALTER TABLE {_TABLE} ATTACH PARTITION {target.table} FOR VALUES IN ({int(result.pk)})"
-        )
+    if target.columns is None:
+        return
+    # What the parent's columns and constraints require, checked in one scan of the rows;
+    # the CHECK on the result lets ATTACH PARTITION trust them without reading them again.
+    cursor.execute(
+        "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s::regclass "
+        "AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull ORDER BY a.attnum",
+        [_TABLE],
+    )
+    changes = [f"ALTER {name} SET NOT NULL" for (name,) in cursor.fetchall()]
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'c' ORDER BY conname",
+        [_TABLE],
+    )
+    changes += [f'ADD CONSTRAINT "{name}" {check}' for name, check in cursor.fetchall()]
+    changes.append(f"ADD CHECK (result_id = {int(result.pk)})")
+    cursor.execute(f"ALTER TABLE {target.table} {', '.join(changes)}")
+    # Builds every index of the table on the new partition; locks only the new table
+    # (and SHARE UPDATE EXCLUSIVE on the parent: readers and writers go on).
+    cursor.execute(
+        f"ALTER TABLE {_TABLE} ATTACH PARTITION {target.table} FOR VALUES IN ({int(result.pk)})"
+    )
 
 
 def rows_discard(cursor, result_ids: list[int]) -> None:

@@ -3,7 +3,7 @@ the partition of a replaced result emptied at once and dropped later, never whil
 needs the table (contest.results.rows)."""
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 
 from contest.models import Result, ResultRow
 from contest.results.ranking import contest_rank
@@ -134,7 +134,7 @@ def _work_tables() -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT relname FROM pg_class WHERE relname LIKE 'rank\\_candidates%%' "
-            "OR relname LIKE 'rank\\_people%%'"
+            "OR relname LIKE 'rank\\_people%%' OR relname LIKE 'rank\\_dropped%%'"
         )
         return {name for (name,) in cursor.fetchall()}
 
@@ -193,3 +193,65 @@ def test_two_rankings_of_one_round_at_once_leave_one_provisional_result(contest,
     assert errors == []
     assert Result.objects.filter(contest=contest).count() == 1
     assert ResultRow.objects.filter(result__contest=contest).count() == 2
+
+
+def test_the_partition_a_ranking_creates_holds_the_parents_rules_and_numbers_its_rows(contest):
+    """The ranking creates the partition from its rows (CREATE TABLE … AS, in parallel):
+    it must still refuse what the table refuses, and give every row an id of its own
+    (the result's id in the high bits, the row's place in the low ones)."""
+    paper(
+        contest,
+        f"P-3,Cường,0905000003,,{ALL_RIGHT},3,2022-06-01,,",
+        f"P-4,,0905000004,,{ALL_RIGHT},4,2022-06-01,,",  # no name: invalid
+        f"P-5,Dũng,0905000005,,{ALL_RIGHT},5,2022-06-01,,photocopy",  # invalid
+    )
+    result = contest_rank(contest)[0]
+    base = result.pk * 2**32
+    rows = list(result.rows.order_by("id").values_list("id", "rank", "reason"))
+    assert rows == [
+        (base + 1, 1, ""),
+        (base + 2, 2, ""),
+        (base + 3, 3, ""),
+        (base + 4, None, "missing_identity"),  # in the invalid list's order: P-4, then P-5
+        (base + 5, None, "photocopy"),
+    ]
+    part = f"contest_resultrow_{result.pk}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attcollation "
+            "FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnum > 0 "
+            "AND NOT a.attisdropped ORDER BY a.attname",
+            [part],
+        )
+        columns = cursor.fetchall()
+        cursor.execute(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attcollation "
+            "FROM pg_attribute a WHERE a.attrelid = 'contest_resultrow'::regclass "
+            "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attname"
+        )
+        assert columns == cursor.fetchall()
+    for column, value in [("rank", -1), ("prediction", -1), ("duration_seconds", -1)]:
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {part} SET {column} = %s WHERE id = %s", [value, base + 1])
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {part} SET person = NULL WHERE id = %s", [base + 1])
+    # Another result's rows are numbered apart.
+    again = contest_rank(contest)[0]
+    assert min(again.rows.values_list("id", flat=True)) == again.pk * 2**32 + 1
+
+
+def test_no_text_a_ranking_reads_is_longer_than_the_column_it_is_written_to():
+    """The partition's columns take the parent's types by CAST, which cuts a longer text
+    without a word: every text a ranking copies comes from a column no longer than its own."""
+    from accounts.models import Profile, User
+    from contest.models import PaperEntry
+
+    def length(model, name):
+        return model._meta.get_field(name).max_length
+
+    row = {name: length(ResultRow, name) for name in ("person", "full_name", "reason")}
+    assert max(length(User, "phone"), length(Profile, "id_number")) <= row["person"]
+    assert max(length(PaperEntry, "phone"), length(PaperEntry, "id_number")) <= row["person"]
+    assert max(length(Profile, "full_name"), length(PaperEntry, "full_name")) <= row["full_name"]
+    assert length(PaperEntry, "invalid_reason") <= row["reason"]
+    assert length(ResultRow, "channel") >= len("online")
