@@ -255,3 +255,50 @@ def test_no_text_a_ranking_reads_is_longer_than_the_column_it_is_written_to():
     assert max(length(Profile, "full_name"), length(PaperEntry, "full_name")) <= row["full_name"]
     assert length(PaperEntry, "invalid_reason") <= row["reason"]
     assert length(ResultRow, "channel") >= len("online")
+
+
+def test_the_hash_made_aside_is_the_hash_made_in_one_transaction(contest):
+    """Outside a transaction the entries are hashed on a second connection while the
+    ranking goes on; inside one (the demo, a test) in the ranking's own: the same hash."""
+    aside = contest_rank(contest)[0]
+    with transaction.atomic():
+        inline = contest_rank(contest)[0]
+    assert len(aside.inputs_hash) == 64
+    assert Result.objects.get(pk=inline.pk).inputs_hash == aside.inputs_hash
+    paper(contest, f"P-3,Cường,0905000003,,{ALL_RIGHT},3,2022-06-01,,")
+    assert contest_rank(contest)[0].inputs_hash != aside.inputs_hash
+
+
+def test_an_error_in_the_hash_aside_fails_the_ranking_and_leaves_no_table(contest, monkeypatch):
+    first = contest_rank(contest)[0]
+
+    def fail(cursor, scratch):
+        assert _work_tables(), "it reads the entries gathered"
+        raise RuntimeError("the second connection went away")
+
+    monkeypatch.setattr("contest.results.ranking._entries_digest", fail)
+    with pytest.raises(RuntimeError, match="second connection"):
+        contest_rank(contest)
+    assert _work_tables() == set()
+    assert list(Result.objects.filter(contest=contest)) == [first]  # it stands
+
+
+def test_a_ranking_drops_the_entries_a_dead_ranking_left_and_no_live_ones(contest):
+    """Between the gathering and its end, a ranking's entries (names, phones) are in a table
+    other sessions could see: if its process dies there, the next ranking drops them."""
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            live = cursor.fetchone()[0]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT max(pid) + 1000 FROM pg_stat_activity")
+            dead = cursor.fetchone()[0]
+            for pid in (live, dead):
+                cursor.execute(f"CREATE UNLOGGED TABLE rank_candidates_{pid} (person text)")
+        contest_rank(contest)
+        assert _work_tables() == {f"rank_candidates_{live}"}
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS rank_candidates_{live}")
+        other.close()
