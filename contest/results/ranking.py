@@ -21,7 +21,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -131,10 +130,9 @@ class _Scratch:
     """The ranking's work tables: the entries gathered, the people with several, and the
     entries of theirs not counted.
 
-    On PostgreSQL, UNLOGGED tables of this ranking's own (its backend's id, the time and a
-    token in their names), created and dropped inside the ranking's transaction, so that no
-    other session ever sees them and a failed ranking leaves nothing behind (but for the
-    entries gathered, when they are hashed aside: ``rank_round``). Not TEMPORARY: PostgreSQL
+    On PostgreSQL, UNLOGGED tables of this connection's own (its backend's id in their
+    names), created and dropped inside the ranking's transaction, so that no other session
+    ever sees them and a failed ranking leaves nothing behind. Not TEMPORARY: PostgreSQL
     never reads a temporary table in parallel, and with these the people, the inputs hash
     and the rank statement's scan and sort are spread over the cores. Elsewhere, TEMPORARY
     tables.
@@ -149,12 +147,10 @@ class _Scratch:
     def of(cls, cursor) -> "_Scratch":
         if connection.vendor != "postgresql":
             return cls("rank_candidates", "rank_people", "rank_dropped", "TEMPORARY")
-        # The backend, the time and a token: behind PgBouncer (transaction mode) two
-        # rankings may be given the same backend one after the other.
         cursor.execute("SELECT pg_backend_pid()")
-        tag = f"{int(cursor.fetchone()[0])}_{int(time.time())}_{secrets.token_hex(3)}"
+        pid = int(cursor.fetchone()[0])
         return cls(
-            f"rank_candidates_{tag}", f"rank_people_{tag}", f"rank_dropped_{tag}", "UNLOGGED"
+            f"rank_candidates_{pid}", f"rank_people_{pid}", f"rank_dropped_{pid}", "UNLOGGED"
         )
 
     def sql(self, template: str) -> str:
@@ -398,21 +394,14 @@ class _HashAside:
             self._pool.shutdown()
 
 
-# Older than this, gathered entries are a dead ranking's whatever their backend (behind
-# PgBouncer the backend outlives the client that died); no ranking lasts an hour.
-_ORPHAN_AFTER_SECONDS = 6 * 3600
-
-
 def _drop_orphans(cursor) -> None:
-    """Drop the gathered entries a ranking left when its process died half-way (their backend
-    has ended, or they are hours old): names and phones are not left lying about."""
+    """Drop the gathered entries a ranking left when its process died half-way (named after
+    a backend that no longer exists): names and phones are not left lying about."""
     cursor.execute(
-        "SELECT relname FROM (SELECT relname, regexp_match(relname, "
-        "'^rank_candidates_([0-9]+)_([0-9]+)_[0-9a-f]+$') AS part FROM pg_class "
-        "WHERE relkind = 'r' AND relnamespace = current_schema()::regnamespace) t "
-        "WHERE part IS NOT NULL AND (part[1]::int NOT IN "
-        "(SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL) OR part[2]::bigint < %s)",
-        [int(time.time()) - _ORPHAN_AFTER_SECONDS],
+        "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname ~ '^rank_candidates_[0-9]+$' "
+        "AND relnamespace = current_schema()::regnamespace "
+        "AND substring(relname FROM '[0-9]+$')::int NOT IN "
+        "(SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)"
     )
     for (name,) in cursor.fetchall():
         cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
