@@ -17,16 +17,14 @@ Tie-break criteria live in ``contest/criteria.py``: a name, a SQL key (never
 NULL), a direction and their words; a contest lists them in its own order.
 """
 
-import contextlib
 import hashlib
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -283,37 +281,29 @@ _HASHED = (
 )
 
 
-def _entries_digest(cursor, scratch: _Scratch) -> str:
-    """PostgreSQL: SHA-256 (hex) of every entry's line, in a fixed order, hashed where the
-    rows are (no million rows through Python).
-
-    The order is "channel, attempt_id, paper_id": an online entry is the one with an
-    attempt_id, so "attempt_id, NULLs last, then paper_id" is that order, and the sort no
-    longer compares the channel's text first at every step (half the time of the hash).
-    The lines are written and sorted in the sorted subquery (in parallel workers where the
-    connection may have them), and the aggregate's own ORDER BY then finds them in order:
-    it is what makes the order certain, and costs one pass over rows already sorted.
-    concat() with the "|" between, not concat_ws(), which drops a NULL with its "|": a
-    sheet without a prediction read as if its duration were the prediction.
-    """
-    fields = ["to_json(full_name)" if f == "full_name" else f for f in _HASHED]
-    line = "concat(" + ", '|', ".join(fields) + ")"
-    with _parallel_joins(cursor):
-        cursor.execute(
-            "SELECT encode(sha256(convert_to(COALESCE(string_agg(line, E'\\n' "
-            "ORDER BY attempt_id NULLS LAST, paper_id), ''), 'UTF8')), 'hex') FROM ("
-            f"SELECT attempt_id, paper_id, {line} AS line FROM {scratch.candidates} "
-            "ORDER BY attempt_id NULLS LAST, paper_id) lines"
-        )
-        return cursor.fetchone()[0]  # (before the setting is put back)
-
-
-def _inputs_hash(cursor, header: list, scratch: _Scratch, entries: str | None = None) -> str:
-    """SHA-256 of everything the ranking read: the rules, then every entry in a fixed order
-    (on PostgreSQL ``entries``, the entries' digest if it is already computed)."""
+def _inputs_hash(cursor, header: list, scratch: _Scratch) -> str:
+    """SHA-256 of everything the ranking read: the rules, then every entry in a fixed order."""
     digest = hashlib.sha256(json.dumps(header, ensure_ascii=False, default=str).encode())
     if connection.vendor == "postgresql":
-        digest.update((entries or _entries_digest(cursor, scratch)).encode())
+        # The same rows, hashed where they are: no million rows through Python. The same
+        # order too: an online entry is the one with an attempt_id, so "attempt_id, NULLs
+        # last, then paper_id" is "channel, attempt_id, paper_id", and the sort no longer
+        # compares the channel's text first at every step (half the time of the hash).
+        # The lines are written and sorted in parallel workers (the sorted subquery, merged
+        # in order), the aggregate's own ORDER BY then finds them in order: it is what
+        # makes the order certain, and costs one pass over rows already sorted.
+        # concat() with the "|" between, not concat_ws(), which drops a NULL with its "|":
+        # a sheet without a prediction read as if its duration were the prediction.
+        fields = ["to_json(full_name)" if f == "full_name" else f for f in _HASHED]
+        line = "concat(" + ", '|', ".join(fields) + ")"
+        with _parallel_joins(cursor):
+            cursor.execute(
+                "SELECT encode(sha256(convert_to(COALESCE(string_agg(line, E'\\n' "
+                "ORDER BY attempt_id NULLS LAST, paper_id), ''), 'UTF8')), 'hex') FROM ("
+                f"SELECT attempt_id, paper_id, {line} AS line FROM {scratch.candidates} "
+                "ORDER BY attempt_id NULLS LAST, paper_id) lines"
+            )
+            digest.update(cursor.fetchone()[0].encode())  # (before the setting is put back)
         return digest.hexdigest()
     cursor.execute(
         f"SELECT {', '.join(_HASHED)} FROM {scratch.candidates} "
@@ -363,65 +353,6 @@ class _Clock:
         self.last = now
 
 
-class _HashAside:
-    """PostgreSQL: the entries' digest on a connection of its own while the ranking goes on.
-
-    The rank statement's window and its writing run in one process: on two cores the
-    other one was idle for seconds, and the hash (2 s for a million entries) fits there.
-    It reads the entries gathered and committed before the ranking's transaction
-    (``rank_round``), in one process itself, so that it leaves the ranking its workers.
-    """
-
-    def __init__(self, scratch: _Scratch):
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rank-hash")
-        self._future = self._pool.submit(self._digest, scratch)
-
-    @staticmethod
-    def _digest(scratch: _Scratch) -> str:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:  # this thread's own
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-                return _entries_digest(cursor, scratch)
-        finally:
-            connection.close()
-
-    def result(self) -> str:
-        """The digest, or the error that stopped it (after which the thread has ended)."""
-        try:
-            return self._future.result()
-        finally:
-            self._pool.shutdown()
-
-
-def _drop_orphans(cursor) -> None:
-    """Drop the gathered entries a ranking left when its process died half-way (named after
-    a backend that no longer exists): names and phones are not left lying about."""
-    cursor.execute(
-        "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname ~ '^rank_candidates_[0-9]+$' "
-        "AND relnamespace = current_schema()::regnamespace "
-        "AND substring(relname FROM '[0-9]+$')::int NOT IN "
-        "(SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)"
-    )
-    for (name,) in cursor.fetchall():
-        cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
-
-
-def _gather(cursor, scratch: _Scratch, contest: Contest, round: Round, chain: list[str]) -> None:
-    cursor.execute(scratch.sql("DROP TABLE IF EXISTS {candidates}"))
-    candidates, params = candidates_sql(contest, round, lot="lot" in chain)
-    with _parallel_joins(cursor):
-        cursor.execute(scratch.sql("CREATE {kind} TABLE {candidates} AS ") + candidates, params)
-
-
-def _refuse_final(round: Round, *, lock: bool = False) -> None:
-    results = Result.objects.select_for_update() if lock else Result.objects
-    if results.filter(round=round, final=True).exists():
-        raise RankingError(
-            _("kết quả chính thức của vòng này đã chốt; không xếp lại được."), "final"
-        )
-
-
 def rank_round(
     contest: Contest, round: Round, *, final: bool = False, user=None, excluded=frozenset()
 ) -> Result:
@@ -430,11 +361,6 @@ def rank_round(
     A provisional result replaces the previous provisional one; a final one is
     frozen (``--final``) and can no longer be replaced. ``excluded``: people who
     already hold a prize in an earlier round of the contest.
-
-    On PostgreSQL, outside a transaction, the entries are gathered and committed first,
-    so that a second connection hashes them (``_HashAside``) while this one ranks; they
-    are dropped at the end, whatever happens (and by the next ranking if this process
-    dies first). Inside a transaction (the demo, a test), all of it happens in that one.
     """
     if final and not contest.answers_closed(timezone.now(), round):
         raise RankingError(
@@ -444,47 +370,29 @@ def rank_round(
             ),
             "round_open",
         )
-    _refuse_final(round)  # before the work; again under the lock below
     clock = _Clock(f"rank {contest.slug} round {round.number}")
     grade_round(round, only_ungraded=True)
     refresh_statistics(User, Profile)  # the entries' tables are fresh from grade_round
     clock.lap("graded what was ungraded")
     chain = [name for name in (contest.tie_break or ["score"]) if name in CRITERIA]
-    aside = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with connection.cursor() as cursor:
-        scratch = _Scratch.of(cursor)
-        if aside:
-            _drop_orphans(cursor)
-            with transaction.atomic():
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-                _gather(cursor, scratch, contest, round, chain)
-    hashing = _HashAside(scratch) if aside else None
-    try:
-        return _rank(contest, round, chain, scratch, hashing, final, user, excluded, clock)
-    finally:
-        if hashing:
-            with contextlib.suppress(Exception):
-                hashing.result()  # (its error, if any, was raised in _rank)
-            # (On a connection that broke, the table is left to the next ranking: the
-            # error that matters is the one already raised.)
-            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-                cursor.execute(scratch.sql("DROP TABLE IF EXISTS {candidates}"))
-
-
-def _rank(contest, round, chain, scratch, hashing, final, user, excluded, clock) -> Result:
-    """``rank_round`` in its transaction, from the entries gathered (or to be gathered)."""
     with transaction.atomic(), connection.cursor() as cursor:
         # One ranking of a round at a time: a second one (a double click, the command and the
         # page at once) waits here, then replaces the first's result instead of adding a second
         # provisional one beside it. NO KEY: attempts started meanwhile are not held up.
         Round.objects.select_for_update(no_key=True).filter(pk=round.pk).first()
-        _refuse_final(round, lock=True)
+        if Result.objects.select_for_update().filter(round=round, final=True).exists():
+            raise RankingError(
+                _("kết quả chính thức của vòng này đã chốt; không xếp lại được."), "final"
+            )
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL work_mem = '256MB'")
         # The provisional result this one replaces stays readable until the commit.
         old = list(Result.objects.filter(round=round, final=False).values_list("pk", flat=True))
-        if hashing is None:
-            _gather(cursor, scratch, contest, round, chain)
+        scratch = _Scratch.of(cursor)
+        cursor.execute(scratch.sql("DROP TABLE IF EXISTS {candidates}"))
+        candidates, params = candidates_sql(contest, round, lot="lot" in chain)
+        with _parallel_joins(cursor):
+            cursor.execute(scratch.sql("CREATE {kind} TABLE {candidates} AS ") + candidates, params)
         cursor.execute(scratch.sql("DROP TABLE IF EXISTS {people}"))
         cursor.execute(scratch.sql(_PEOPLE_SQL))
         # Its size, for the planner (a table made in this transaction has no statistics of
@@ -520,10 +428,10 @@ def _rank(contest, round, chain, scratch, hashing, final, user, excluded, clock)
             final=final,
             target=target,
             tie_break=chain,
-            inputs_hash="" if hashing else _inputs_hash(cursor, header, scratch),
+            inputs_hash=_inputs_hash(cursor, header, scratch),
             created_by=user,
         )
-        clock.lap("the target" if hashing else "target and inputs hash")
+        clock.lap("target and inputs hash")
         cursor.execute(scratch.sql("DROP TABLE IF EXISTS {dropped}"))
         cursor.execute(_dropped_sql(contest, chain, target, scratch))
         if connection.vendor == "postgresql":
@@ -542,15 +450,9 @@ def _rank(contest, round, chain, scratch, hashing, final, user, excluded, clock)
         )
         rows_close(cursor, result, into)
         clock.lap("ranked and stored")
-        if hashing:
-            result.inputs_hash = _inputs_hash(cursor, header, scratch, hashing.result())
-            clock.lap("the inputs hash, computed meanwhile")
         read = ranked + invalid + not_counted
         Result.objects.filter(pk=result.pk).update(
-            entries_count=ranked,
-            invalid_count=invalid,
-            entries_read=read,
-            inputs_hash=result.inputs_hash,
+            entries_count=ranked, invalid_count=invalid, entries_read=read
         )
         result.entries_count, result.invalid_count, result.entries_read = ranked, invalid, read
         cursor.execute(scratch.sql("DROP TABLE {candidates}"))
