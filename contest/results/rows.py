@@ -25,7 +25,7 @@ _TABLE = ResultRow._meta.db_table
 _TRUNCATE_WAIT_MS = 200
 
 
-# The columns a ranking writes, in the order it gives them.
+# The columns a ranking writes; its SELECTs name them so (``rows_write`` picks them by name).
 COLUMNS = (
     "result_id",
     "rank",
