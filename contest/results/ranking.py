@@ -254,9 +254,10 @@ def _invalid_sql(into: Target, scratch: _Scratch, ranked: int) -> str:
     """The SELECT of the invalid entries as result rows (the result's id is its parameter)."""
     number = into.id_column(f"ROW_NUMBER() OVER (ORDER BY {_INVALID_ORDER})", offset=ranked)
     return f"""
-        SELECT {number}%s AS result_id, CAST(NULL AS integer) AS rank, person, full_name, unit_id, channel,
-               attempt_id, paper_id, score, prediction, duration AS duration_seconds,
-               submitted_at, full_marks, '' AS prize, '' AS decided_by, reason
+        SELECT {number}%s AS result_id, CAST(NULL AS integer) AS rank, person, full_name,
+               unit_id, channel, attempt_id, paper_id, score, prediction,
+               duration AS duration_seconds, submitted_at, full_marks, '' AS prize,
+               '' AS decided_by, reason
         FROM {scratch.candidates} WHERE reason <> ''
     """
 

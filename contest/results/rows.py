@@ -3,9 +3,9 @@
 On PostgreSQL ``contest_resultrow`` is partitioned by result (migration 0021): every
 result's rows are a table of their own. A ranking creates that table from its rows
 (``CREATE TABLE … AS``, no index yet), then attaches it as the result's partition, which
-builds the indexes from the rows in one sorted pass each. Written one index entry at a time, into three
-indexes (one of them in person order, so a random place each time), a million rows
-spent most of their time there. The rows of the provisional result being replaced go
+builds the indexes from the rows in one sorted pass each. Written one index entry at a
+time, into three indexes (one of them in person order, so a random place each time), a
+million rows spent most of their time there. The rows of the provisional result being replaced go
 with TRUNCATE of its partition (no row-by-row DELETE, nothing left for VACUUM).
 
 Dropping a partition locks the whole table, every contest's results included, so it is
@@ -16,6 +16,7 @@ into the one table and the replaced ones are deleted.
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import OperationalError, connection, transaction
 
@@ -52,19 +53,26 @@ COLUMNS = (
 _ROWS_PER_RESULT = 2**32
 
 
+class Column(NamedTuple):
+    """A column of the parent table, as a partition must have it."""
+
+    type: str
+    collation: str | None
+    not_null: bool
+
+
 @dataclass
 class Target:
     """Where a ranking writes its rows.
 
-    ``columns``: on a partition, each column's type (with its collation) as the parent
-    table has it; the first write then creates the partition with ``CREATE TABLE … AS``,
+    ``columns``: on a partition, the parent table's columns; the first write then creates the partition with ``CREATE TABLE … AS``,
     which PostgreSQL runs in parallel workers and writes in bulk (an ``INSERT … SELECT``
     runs in one process). Otherwise rows go into ``table`` with ``INSERT``.
     """
 
     table: str
     result_id: int
-    columns: dict[str, tuple[str, str | None]] | None = None  # name: (type, collation)
+    columns: dict[str, Column] | None = None
     created: bool = False
 
     def id_column(self, number: str, offset: int = 0) -> str:
@@ -102,13 +110,13 @@ def rows_open(cursor, result: Result) -> Target:
     if cursor.fetchone():
         cursor.execute(f"DROP TABLE {part}")
     cursor.execute(
-        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), co.collname "
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), co.collname, a.attnotnull "
         "FROM pg_attribute a LEFT JOIN pg_collation co ON co.oid = a.attcollation "
         "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped "
         "ORDER BY a.attnum",
         [_TABLE],
     )
-    columns = {name: (kind, collation) for name, kind, collation in cursor.fetchall()}
+    columns = {name: Column(*rest) for name, *rest in cursor.fetchall()}
     return Target(part, result.pk, columns)
 
 
@@ -123,9 +131,9 @@ def rows_write(cursor, target: Target, select: str, params: list, *, order: str 
         # is written to (tests/contest/test_result_partitions.py checks the models).
         casts = []
         for name in names:
-            kind, collation = target.columns[name]
-            collate = f' COLLATE "{collation}"' if collation else ""
-            casts.append(f"CAST(q.{name} AS {kind}){collate} AS {name}")
+            column = target.columns[name]
+            collate = f' COLLATE "{column.collation}"' if column.collation else ""
+            casts.append(f"CAST(q.{name} AS {column.type}){collate} AS {name}")
         cursor.execute(
             f"CREATE TABLE {target.table} AS SELECT {', '.join(casts)} FROM ({select}) q", params
         )
@@ -146,12 +154,9 @@ def rows_close(cursor, result: Result, target: Target) -> None:
         return
     # What the parent's columns and constraints require, checked in one scan of the rows;
     # the CHECK on the result lets ATTACH PARTITION trust them without reading them again.
-    cursor.execute(
-        "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s::regclass "
-        "AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull ORDER BY a.attnum",
-        [_TABLE],
-    )
-    changes = [f"ALTER {name} SET NOT NULL" for (name,) in cursor.fetchall()]
+    changes = [
+        f"ALTER {name} SET NOT NULL" for name, column in target.columns.items() if column.not_null
+    ]
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype = 'c' ORDER BY conname",

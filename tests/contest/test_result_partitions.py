@@ -216,20 +216,18 @@ def test_the_partition_a_ranking_creates_holds_the_parents_rules_and_numbers_its
         (base + 5, None, "photocopy"),
     ]
     part = f"contest_resultrow_{result.pk}"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attcollation "
-            "FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnum > 0 "
-            "AND NOT a.attisdropped ORDER BY a.attname",
-            [part],
-        )
-        columns = cursor.fetchall()
-        cursor.execute(
-            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attcollation "
-            "FROM pg_attribute a WHERE a.attrelid = 'contest_resultrow'::regclass "
-            "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attname"
-        )
-        assert columns == cursor.fetchall()
+
+    def columns(table):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT attname, format_type(atttypid, atttypmod), attnotnull, attcollation "
+                "FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+                "AND NOT attisdropped ORDER BY attname",
+                [table],
+            )
+            return cursor.fetchall()
+
+    assert columns(part) == columns("contest_resultrow")
     for column, value in [("rank", -1), ("prediction", -1), ("duration_seconds", -1)]:
         with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"UPDATE {part} SET {column} = %s WHERE id = %s", [value, base + 1])
